@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { KbEvent } from '../../protocol/index.ts';
+import { startHost } from '../../main/host.ts';
+import { cohortPaths } from '../../main/paths.ts';
+import { loadProgram } from '../../main/program/load-program.ts';
+import { ProgramError } from '../../main/program/errors.ts';
+import { CliError } from '../owner-client.ts';
+import { duration, formatValue } from '../table.ts';
+
+type Out = (text: string) => void;
+
+interface PublishOptions {
+  port: string;
+  ownerPort: string;
+  host: string;
+  tunnel: boolean;
+  membership?: 'invite' | 'open';
+}
+
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535; 0 picks a free one), got "${value}".`);
+  return n;
+}
+
+/** One line per KB event, so the owner can follow the program from the terminal. */
+export function describeEvent(e: KbEvent, metric: string): string {
+  switch (e.type) {
+    case 'join-request': {
+      const r = e.request;
+      return `join request ${r.user_code} from "${r.name}" (declared) — host ${r.hostname || '?'}, ${r.os || '?'}, GPU ${r.gpu || 'none'}, app ${r.app_version || '?'}, IP ${r.ip}; expires in ${duration(r.expires_in)}. Approve: cohort approve ${r.user_code}`;
+    }
+    case 'member-approved':
+      return `approved ${e.request.user_code} (${e.request.name})`;
+    case 'member-denied':
+      return `denied ${e.request.user_code} (${e.request.name})`;
+    case 'member-joined':
+      return `member ${e.member.id} "${e.member.name}" joined`;
+    case 'member-revoked':
+      return `member ${e.member.id} "${e.member.name}" revoked`;
+    case 'result':
+      return `result ${e.result.id} by ${e.result.member_name}: ${metric} ${formatValue(e.result.value)} → ${e.result.status.toUpperCase()} (${e.result.reason})`;
+    case 'champion':
+      return `new champion ${e.champion.id}: ${metric} ${formatValue(e.champion.value)} by ${e.champion.member_name}`;
+  }
+}
+
+export function registerPublish(program: Command, out: Out): void {
+  program
+    .command('publish <program-dir>')
+    .description('host a research program: its KB, the join flow and the member API (runs until Ctrl-C)')
+    .option('--port <n>', 'public listener port (0 picks a free one)', '0')
+    .option('--owner-port <n>', 'owner UI/API port on 127.0.0.1 (0 picks a free one)', '0')
+    .option('--host <addr>', 'public listener address; 0.0.0.0 to serve a LAN', '127.0.0.1')
+    .option('--no-tunnel', 'do not start a cloudflared tunnel (the default until tunnels land)')
+    .addOption(new Option('--membership <mode>', 'override TASK.md: invite (owner approves) or open').choices(['invite', 'open']))
+    .action(async (dir: string, opts: PublishOptions) => {
+      let loaded;
+      try {
+        loaded = await loadProgram(dir);
+      } catch (err) {
+        if (err instanceof ProgramError) throw new CliError(err.message);
+        throw err;
+      }
+      const host = await startHost({
+        program: loaded,
+        host: opts.host,
+        port: port(opts.port, '--port'),
+        ownerPort: port(opts.ownerPort, '--owner-port'),
+        ...(opts.membership ? { membership: opts.membership } : {}),
+        paths: cohortPaths(),
+        logger: { level: 'warn' },
+      });
+      const spec = loaded.spec;
+      const champion = host.kb.champion();
+      out([
+        `Cohort is hosting "${spec.name}": ${spec.direction} ${spec.metric}, ${spec.accept}, pool ${spec.pool} ${spec.token} (${spec.split})`,
+        `  KB           ${host.kbFile}`,
+        `  champion     ${champion ? `${champion.id} ${spec.metric} ${formatValue(champion.value)} by ${champion.member_name}` : 'none yet'}`,
+        `  membership   ${host.auth.membership}${host.auth.membership === 'open' ? ' (anyone with the URL joins at once)' : ' (you approve each join request)'}`,
+        `  public URL   ${host.publicUrl}`,
+        `  tunnel       off — ${opts.host === '127.0.0.1' ? 'reachable from this machine only; --host 0.0.0.0 serves your LAN' : 'serving the LAN'}`,
+        `  owner UI     ${host.ownerUiUrl}`,
+        '',
+        'Workers join with:',
+        `  ${host.joinCommand}`,
+        '',
+        'Join requests and results appear below. Ctrl-C stops the host; the KB keeps everything.',
+      ].join('\n'));
+      host.bus.subscribe((e) => out(`[${new Date().toLocaleTimeString()}] ${describeEvent(e, spec.metric)}`));
+
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          out(`\n${signal}: stopping; accepted results are being written…`);
+          host.close().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => stop('Ctrl-C'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      out('Stopped. The KB is closed cleanly.');
+    });
+}

@@ -1,0 +1,271 @@
+import type { DeviceAuthorizationRequest, DeviceAuthorizationResponse, JoinRequest, Member, OAuthErrorCode } from '../../protocol/index.ts';
+import { DEVICE_CODE_GRANT, formatUserCode, normalizeUserCode } from '../../protocol/index.ts';
+import type { EventBus } from '../events.ts';
+import { iso, toMember } from '../kb/records.ts';
+import type { JoinRequestRow, KbStore, MemberRow } from '../store/kb-store.ts';
+import { newDeviceCode, newId, newMemberToken, newUserCode, sha256 } from './codes.ts';
+
+/** A refusal of an owner or join action; `status` is the HTTP status, `code` the wire error. */
+export class GroupAuthError extends Error {
+  override name = 'GroupAuthError';
+  readonly code: string;
+  readonly status: number;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface DeviceFlowLimits {
+  /** Pending join requests one client address may have at once. */
+  pendingPerIp: number;
+  /** Pending join requests in total, so a flood cannot bury the owner's list. */
+  pendingTotal: number;
+  /** Failed approve/deny attempts (unknown or wrong codes) allowed per window before a lockout. */
+  failedAttempts: number;
+  failedWindowMs: number;
+}
+
+export const DEFAULT_LIMITS: DeviceFlowLimits = { pendingPerIp: 5, pendingTotal: 100, failedAttempts: 10, failedWindowMs: 10 * 60_000 };
+
+export interface DeviceFlowOptions {
+  store: KbStore;
+  bus: EventBus;
+  membership: 'invite' | 'open';
+  now?: () => number;
+  limits?: Partial<DeviceFlowLimits>;
+  /** RFC 8628 §3.2 suggests a lifetime; DESIGN.md fixes 10 minutes and a 5 s interval. */
+  lifetimeSeconds?: number;
+  intervalSeconds?: number;
+}
+
+export type TokenOutcome =
+  | { ok: true; accessToken: string; member: Member }
+  | { ok: false; error: OAuthErrorCode; description: string };
+
+/** Polls a little early are tolerated (timer jitter); faster than this is `slow_down`. */
+const POLL_TOLERANCE_MS = 500;
+
+/**
+ * Membership by the OAuth 2.0 Device Authorization Grant (RFC 8628). The owner's approval is the
+ * membership decision; under `membership: open` a request is approved the moment it is made.
+ */
+export class DeviceFlow {
+  #store: KbStore;
+  #bus: EventBus;
+  #now: () => number;
+  #limits: DeviceFlowLimits;
+  #lifetimeMs: number;
+  #interval: number;
+  #failures: number[] = [];
+  membership: 'invite' | 'open';
+
+  constructor(opts: DeviceFlowOptions) {
+    this.#store = opts.store;
+    this.#bus = opts.bus;
+    this.#now = opts.now ?? Date.now;
+    this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.#lifetimeMs = (opts.lifetimeSeconds ?? 600) * 1000;
+    this.#interval = opts.intervalSeconds ?? 5;
+    this.membership = opts.membership;
+  }
+
+  /** RFC 8628 §3.1–3.2: a worker asks to join. */
+  async authorize(req: DeviceAuthorizationRequest, ip: string, verificationUri: string): Promise<DeviceAuthorizationResponse> {
+    const now = this.#now();
+    if ((await this.#store.countPendingJoinRequests(now, ip)) >= this.#limits.pendingPerIp) {
+      throw new GroupAuthError(429, 'too_many_requests',
+        `There are already ${this.#limits.pendingPerIp} join requests waiting from your address; wait for the owner to decide, or for them to expire.`);
+    }
+    if ((await this.#store.countPendingJoinRequests(now)) >= this.#limits.pendingTotal) {
+      throw new GroupAuthError(429, 'too_many_requests', 'This program has too many join requests waiting; try again in a few minutes.');
+    }
+    const deviceCode = newDeviceCode();
+    const row: JoinRequestRow = {
+      id: newId('jr'),
+      deviceCodeHash: sha256(deviceCode),
+      userCode: await this.#freshUserCode(now),
+      status: 'pending',
+      clientId: req.client_id,
+      name: req.name || req.hostname || 'worker',
+      hostname: req.hostname ?? '',
+      os: req.os ?? '',
+      gpu: req.gpu ?? '',
+      appVersion: req.app_version ?? '',
+      ip,
+      createdAt: now,
+      expiresAt: now + this.#lifetimeMs,
+      interval: this.#interval,
+      lastPollAt: null,
+      decidedAt: null,
+      memberId: null,
+    };
+    await this.#store.insertJoinRequest(row);
+    this.#bus.publish({ type: 'join-request', request: this.#view(row, now) });
+    if (this.membership === 'open') await this.#decide(row, 'approved');
+    const shown = formatUserCode(row.userCode);
+    return {
+      device_code: deviceCode,
+      user_code: shown,
+      verification_uri: verificationUri,
+      verification_uri_complete: `${verificationUri}?user_code=${shown}`,
+      expires_in: Math.floor(this.#lifetimeMs / 1000),
+      interval: this.#interval,
+    };
+  }
+
+  /** A user code not held by another live request (collisions are rare; retry a few times). */
+  async #freshUserCode(now: number): Promise<string> {
+    for (let i = 0; i < 10; i++) {
+      const code = newUserCode();
+      const clash = await this.#store.getJoinRequestByUserCode(code);
+      if (!clash || clash.expiresAt <= now) return code;
+    }
+    throw new GroupAuthError(503, 'temporarily_unavailable', 'Could not allocate a user code; try again.');
+  }
+
+  /** RFC 8628 §3.4–3.5: the worker polls for its token. */
+  async token(grantType: string, deviceCode: string, clientId: string | undefined): Promise<TokenOutcome> {
+    if (grantType !== DEVICE_CODE_GRANT) {
+      return { ok: false, error: 'unsupported_grant_type', description: `grant_type must be ${DEVICE_CODE_GRANT}` };
+    }
+    if (clientId === undefined) return { ok: false, error: 'invalid_request', description: 'client_id is required (RFC 8628 §3.4)' };
+    const row = await this.#store.getJoinRequestByDeviceHash(sha256(deviceCode));
+    // RFC 6749 §5.2: an unknown code, or one issued to another client, is invalid_grant.
+    if (!row || row.clientId !== clientId) return { ok: false, error: 'invalid_grant', description: 'unknown device_code' };
+    const now = this.#now();
+    if (row.status === 'consumed') return { ok: false, error: 'invalid_grant', description: 'this device_code was already exchanged for a token' };
+    if (now >= row.expiresAt) return { ok: false, error: 'expired_token', description: 'the join request expired; run the join command again' };
+    if (row.status === 'denied') return { ok: false, error: 'access_denied', description: 'the owner denied this join request' };
+    if (row.status === 'pending') {
+      // §3.5: polling faster than the interval is slow_down, and the interval grows by 5 s for good.
+      if (row.lastPollAt !== null && now - row.lastPollAt < row.interval * 1000 - POLL_TOLERANCE_MS) {
+        await this.#store.recordPoll(row.id, now, row.interval + 5);
+        return { ok: false, error: 'slow_down', description: `poll at most every ${row.interval + 5} s` };
+      }
+      await this.#store.recordPoll(row.id, now, row.interval);
+      return { ok: false, error: 'authorization_pending', description: 'waiting for the owner to approve the join request' };
+    }
+    // Approved: the member is written and the request consumed in one transaction, so two
+    // concurrent polls can never both get a token.
+    const token = newMemberToken();
+    const member: MemberRow = {
+      id: newId('m'),
+      name: row.name,
+      hostname: row.hostname,
+      os: row.os,
+      gpu: row.gpu,
+      appVersion: row.appVersion,
+      ip: row.ip,
+      tokenHash: sha256(token),
+      joinRequestId: row.id,
+      joinedAt: now,
+      revokedAt: null,
+    };
+    if (!(await this.#store.consumeJoinRequest(row.id, member))) {
+      return { ok: false, error: 'invalid_grant', description: 'this device_code was already exchanged for a token' };
+    }
+    const view = toMember(member);
+    this.#bus.publish({ type: 'member-joined', member: view });
+    return { ok: true, accessToken: token, member: view };
+  }
+
+  /** The owner approves a request by its user code. */
+  async approve(userCode: string): Promise<JoinRequest> {
+    return this.#decide(await this.#pendingByCode(userCode), 'approved');
+  }
+
+  async deny(userCode: string): Promise<JoinRequest> {
+    return this.#decide(await this.#pendingByCode(userCode), 'denied');
+  }
+
+  async #pendingByCode(input: string): Promise<JoinRequestRow> {
+    const now = this.#now();
+    this.#failures = this.#failures.filter((t) => now - t < this.#limits.failedWindowMs);
+    if (this.#failures.length >= this.#limits.failedAttempts) {
+      throw new GroupAuthError(429, 'too_many_requests', `Too many wrong user codes; approvals are paused for up to ${Math.ceil(this.#limits.failedWindowMs / 60_000)} minutes.`);
+    }
+    const code = normalizeUserCode(input);
+    const row = code.length === 8 ? await this.#store.getJoinRequestByUserCode(code) : null;
+    if (!row) {
+      this.#failures.push(now);
+      throw new GroupAuthError(404, 'not_found', `No join request has the code ${formatUserCode(code) || JSON.stringify(input)}; check it with the worker (codes look like BCDF-GHJK).`);
+    }
+    if (now >= row.expiresAt && row.status === 'pending') {
+      throw new GroupAuthError(410, 'expired', `The join request ${formatUserCode(code)} expired; ask the worker to run the join command again.`);
+    }
+    if (row.status !== 'pending') {
+      throw new GroupAuthError(409, 'conflict', `The join request ${formatUserCode(code)} was already ${row.status === 'consumed' ? 'approved' : row.status}.`);
+    }
+    return row;
+  }
+
+  async #decide(row: JoinRequestRow, to: 'approved' | 'denied'): Promise<JoinRequest> {
+    const now = this.#now();
+    if (!(await this.#store.transitionJoinRequest(row.id, 'pending', to, now))) {
+      throw new GroupAuthError(409, 'conflict', `The join request ${formatUserCode(row.userCode)} was decided already.`);
+    }
+    const view = this.#view({ ...row, status: to, decidedAt: now }, now);
+    this.#bus.publish({ type: to === 'approved' ? 'member-approved' : 'member-denied', request: view });
+    return view;
+  }
+
+  /** Join requests, newest first; by default only those still waiting for the owner. */
+  async requests(opts: { all?: boolean } = {}): Promise<JoinRequest[]> {
+    const now = this.#now();
+    const rows = (await this.#store.listJoinRequests()).reverse();
+    return rows.map((r) => this.#view(r, now)).filter((r) => opts.all === true || r.status === 'pending');
+  }
+
+  #view(r: JoinRequestRow, now: number): JoinRequest {
+    const expired = r.status === 'pending' && now >= r.expiresAt;
+    return {
+      id: r.id,
+      user_code: formatUserCode(r.userCode),
+      status: expired ? 'expired' : r.status,
+      name: r.name,
+      hostname: r.hostname,
+      os: r.os,
+      gpu: r.gpu,
+      app_version: r.appVersion,
+      client_id: r.clientId,
+      ip: r.ip,
+      created_at: iso(r.createdAt),
+      expires_at: iso(r.expiresAt),
+      expires_in: Math.max(0, Math.floor((r.expiresAt - now) / 1000)),
+      member: r.memberId,
+    };
+  }
+
+  /** The member a bearer token belongs to: the member, `revoked`, or null for an unknown token. */
+  async authenticate(token: string): Promise<MemberRow | 'revoked' | null> {
+    const member = await this.#store.getMemberByTokenHash(sha256(token));
+    if (!member) return null;
+    return member.revokedAt === null ? member : 'revoked';
+  }
+
+  async members(): Promise<Member[]> {
+    return (await this.#store.listMembers()).map(toMember);
+  }
+
+  /** Revokes by member id, or by name when exactly one active member has it. */
+  async revoke(idOrName: string): Promise<Member> {
+    const members = await this.#store.listMembers();
+    let target = members.find((m) => m.id === idOrName);
+    if (!target) {
+      const named = members.filter((m) => m.name === idOrName && m.revokedAt === null);
+      if (named.length > 1) {
+        throw new GroupAuthError(409, 'conflict', `${named.length} members are named "${idOrName}" (${named.map((m) => m.id).join(', ')}); revoke by id.`);
+      }
+      target = named[0];
+    }
+    if (!target) throw new GroupAuthError(404, 'not_found', `No member has the id or name "${idOrName}"; see the list with \`cohort members\`.`);
+    if (target.revokedAt !== null) throw new GroupAuthError(409, 'conflict', `Member ${target.id} (${target.name}) is already revoked.`);
+    const now = this.#now();
+    await this.#store.revokeMember(target.id, now);
+    const view = toMember({ ...target, revokedAt: now });
+    this.#bus.publish({ type: 'member-revoked', member: view });
+    return view;
+  }
+}

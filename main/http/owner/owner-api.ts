@@ -1,0 +1,79 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { GroupAuthError } from '../../groupauth/device-flow.ts';
+import { HttpError, parseWith } from '../errors.ts';
+import type { HostServices } from '../services.ts';
+import { payoutsCsv } from './payouts-csv.ts';
+
+const CodeParams = z.object({ code: z.string().min(1).max(32) });
+const MemberParams = z.object({ member: z.string().min(1).max(128) });
+
+async function owned<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof GroupAuthError) throw new HttpError(err.status, err.code, err.message);
+    throw err;
+  }
+}
+
+/** The owner's API: join requests, members, status and payouts. Guarded by the owner plugin. */
+export const ownerApiRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, auth, publicUrl }) => {
+  app.get<{ Querystring: { all?: string } }>('/api/owner/requests', async (request) => ({
+    requests: await auth.requests({ all: request.query.all === '1' || request.query.all === 'true' }),
+  }));
+
+  app.post('/api/owner/requests/:code/approve', async (request) => {
+    const { code } = parseWith(CodeParams, request.params, 'The user code');
+    return { request: await owned(() => auth.approve(code)) };
+  });
+
+  app.post('/api/owner/requests/:code/deny', async (request) => {
+    const { code } = parseWith(CodeParams, request.params, 'The user code');
+    return { request: await owned(() => auth.deny(code)) };
+  });
+
+  app.get('/api/owner/members', async () => ({ members: await auth.members() }));
+
+  app.post('/api/owner/members/:member/revoke', async (request) => {
+    const { member } = parseWith(MemberParams, request.params, 'The member');
+    return { member: await owned(() => auth.revoke(member)) };
+  });
+
+  app.get('/api/owner/results', async () => ({ results: await kb.results() }));
+
+  app.get('/api/owner/status', async () => {
+    const [results, roster, payouts, members, requests] = await Promise.all([
+      kb.results(),
+      kb.roster(),
+      kb.payouts(),
+      auth.members(),
+      auth.requests(),
+    ]);
+    return {
+      program: { spec: kb.spec, body: kb.program.body },
+      champion: kb.champion(),
+      baseline: kb.baseline(),
+      results,
+      roster,
+      payouts,
+      pool: kb.spec.pool,
+      token: kb.spec.token,
+      members,
+      requests,
+      public_url: publicUrl(),
+      join_command: `cohort join ${publicUrl()}`,
+    };
+  });
+
+  app.get<{ Querystring: { format?: string } }>('/api/owner/payouts', async (request, reply) => {
+    const payouts = await kb.payouts();
+    if (request.query.format === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${kb.spec.name}-payouts.csv"`)
+        .send(payoutsCsv(payouts, kb.spec.token));
+    }
+    return { pool: kb.spec.pool, token: kb.spec.token, split: kb.spec.split, payouts };
+  });
+};

@@ -1,0 +1,7 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { HostServices } from '../services.ts';
+
+/** Liveness for the tunnel and for workers deciding whether to retry. */
+export const healthRoutes: FastifyPluginAsync<HostServices> = async (app, { kb }) => {
+  app.get('/healthz', async () => ({ ok: true, program: kb.spec.name }));
+};

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { ErrorCode, SubmitResultRequest } from '../../../protocol/index.ts';
+import { KbError } from '../../kb/knowledge-base.ts';
+import { PatchError } from '../../kb/patch.ts';
+import type { MemberRow } from '../../store/kb-store.ts';
+import { HttpError, parseWith } from '../errors.ts';
+import type { HostServices } from '../services.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    member: MemberRow | null;
+  }
+}
+
+/** A result body holds a patch (≤ 512 KiB) and an output tail; 1 MiB leaves room for JSON escaping. */
+const RESULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The member API. Identity comes from the bearer token alone (DESIGN.md): nothing in a body can
+ * say who submitted it.
+ */
+export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, auth }) => {
+  app.decorateRequest('member', null);
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      reply.header('www-authenticate', 'Bearer realm="cohort"');
+      throw new HttpError(401, ErrorCode.authRequired, 'This endpoint needs a member token (Authorization: Bearer …); join the program first with `cohort join <url>`.');
+    }
+    const member = await auth.authenticate(match[1]!);
+    if (member === 'revoked') throw new HttpError(403, ErrorCode.notAMember, 'Your membership of this program was revoked by its owner.');
+    if (member === null) throw new HttpError(403, ErrorCode.notAMember, 'This token is not a member token of this program; join it with `cohort join <url>`.');
+    request.member = member;
+  });
+
+  app.get('/api/task', async () => ({
+    program: { spec: kb.spec, body: kb.program.body },
+    champion: kb.champion(),
+    files: kb.championCode(),
+    reference: kb.reference(),
+  }));
+
+  app.get('/api/champion', async () => ({ champion: kb.champion() }));
+
+  app.get<{ Querystring: { since?: string } }>('/api/results', async (request) => {
+    const since = request.query.since === undefined ? 0 : Number(request.query.since);
+    if (!Number.isInteger(since) || since < 0) throw new HttpError(400, ErrorCode.badRequest, '`since` must be a result sequence number (an integer ≥ 0).');
+    const results = await kb.results();
+    return { results: since > 0 ? results.filter((r) => r.seq > since) : results };
+  });
+
+  app.post('/api/results', { bodyLimit: RESULT_BODY_LIMIT }, async (request, reply) => {
+    if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+      throw new HttpError(415, ErrorCode.unsupportedMediaType, 'Send results as JSON (Content-Type: application/json).');
+    }
+    const body = parseWith(SubmitResultRequest, request.body, 'The result', ErrorCode.invalidResult);
+    try {
+      const { record, replayed } = await kb.submit(request.member!, body);
+      const { id, member, value, status, impact, champion, duplicate_of, reason } = record;
+      return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason } });
+    } catch (err) {
+      if (err instanceof PatchError) throw new HttpError(400, ErrorCode.invalidPatch, err.message);
+      if (err instanceof KbError) throw new HttpError(400, err.code, err.message);
+      throw err;
+    }
+  });
+
+  app.get('/api/status', async () => {
+    const [results, roster, payouts] = await Promise.all([kb.results(), kb.roster(), kb.payouts()]);
+    return {
+      program: { spec: kb.spec, body: kb.program.body },
+      champion: kb.champion(),
+      baseline: kb.baseline(),
+      results,
+      roster,
+      payouts,
+      pool: kb.spec.pool,
+      token: kb.spec.token,
+    };
+  });
+};

@@ -1,0 +1,14 @@
+import type { EventBus } from '../events.ts';
+import type { DeviceFlow } from '../groupauth/device-flow.ts';
+import type { KnowledgeBase } from '../kb/knowledge-base.ts';
+
+/** What the route plugins need from the host; passed as plugin options, never as globals. */
+export interface HostServices {
+  kb: KnowledgeBase;
+  auth: DeviceFlow;
+  bus: EventBus;
+  /** True when the public listener sits behind the cloudflared tunnel. */
+  tunnelled: boolean;
+  /** The URL members use (tunnel URL, LAN URL or loopback URL). */
+  publicUrl: () => string;
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { ProgramError } from './errors.ts';
+import { parseTaskMd } from './frontmatter.ts';
+
+const VALID = ['---', 'name: tiny-gpt', 'objective: lower validation bits per byte', 'metric: val_bpb', 'direction: minimize', '---', '# Tiny GPT', ''];
+
+function md(...lines: string[]): string {
+  return ['---', ...lines, '---', 'body', ''].join('\n');
+}
+
+const REQUIRED = ['name: tiny-gpt', 'objective: x', 'metric: val_bpb'];
+
+/** Parses and returns the thrown ProgramError (failing the test if none). */
+function fail(text: string, file?: string): ProgramError {
+  try {
+    parseTaskMd(text, file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProgramError);
+    return err as ProgramError;
+  }
+  throw new Error('expected a ProgramError');
+}
+
+describe('parseTaskMd', () => {
+  it('parses a valid TASK.md and applies the defaults', () => {
+    const { spec, body } = parseTaskMd(VALID.join('\n'));
+    expect(spec).toEqual({
+      name: 'tiny-gpt',
+      objective: 'lower validation bits per byte',
+      metric: 'val_bpb',
+      direction: 'minimize',
+      accept: 'beats-champion',
+      min_improvement: 0,
+      run: 'python3 train.py',
+      editable: ['train.py'],
+      time_budget: 300,
+      pool: 0,
+      token: 'OBOL',
+      split: 'by-impact',
+      membership: 'invite',
+    });
+    expect(body).toBe('# Tiny GPT\n');
+  });
+
+  it('accepts CRLF line endings and a BOM, keeping line numbers', () => {
+    const { spec, body } = parseTaskMd(`\uFEFF${VALID.join('\r\n')}`);
+    expect(spec.direction).toBe('minimize');
+    expect(body).toBe('# Tiny GPT\n');
+    const err = fail(`\uFEFF${md(...REQUIRED, 'direction: lower').replaceAll('\n', '\r\n')}`);
+    expect(err.message).toBe('TASK.md:5: direction must be "minimize" or "maximize", got "lower"');
+  });
+
+  it('names the line of an enum mistake', () => {
+    const err = fail(md(...REQUIRED, 'direction: lower'));
+    expect(err.message).toBe('TASK.md:5: direction must be "minimize" or "maximize", got "lower"');
+    expect(err).toMatchObject({ file: 'TASK.md', field: 'direction', line: 5 });
+  });
+
+  it('names the line of an unknown field and lists the known ones', () => {
+    const err = fail(md(...REQUIRED, 'direction: minimize', 'pool: 10', 'token: OBOL', 'split: by-impact', 'colour: red'));
+    expect(err.message).toBe(
+      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, time_budget, pool, token, split, membership, search)',
+    );
+    expect(err.line).toBe(9);
+    expect(err.field).toBe('colour');
+  });
+
+  it('suggests the field a misspelt one was probably meant to be', () => {
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'thresold: 2')).message).toMatch(/^TASK\.md:6: unknown field "thresold" \(did you mean "threshold"\? known fields: name, /);
+  });
+
+  it('reports a missing field without a line', () => {
+    const err = fail(md('name: tiny-gpt', 'objective: x', 'direction: minimize'));
+    expect(err.message).toBe('TASK.md: missing field "metric"');
+    expect(err).toMatchObject({ field: 'metric', line: undefined });
+  });
+
+  it('names the line of a wrong type', () => {
+    const err = fail(md(...REQUIRED, 'direction: minimize', 'time_budget: ten', 'pool: 1'));
+    expect(err.message).toBe('TASK.md:6: time_budget must be a number, got "ten"');
+  });
+
+  it('requires a threshold under accept: threshold, pointing at the accept line', () => {
+    const err = fail(md(...REQUIRED, 'direction: maximize', 'accept: threshold'));
+    expect(err.message).toBe('TASK.md:6: threshold is required when accept is "threshold"');
+    expect(err.field).toBe('threshold');
+    expect(parseTaskMd(md(...REQUIRED, 'direction: maximize', 'accept: threshold', 'threshold: 0.9')).spec.threshold).toBe(0.9);
+  });
+
+  it('collects every issue, top to bottom, each with its field and line', () => {
+    const err = fail(
+      md('name: Tiny GPT', 'objective: x', 'direction: lower', 'editable:', '  - train.py', '  - ../etc/passwd', 'min_improvement: -1', 'search:', '  lr:', '    max: 2', '    step: 1'),
+    );
+    expect(err.issues).toEqual([
+      { file: 'TASK.md', field: 'metric', line: undefined, message: 'missing field "metric"' },
+      { file: 'TASK.md', field: 'name', line: 2, message: 'name must be a slug: lowercase letters, digits and dashes, e.g. "tiny-gpt", got "Tiny GPT"' },
+      { file: 'TASK.md', field: 'direction', line: 4, message: 'direction must be "minimize" or "maximize", got "lower"' },
+      {
+        file: 'TASK.md',
+        field: 'editable.1',
+        line: 7,
+        message: 'editable.1 must be a plain relative path inside the program folder (no "..", no leading "/"), got "../etc/passwd"',
+      },
+      { file: 'TASK.md', field: 'min_improvement', line: 8, message: 'min_improvement must be ≥ 0, got -1' },
+      { file: 'TASK.md', field: 'search.lr.min', line: 10, message: 'missing field "search.lr.min"' },
+      { file: 'TASK.md', field: 'search.lr.step', line: 12, message: 'unknown field "step" in search.lr (known fields: file, min, max, integer, scale)' },
+    ]);
+    expect(err.message.split('\n')).toHaveLength(7);
+    expect(err.message.split('\n')[2]).toBe('TASK.md:4: direction must be "minimize" or "maximize", got "lower"');
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const err = fail(md(...REQUIRED, 'direction: minimize', 'editable: [train.py', 'pool: 3'));
+    expect(err.line).toBe(7);
+    expect(err.message).toMatch(/^TASK\.md:7: invalid YAML: /);
+    expect(fail(md(...REQUIRED, 'metric: m')).message).toBe('TASK.md:5: invalid YAML: Map keys must be unique');
+  });
+
+  it('refuses alias bombs and code tags', () => {
+    const bomb = md('a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]');
+    expect(fail(bomb).message).toMatch(/^TASK\.md: invalid YAML: Excessive alias count/);
+    expect(fail(md(...REQUIRED, 'direction: !!js/function "function () {}"')).message).toBe('TASK.md:5: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function');
+  });
+
+  it('refuses a document that is not a mapping, or empty', () => {
+    expect(fail(md('- name', '- objective')).message).toBe('TASK.md:2: the YAML block must be a mapping of fields ("name: ...", one a line)');
+    expect(fail(md()).message).toMatch(/^TASK\.md:1: the YAML block is empty/);
+  });
+
+  it('says TASK.md must start with a --- block', () => {
+    expect(fail('# Tiny GPT\n\nname: x\n').message).toBe(
+      'TASK.md:1: TASK.md must start with a "---" line opening a YAML block (name, objective, metric, direction), closed by another "---" line',
+    );
+    expect(fail('---\nname: x\n').message).toMatch(/^TASK\.md:1: the YAML block opened by "---" on line 1 is never closed/);
+    expect(fail('x', 'programs/a/TASK.md').message).toMatch(/^programs\/a\/TASK\.md:1: /);
+  });
+
+  it('uses the given file name in messages', () => {
+    expect(fail(md('name: x'), 'p/TASK.md').message).toMatch(/^p\/TASK\.md: missing field "objective"/);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The KB's storage port. Everything the host keeps goes through this small async interface so
+ * that a server database can replace SQLite later without touching the rules or the HTTP layer.
+ * Times are Unix milliseconds; rows are plain data, validated before they get here.
+ */
+
+export type JoinStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+
+export interface JoinRequestRow {
+  id: string;
+  deviceCodeHash: string;
+  userCode: string;
+  status: JoinStatus;
+  clientId: string;
+  name: string;
+  hostname: string;
+  os: string;
+  gpu: string;
+  appVersion: string;
+  ip: string;
+  createdAt: number;
+  expiresAt: number;
+  interval: number;
+  lastPollAt: number | null;
+  decidedAt: number | null;
+  memberId: string | null;
+}
+
+export interface MemberRow {
+  id: string;
+  name: string;
+  hostname: string;
+  os: string;
+  gpu: string;
+  appVersion: string;
+  ip: string;
+  tokenHash: string;
+  joinRequestId: string | null;
+  joinedAt: number;
+  revokedAt: number | null;
+}
+
+export type ResultStatus = 'keep' | 'discard' | 'crash' | 'duplicate';
+
+export interface ResultRow {
+  seq: number;
+  id: string;
+  memberId: string;
+  value: number | null;
+  status: ResultStatus;
+  impact: number;
+  champion: boolean;
+  duplicateOf: string | null;
+  reason: string;
+  hypothesis: string;
+  patch: string;
+  parent: string | null;
+  codeHash: string;
+  output: string;
+  hardware: Record<string, unknown>;
+  durations: Record<string, number>;
+  idempotencyKey: string | null;
+  createdAt: number;
+}
+
+/** A result about to be written; `files` are the editable files, kept only for new champions. */
+export interface NewResult extends ResultRow {
+  files: ReadonlyMap<string, string> | null;
+}
+
+export interface KbStore {
+  close(): Promise<void>;
+
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  insertJoinRequest(row: JoinRequestRow): Promise<void>;
+  getJoinRequestByDeviceHash(deviceCodeHash: string): Promise<JoinRequestRow | null>;
+  /** The most recent request with this (normalised) user code. */
+  getJoinRequestByUserCode(userCode: string): Promise<JoinRequestRow | null>;
+  listJoinRequests(): Promise<JoinRequestRow[]>;
+  /** Pending and unexpired requests, in total and from one address. */
+  countPendingJoinRequests(now: number, ip?: string): Promise<number>;
+  /** Moves a request from `from` to `to`; false when it was no longer in `from` (someone else won). */
+  transitionJoinRequest(id: string, from: JoinStatus, to: JoinStatus, at: number): Promise<boolean>;
+  recordPoll(id: string, at: number, interval: number): Promise<void>;
+  /**
+   * Hands out membership once: in one transaction the approved request becomes consumed and the
+   * member is written. False when the request was not (or no longer) approved.
+   */
+  consumeJoinRequest(requestId: string, member: MemberRow): Promise<boolean>;
+
+  getMemberByTokenHash(tokenHash: string): Promise<MemberRow | null>;
+  getMember(id: string): Promise<MemberRow | null>;
+  listMembers(): Promise<MemberRow[]>;
+  revokeMember(id: string, at: number): Promise<boolean>;
+
+  /** Writes the batch in one durable transaction: when this resolves, every row is on disk. */
+  appendResults(batch: readonly NewResult[]): Promise<void>;
+  listResults(): Promise<ResultRow[]>;
+  getResult(id: string): Promise<ResultRow | null>;
+  /** Files of every result that became champion, by result id. */
+  listChampionFiles(): Promise<Map<string, Map<string, string>>>;
+}

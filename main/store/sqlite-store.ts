@@ -1,0 +1,323 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultRow, ResultStatus } from './kb-store.ts';
+
+/**
+ * SQLite implementation of the KB store, on `node:sqlite` (built into Node 24 and Electron 45, so
+ * there is no native module to build per platform). WAL + synchronous=FULL: a committed
+ * transaction is on disk when `COMMIT` returns, which is what lets the host acknowledge a result.
+ * The calls are synchronous underneath; the async interface is the port a server database fills.
+ */
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS join_requests (
+  id               TEXT PRIMARY KEY,
+  device_code_hash TEXT NOT NULL UNIQUE,
+  user_code        TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('pending','approved','denied','consumed')),
+  client_id        TEXT NOT NULL,
+  name             TEXT NOT NULL,
+  hostname         TEXT NOT NULL,
+  os               TEXT NOT NULL,
+  gpu              TEXT NOT NULL,
+  app_version      TEXT NOT NULL,
+  ip               TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  expires_at       INTEGER NOT NULL,
+  interval         INTEGER NOT NULL,
+  last_poll_at     INTEGER,
+  decided_at       INTEGER,
+  member_id        TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS join_requests_user_code ON join_requests (user_code, created_at);
+CREATE TABLE IF NOT EXISTS members (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL,
+  hostname        TEXT NOT NULL,
+  os              TEXT NOT NULL,
+  gpu             TEXT NOT NULL,
+  app_version     TEXT NOT NULL,
+  ip              TEXT NOT NULL,
+  token_hash      TEXT NOT NULL UNIQUE,
+  join_request_id TEXT,
+  joined_at       INTEGER NOT NULL,
+  revoked_at      INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS results (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  member_id       TEXT NOT NULL REFERENCES members (id),
+  value           REAL,
+  status          TEXT NOT NULL CHECK (status IN ('keep','discard','crash','duplicate')),
+  impact          REAL NOT NULL,
+  champion        INTEGER NOT NULL,
+  duplicate_of    TEXT,
+  reason          TEXT NOT NULL,
+  hypothesis      TEXT NOT NULL,
+  patch           TEXT NOT NULL,
+  parent          TEXT,
+  code_hash       TEXT NOT NULL,
+  output          TEXT NOT NULL,
+  hardware        TEXT NOT NULL,
+  durations       TEXT NOT NULL,
+  idempotency_key TEXT,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (member_id, idempotency_key)
+) STRICT;
+CREATE TABLE IF NOT EXISTS champion_files (
+  result_id TEXT NOT NULL REFERENCES results (id),
+  path      TEXT NOT NULL,
+  content   TEXT NOT NULL,
+  PRIMARY KEY (result_id, path)
+) STRICT;
+`;
+
+type Row = Record<string, SQLInputValue>;
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function toJoinRequest(r: Row): JoinRequestRow {
+  return {
+    id: str(r.id),
+    deviceCodeHash: str(r.device_code_hash),
+    userCode: str(r.user_code),
+    status: str(r.status) as JoinStatus,
+    clientId: str(r.client_id),
+    name: str(r.name),
+    hostname: str(r.hostname),
+    os: str(r.os),
+    gpu: str(r.gpu),
+    appVersion: str(r.app_version),
+    ip: str(r.ip),
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    interval: num(r.interval),
+    lastPollAt: numOrNull(r.last_poll_at),
+    decidedAt: numOrNull(r.decided_at),
+    memberId: strOrNull(r.member_id),
+  };
+}
+
+function toMember(r: Row): MemberRow {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    hostname: str(r.hostname),
+    os: str(r.os),
+    gpu: str(r.gpu),
+    appVersion: str(r.app_version),
+    ip: str(r.ip),
+    tokenHash: str(r.token_hash),
+    joinRequestId: strOrNull(r.join_request_id),
+    joinedAt: num(r.joined_at),
+    revokedAt: numOrNull(r.revoked_at),
+  };
+}
+
+function toResult(r: Row): ResultRow {
+  return {
+    seq: num(r.seq),
+    id: str(r.id),
+    memberId: str(r.member_id),
+    value: numOrNull(r.value),
+    status: str(r.status) as ResultStatus,
+    impact: num(r.impact),
+    champion: num(r.champion) === 1,
+    duplicateOf: strOrNull(r.duplicate_of),
+    reason: str(r.reason),
+    hypothesis: str(r.hypothesis),
+    patch: str(r.patch),
+    parent: strOrNull(r.parent),
+    codeHash: str(r.code_hash),
+    output: str(r.output),
+    hardware: JSON.parse(str(r.hardware)) as Record<string, unknown>,
+    durations: JSON.parse(str(r.durations)) as Record<string, number>,
+    idempotencyKey: strOrNull(r.idempotency_key),
+    createdAt: num(r.created_at),
+  };
+}
+
+export class SqliteKbStore implements KbStore {
+  readonly path: string;
+  #db: DatabaseSync;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  /** Opens (creating when needed) the KB file. Refuses a file written by a newer Cohort. */
+  static open(path: string): SqliteKbStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: 5_000 });
+    db.exec('PRAGMA journal_mode = WAL');
+    // FULL: WAL is fsynced at every commit, so an acknowledged result survives power loss.
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec(SCHEMA);
+    const row = db.prepare('PRAGMA user_version').get() as Row | undefined;
+    const version = num(row?.user_version ?? 0);
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`${path} was written by a newer Cohort (schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade Cohort to open it`);
+    }
+    if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    return new SqliteKbStore(path, db);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #tx<T>(work: () => T): T {
+    // IMMEDIATE takes the write lock up front, so a second process cannot interleave.
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = work();
+      this.#db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined;
+    return row ? str(row.value) : null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  async insertJoinRequest(r: JoinRequestRow): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO join_requests (id, device_code_hash, user_code, status, client_id, name, hostname, os, gpu, app_version, ip,
+           created_at, expires_at, interval, last_poll_at, decided_at, member_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(r.id, r.deviceCodeHash, r.userCode, r.status, r.clientId, r.name, r.hostname, r.os, r.gpu, r.appVersion, r.ip,
+        r.createdAt, r.expiresAt, r.interval, r.lastPollAt, r.decidedAt, r.memberId);
+  }
+
+  async getJoinRequestByDeviceHash(hash: string): Promise<JoinRequestRow | null> {
+    const row = this.#db.prepare('SELECT * FROM join_requests WHERE device_code_hash = ?').get(hash) as Row | undefined;
+    return row ? toJoinRequest(row) : null;
+  }
+
+  async getJoinRequestByUserCode(userCode: string): Promise<JoinRequestRow | null> {
+    const row = this.#db
+      .prepare('SELECT * FROM join_requests WHERE user_code = ? ORDER BY created_at DESC LIMIT 1')
+      .get(userCode) as Row | undefined;
+    return row ? toJoinRequest(row) : null;
+  }
+
+  async listJoinRequests(): Promise<JoinRequestRow[]> {
+    return (this.#db.prepare('SELECT * FROM join_requests ORDER BY created_at').all() as Row[]).map(toJoinRequest);
+  }
+
+  async countPendingJoinRequests(now: number, ip?: string): Promise<number> {
+    const sql = `SELECT count(*) AS n FROM join_requests WHERE status = 'pending' AND expires_at > ?${ip === undefined ? '' : ' AND ip = ?'}`;
+    const row = (ip === undefined ? this.#db.prepare(sql).get(now) : this.#db.prepare(sql).get(now, ip)) as Row;
+    return num(row.n);
+  }
+
+  async transitionJoinRequest(id: string, from: JoinStatus, to: JoinStatus, at: number): Promise<boolean> {
+    const res = this.#db
+      .prepare('UPDATE join_requests SET status = ?, decided_at = ? WHERE id = ? AND status = ?')
+      .run(to, at, id, from);
+    return Number(res.changes) === 1;
+  }
+
+  async recordPoll(id: string, at: number, interval: number): Promise<void> {
+    this.#db.prepare('UPDATE join_requests SET last_poll_at = ?, interval = ? WHERE id = ?').run(at, interval, id);
+  }
+
+  async consumeJoinRequest(requestId: string, m: MemberRow): Promise<boolean> {
+    return this.#tx(() => {
+      const res = this.#db
+        .prepare("UPDATE join_requests SET status = 'consumed', member_id = ? WHERE id = ? AND status = 'approved'")
+        .run(m.id, requestId);
+      if (Number(res.changes) !== 1) return false;
+      this.#insertMember(m);
+      return true;
+    });
+  }
+
+  #insertMember(m: MemberRow): void {
+    this.#db
+      .prepare(
+        `INSERT INTO members (id, name, hostname, os, gpu, app_version, ip, token_hash, join_request_id, joined_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(m.id, m.name, m.hostname, m.os, m.gpu, m.appVersion, m.ip, m.tokenHash, m.joinRequestId, m.joinedAt, m.revokedAt);
+  }
+
+  async getMemberByTokenHash(hash: string): Promise<MemberRow | null> {
+    const row = this.#db.prepare('SELECT * FROM members WHERE token_hash = ?').get(hash) as Row | undefined;
+    return row ? toMember(row) : null;
+  }
+
+  async getMember(id: string): Promise<MemberRow | null> {
+    const row = this.#db.prepare('SELECT * FROM members WHERE id = ?').get(id) as Row | undefined;
+    return row ? toMember(row) : null;
+  }
+
+  async listMembers(): Promise<MemberRow[]> {
+    return (this.#db.prepare('SELECT * FROM members ORDER BY joined_at, id').all() as Row[]).map(toMember);
+  }
+
+  async revokeMember(id: string, at: number): Promise<boolean> {
+    const res = this.#db.prepare('UPDATE members SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
+    return Number(res.changes) === 1;
+  }
+
+  async appendResults(batch: readonly NewResult[]): Promise<void> {
+    if (batch.length === 0) return;
+    const insert = this.#db.prepare(
+      `INSERT INTO results (seq, id, member_id, value, status, impact, champion, duplicate_of, reason, hypothesis, patch, parent,
+         code_hash, output, hardware, durations, idempotency_key, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertFile = this.#db.prepare('INSERT INTO champion_files (result_id, path, content) VALUES (?, ?, ?)');
+    this.#tx(() => {
+      for (const r of batch) {
+        insert.run(r.seq, r.id, r.memberId, r.value, r.status, r.impact, r.champion ? 1 : 0, r.duplicateOf, r.reason, r.hypothesis,
+          r.patch, r.parent, r.codeHash, r.output, JSON.stringify(r.hardware), JSON.stringify(r.durations), r.idempotencyKey,
+          r.createdAt);
+        if (r.champion && r.files) for (const [path, content] of r.files) insertFile.run(r.id, path, content);
+      }
+    });
+  }
+
+  async listResults(): Promise<ResultRow[]> {
+    return (this.#db.prepare('SELECT * FROM results ORDER BY seq').all() as Row[]).map(toResult);
+  }
+
+  async getResult(id: string): Promise<ResultRow | null> {
+    const row = this.#db.prepare('SELECT * FROM results WHERE id = ?').get(id) as Row | undefined;
+    return row ? toResult(row) : null;
+  }
+
+  async listChampionFiles(): Promise<Map<string, Map<string, string>>> {
+    const out = new Map<string, Map<string, string>>();
+    for (const row of this.#db.prepare('SELECT result_id, path, content FROM champion_files ORDER BY result_id, path').all() as Row[]) {
+      const id = str(row.result_id);
+      let files = out.get(id);
+      if (!files) out.set(id, (files = new Map()));
+      files.set(str(row.path), str(row.content));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { ProgramFile, ProgramInfo } from './task.ts';
+import { ResultRecord } from './results.ts';
+
+/** The champion: the best accepted result so far, with the editable files it carries. */
+export const Champion = z.object({
+  id: z.string(),
+  member: z.string(),
+  member_name: z.string(),
+  value: z.number(),
+  impact: z.number(),
+  hypothesis: z.string(),
+  parent: z.string().nullable(),
+  created_at: z.string(),
+});
+export type Champion = z.infer<typeof Champion>;
+
+export const ChampionResponse = z.object({ champion: Champion.nullable() });
+export type ChampionResponse = z.infer<typeof ChampionResponse>;
+
+/** GET /api/task: what a member needs to start an experiment. */
+export const TaskResponse = z.object({
+  program: ProgramInfo,
+  champion: Champion.nullable(),
+  /** The program's files with the champion's editable files applied. */
+  files: z.array(ProgramFile),
+  /** The reference a challenger must beat (champion value, else baseline), or null. */
+  reference: z.number().nullable(),
+});
+export type TaskResponse = z.infer<typeof TaskResponse>;
+
+export const Member = z.object({
+  id: z.string(),
+  name: z.string(),
+  hostname: z.string(),
+  os: z.string(),
+  gpu: z.string(),
+  app_version: z.string(),
+  ip: z.string(),
+  joined_at: z.string(),
+  revoked_at: z.string().nullable(),
+});
+export type Member = z.infer<typeof Member>;
+
+/** The roster as members see it: no addresses of other members. */
+export const RosterEntry = z.object({
+  id: z.string(),
+  name: z.string(),
+  gpu: z.string(),
+  joined_at: z.string(),
+  results: z.number().int(),
+  keeps: z.number().int(),
+});
+export type RosterEntry = z.infer<typeof RosterEntry>;
+
+export const Payout = z.object({
+  member: z.string(),
+  name: z.string(),
+  impact: z.number(),
+  /** Exact decimal with 6 places, e.g. "90.782821". */
+  amount: z.string().regex(/^\d+\.\d{6}$/),
+});
+export type Payout = z.infer<typeof Payout>;
+
+export const PayoutsResponse = z.object({
+  pool: z.number(),
+  token: z.string(),
+  split: z.enum(['by-impact', 'champion-takes-all']),
+  payouts: z.array(Payout),
+});
+export type PayoutsResponse = z.infer<typeof PayoutsResponse>;
+
+export const StatusResponse = z.object({
+  program: ProgramInfo,
+  champion: Champion.nullable(),
+  baseline: z.number().nullable(),
+  results: z.array(ResultRecord),
+  roster: z.array(RosterEntry),
+  payouts: z.array(Payout),
+  pool: z.number(),
+  token: z.string(),
+});
+export type StatusResponse = z.infer<typeof StatusResponse>;
+
+export const JoinRequestStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'consumed']);
+export type JoinRequestStatus = z.infer<typeof JoinRequestStatus>;
+
+/** A join request as the owner sees it: everything needed to judge it. */
+export const JoinRequest = z.object({
+  id: z.string(),
+  user_code: z.string(),
+  status: JoinRequestStatus,
+  name: z.string(),
+  hostname: z.string(),
+  os: z.string(),
+  gpu: z.string(),
+  app_version: z.string(),
+  client_id: z.string(),
+  ip: z.string(),
+  created_at: z.string(),
+  expires_at: z.string(),
+  expires_in: z.number().int(),
+  member: z.string().nullable(),
+});
+export type JoinRequest = z.infer<typeof JoinRequest>;
+
+export const JoinRequestsResponse = z.object({ requests: z.array(JoinRequest) });
+export const MembersResponse = z.object({ members: z.array(Member) });
+
+export const OwnerStatusResponse = StatusResponse.extend({
+  members: z.array(Member),
+  requests: z.array(JoinRequest),
+  public_url: z.string(),
+  join_command: z.string(),
+});
+export type OwnerStatusResponse = z.infer<typeof OwnerStatusResponse>;

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { Champion, JoinRequest, Member } from './api.ts';
+import { ResultRecord } from './results.ts';
+
+/** KB events, sent to the owner over SSE (`event:` is the type, `data:` the JSON below). */
+export const KbEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('join-request'), request: JoinRequest }),
+  z.object({ type: z.literal('member-approved'), request: JoinRequest }),
+  z.object({ type: z.literal('member-denied'), request: JoinRequest }),
+  z.object({ type: z.literal('member-joined'), member: Member }),
+  z.object({ type: z.literal('member-revoked'), member: Member }),
+  z.object({ type: z.literal('result'), result: ResultRecord }),
+  z.object({ type: z.literal('champion'), champion: Champion }),
+]);
+export type KbEvent = z.infer<typeof KbEvent>;
+export type KbEventType = KbEvent['type'];

@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './task.ts';
+export * from './oauth.ts';
+export * from './results.ts';
+export * from './api.ts';
+export * from './events.ts';

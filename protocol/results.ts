@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+export const ResultStatus = z.enum(['keep', 'discard', 'crash', 'duplicate']);
+export type ResultStatus = z.infer<typeof ResultStatus>;
+
+/** Limits on what a member may send; the host refuses larger bodies before parsing them. */
+export const LIMITS = {
+  hypothesis: 4_000,
+  patch: 512 * 1024,
+  output: 8 * 1024,
+  idempotencyKey: 200,
+  detailKeys: 32,
+  detailValue: 512,
+} as const;
+
+const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number (NaN and ±Infinity are not results)');
+
+/** Small free-form maps (hardware, durations): bounded keys, scalar values only. */
+const detailMap = z
+  .record(
+    z.string().max(64),
+    z.union([z.string().max(LIMITS.detailValue), finiteNumber, z.boolean(), z.null()]),
+  )
+  .refine((m) => Object.keys(m).length <= LIMITS.detailKeys, `must have at most ${LIMITS.detailKeys} keys`);
+
+/** POST /api/results body (DESIGN.md "Minimal wire shapes"). The member comes from the token, never from here. */
+export const SubmitResultRequest = z
+  .strictObject({
+    value: finiteNumber.nullable(),
+    crashed: z.boolean().optional(),
+    hypothesis: z.string().max(LIMITS.hypothesis).optional(),
+    patch: z.string().max(LIMITS.patch).optional(),
+    output: z.string().max(LIMITS.output).optional(),
+    hardware: detailMap.optional(),
+    durations: z.record(z.string().max(64), finiteNumber).refine((m) => Object.keys(m).length <= LIMITS.detailKeys).optional(),
+    parent: z.string().max(64).nullable().optional(),
+    idempotency_key: z.string().min(1).max(LIMITS.idempotencyKey).optional(),
+  })
+  .refine((b) => b.value !== null || b.crashed === true, {
+    path: ['value'],
+    message: 'must be a finite number, or null together with "crashed": true',
+  });
+export type SubmitResultRequest = z.infer<typeof SubmitResultRequest>;
+
+/** The short verdict returned to the submitter. */
+export const ResultVerdict = z.object({
+  id: z.string(),
+  member: z.string(),
+  value: z.number().nullable(),
+  status: ResultStatus,
+  impact: z.number(),
+  champion: z.boolean(),
+  duplicate_of: z.string().nullable(),
+  reason: z.string(),
+});
+export type ResultVerdict = z.infer<typeof ResultVerdict>;
+
+export const SubmitResultResponse = z.object({ result: ResultVerdict });
+export type SubmitResultResponse = z.infer<typeof SubmitResultResponse>;
+
+/** A result as the KB keeps it and as GET /api/results lists it. */
+export const ResultRecord = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  member: z.string(),
+  member_name: z.string(),
+  value: z.number().nullable(),
+  status: ResultStatus,
+  impact: z.number(),
+  champion: z.boolean(),
+  duplicate_of: z.string().nullable(),
+  reason: z.string(),
+  hypothesis: z.string(),
+  patch: z.string(),
+  parent: z.string().nullable(),
+  code_hash: z.string(),
+  output: z.string(),
+  hardware: z.record(z.string(), z.unknown()),
+  durations: z.record(z.string(), z.number()),
+  created_at: z.string(),
+});
+export type ResultRecord = z.infer<typeof ResultRecord>;
+
+export const ResultsResponse = z.object({ results: z.array(ResultRecord) });
+export type ResultsResponse = z.infer<typeof ResultsResponse>;

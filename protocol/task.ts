@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * TASK.md frontmatter: the research program's contract (DESIGN.md, "Research program").
+ * Objects are strict so that a misspelt field is an error, not a silently ignored line.
+ */
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be a slug: lowercase letters, digits and dashes, e.g. "tiny-gpt"');
+
+/** A path relative to the program folder, without `..`, absolute parts or backslashes. */
+export const RelativePath = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((p) => !p.startsWith('/') && !p.includes('\\') && !p.split('/').some((s) => s === '..' || s === '.' || s === ''), {
+    message: 'must be a plain relative path inside the program folder (no "..", no leading "/")',
+  });
+
+export const SearchRange = z.strictObject({
+  file: RelativePath.optional(),
+  min: z.number(),
+  max: z.number(),
+  integer: z.boolean().default(false),
+  scale: z.enum(['linear', 'log']).default('linear'),
+});
+export type SearchRange = z.infer<typeof SearchRange>;
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const TaskSpec = z
+  .strictObject({
+    name: slug,
+    objective: z.string().trim().min(1, 'must not be empty'),
+    metric: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a metric name such as "val_bpb"'),
+    direction: z.enum(['minimize', 'maximize']),
+    accept: z.enum(['beats-champion', 'threshold']).default('beats-champion'),
+    threshold: finite.optional(),
+    min_improvement: finite.refine((n) => n >= 0, 'must be ≥ 0').default(0),
+    baseline: finite.optional(),
+    run: z.string().trim().min(1).default('python3 train.py'),
+    editable: z.array(RelativePath).min(1).default(['train.py']),
+    time_budget: finite.refine((n) => n > 0, 'must be > 0 seconds').default(300),
+    pool: finite.refine((n) => n >= 0, 'must be ≥ 0').default(0),
+    token: z.string().trim().min(1).max(16).default('OBOL'),
+    split: z.enum(['by-impact', 'champion-takes-all']).default('by-impact'),
+    membership: z.enum(['invite', 'open']).default('invite'),
+    search: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a constant name'), SearchRange).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.accept === 'threshold' && t.threshold === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'is required when accept is "threshold"' });
+    }
+    for (const [name, r] of Object.entries(t.search ?? {})) {
+      if (r.min > r.max) ctx.addIssue({ code: 'custom', path: ['search', name, 'min'], message: 'must not exceed max' });
+      if (r.scale === 'log' && r.min <= 0) ctx.addIssue({ code: 'custom', path: ['search', name, 'min'], message: 'must be > 0 for a log scale' });
+      if (r.file !== undefined && !t.editable.includes(r.file)) {
+        ctx.addIssue({ code: 'custom', path: ['search', name, 'file'], message: `must be one of the editable files (${t.editable.join(', ')})` });
+      }
+    }
+  });
+/** The frontmatter as written (defaults optional). */
+export type TaskSpecInput = z.input<typeof TaskSpec>;
+/** The frontmatter with defaults applied. */
+export type TaskSpec = z.output<typeof TaskSpec>;
+
+/** A program as served to members: the spec, the TASK.md body and the files. */
+export const ProgramFile = z.object({ path: RelativePath, content: z.string() });
+export type ProgramFile = z.infer<typeof ProgramFile>;
+
+export const ProgramInfo = z.object({
+  spec: TaskSpec,
+  body: z.string(),
+});
+export type ProgramInfo = z.infer<typeof ProgramInfo>;
