@@ -169,9 +169,9 @@ describe('judge: threshold', () => {
     expect(at({ ...TMIN, min_improvement: 1 }, 1.4, null)).toMatchObject({ status: 'keep', champion: true });
   });
 
-  it('the first result with no baseline and no champion has impact 0 and sets the baseline', () => {
+  it('the first result sets the baseline, but its impact is still measured against the threshold', () => {
     const pass = at(TMIN, 1.0, null, null);
-    expect(pass).toMatchObject({ status: 'keep', impact: 0, champion: true, setsBaseline: true });
+    expect(pass).toMatchObject({ status: 'keep', impact: 0.5, champion: true, setsBaseline: true });
     const fail = at(TMIN, 2.0, null, null);
     expect(fail).toMatchObject({ status: 'discard', impact: 0, champion: false, setsBaseline: true });
     const v = replay(TMIN, [2.0, 1.0, 1.0, 1.4]);

@@ -120,11 +120,12 @@ function judgeThreshold(spec: RuleSpec, champion: number | null, value: number, 
   if (champion === null) reason = `${passes} and becomes the first champion`;
   else if (crowned) reason = `${passes} and beats the champion ${champion}`;
   else reason = `${passes} but is not better than the champion ${champion}`;
-  if (first) reason += '; as the first result it sets the baseline and has impact 0';
+  if (first) reason += '; as the first result it also sets the baseline';
   return {
     status: 'keep',
-    // The first result with no baseline and no champion has impact 0 (DESIGN.md), even here.
-    impact: first ? 0 : Math.max(0, improvement(spec.direction, threshold, value)),
+    // Under threshold the reference is always the threshold (DESIGN.md), so even the first passing
+    // result has its impact measured against it; "impact 0" is for programs with no reference at all.
+    impact: Math.max(0, improvement(spec.direction, threshold, value)),
     champion: crowned,
     setsBaseline: first,
     reason,

@@ -1,0 +1,98 @@
+/**
+ * The server side of `npm run bench`, run as a child process so that the load generator does not
+ * share its event loop: the real host (startHost, a temporary Cohort home, open membership) and a
+ * bare fastify app on another loopback port, as the yardstick.
+ *
+ * Prints one JSON line on stdout once both listen ({publicUrl, bareUrl, kbFile}); stops, drains the
+ * KB and removes its temporary home on SIGTERM, SIGINT or when stdin closes.
+ *
+ * The bare app also answers `GET /stats` (not a benchmarked route): this process's CPU time and
+ * the results on disk, counted by status with a separate read-only SQLite connection.
+ */
+import Fastify from 'fastify';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { startHost } from '../main/host.ts';
+import { sampleProgram } from '../main/testing/harness.ts';
+
+export interface ServerInfo {
+  publicUrl: string;
+  bareUrl: string;
+  kbFile: string;
+  pid: number;
+}
+
+export interface ServerStats {
+  /** process.cpuUsage() of the server process, in microseconds. */
+  cpu: { user: number; system: number };
+  /** Results on disk by status (keep, discard, duplicate, crash). */
+  results: Record<string, number>;
+  champions: number;
+}
+
+const home = await mkdtemp(join(tmpdir(), 'cohort-bench-'));
+const paths = { configDir: join(home, 'config'), dataDir: join(home, 'data') };
+
+const host = await startHost({
+  program: sampleProgram({ name: 'bench' }),
+  paths,
+  writeState: false,
+  logger: false,
+  membership: 'open',
+  limits: { pendingPerIp: 1000, pendingTotal: 1000 },
+});
+
+const bare = Fastify({ logger: false });
+bare.get('/bare', async () => ({ ok: true }));
+// The same JSON body as POST /api/results, parsed by fastify's JSON parser, and nothing else.
+bare.post('/bare', { bodyLimit: 1024 * 1024 }, async (request, reply) => {
+  const body = request.body as { value?: unknown } | null;
+  if (body === null || typeof body !== 'object') return reply.code(400).send({ ok: false });
+  return reply.code(201).send({ ok: true });
+});
+
+let reader: DatabaseSync | null = null;
+bare.get('/stats', async (): Promise<ServerStats> => {
+  reader ??= new DatabaseSync(host.kbFile, { readOnly: true });
+  const rows = reader.prepare('SELECT status, count(*) AS n, sum(champion) AS c FROM results GROUP BY status').all() as {
+    status: string;
+    n: number;
+    c: number;
+  }[];
+  const results: Record<string, number> = {};
+  let champions = 0;
+  for (const r of rows) {
+    results[r.status] = Number(r.n);
+    champions += Number(r.c ?? 0);
+  }
+  return { cpu: process.cpuUsage(), results, champions };
+});
+
+await bare.listen({ host: '127.0.0.1', port: 0 });
+const { port } = bare.server.address() as AddressInfo;
+
+let stopping: Promise<void> | null = null;
+function stop(): Promise<void> {
+  stopping ??= (async () => {
+    try {
+      await Promise.allSettled([bare.close(), host.close()]);
+      reader?.close();
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+    process.exit(0);
+  })();
+  return stopping;
+}
+
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+process.stdin.on('end', () => void stop());
+process.stdin.on('close', () => void stop());
+process.stdin.resume();
+
+const info: ServerInfo = { publicUrl: host.publicUrl, bareUrl: `http://127.0.0.1:${port}`, kbFile: host.kbFile, pid: process.pid };
+process.stdout.write(`${JSON.stringify(info)}\n`);

@@ -1,0 +1,69 @@
+import { stat } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHost } from './host.ts';
+import { readHostState, stateFilePath } from './state-file.ts';
+import { call, joinMember, lrPatch, sampleProgram, tempHome, type TempHome } from './testing/harness.ts';
+
+let home: TempHome | undefined;
+afterEach(async () => {
+  await home?.cleanup();
+  home = undefined;
+});
+
+describe('startHost', () => {
+  it('a restart keeps members, results and the champion', async () => {
+    home = await tempHome();
+    const program = sampleProgram({ pool: 10 });
+    const first = await startHost({ program, paths: home.paths });
+    const ada = await joinMember(first, 'ada');
+    const bob = await joinMember(first, 'bob');
+    await call(first.publicUrl, '/api/results', { token: ada.token, json: { value: 2.0, hypothesis: 'base' } });
+    await call(first.publicUrl, '/api/results', { token: bob.token, json: { value: 1.5, patch: lrPatch('0.3'), parent: 'r1', hypothesis: 'lr 0.3' } });
+    await call(first.publicUrl, '/api/results', { token: ada.token, json: { value: 1.9, patch: lrPatch('0.4'), parent: 'r1' } });
+    const revoked = await joinMember(first, 'carol');
+    await call(first.ownerUrl, `/api/owner/members/${revoked.memberId}/revoke`, { method: 'POST', token: first.ownerToken });
+    const before = await call<{ results: unknown[]; payouts: unknown[] }>(first.publicUrl, '/api/status', { token: ada.token });
+    await first.close();
+
+    const second = await startHost({ program, paths: home.paths });
+    try {
+      expect(second.kbFile).toBe(first.kbFile);
+      const champ = await call<{ champion: { id: string; value: number; member_name: string } }>(second.publicUrl, '/api/champion', { token: bob.token });
+      expect(champ.status).toBe(200);
+      expect(champ.body.champion).toMatchObject({ id: 'r2', value: 1.5, member_name: 'bob' });
+      const after = await call<{ results: unknown[]; payouts: unknown[] }>(second.publicUrl, '/api/status', { token: ada.token });
+      expect(after.body.results).toEqual(before.body.results);
+      expect(after.body.payouts).toEqual(before.body.payouts);
+      expect((await call(second.publicUrl, '/api/champion', { token: revoked.token })).status).toBe(403);
+      // The next result continues the sequence and is judged against the kept champion.
+      const next = await call<{ result: { id: string; status: string } }>(second.publicUrl, '/api/results', { token: ada.token, json: { value: 1.6, patch: lrPatch('0.5', '0.3'), parent: 'r2' } });
+      expect(next.body.result).toMatchObject({ id: 'r4', status: 'discard' });
+      const dup = await call<{ result: { status: string; duplicate_of: string } }>(second.publicUrl, '/api/results', { token: ada.token, json: { value: 1.0, patch: lrPatch('0.3'), parent: 'r1' } });
+      expect(dup.body.result).toMatchObject({ status: 'duplicate', duplicate_of: 'r2' });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('writes a 0600 state file for the CLI and removes it on close', async () => {
+    home = await tempHome();
+    const host = await startHost({ program: sampleProgram(), paths: home.paths });
+    const file = stateFilePath(home.paths);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const state = await readHostState(home.paths);
+    expect(state).toMatchObject({ pid: process.pid, ownerUrl: host.ownerUrl, publicUrl: host.publicUrl, ownerToken: host.ownerToken, program: 'sample' });
+    await host.close();
+    await expect(readHostState(home.paths)).rejects.toThrow(/No Cohort host is running/);
+  });
+
+  it('refuses a KB written by a newer schema instead of damaging it', async () => {
+    home = await tempHome();
+    const host = await startHost({ program: sampleProgram(), paths: home.paths, writeState: false });
+    await host.close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(host.kbFile);
+    db.exec('PRAGMA user_version = 99');
+    db.close();
+    await expect(startHost({ program: sampleProgram(), paths: home.paths, writeState: false })).rejects.toThrow(/newer Cohort/);
+  });
+});
