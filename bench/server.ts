@@ -43,6 +43,9 @@ const host = await startHost({
   logger: false,
   membership: 'open',
   limits: { pendingPerIp: 1000, pendingTotal: 1000 },
+}).catch(async (err: unknown) => {
+  await rm(home, { recursive: true, force: true });
+  throw err;
 });
 
 const bare = Fastify({ logger: false });

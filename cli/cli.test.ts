@@ -119,3 +119,19 @@ describe('cohort CLI', () => {
     expect(cohort('requests').stderr).toMatch(/No Cohort host is running here/);
   });
 });
+
+describe('cohort publish start-up failures', () => {
+  it('says plainly when the port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as { port: number };
+    try {
+      const res = cohort('publish', EXAMPLE, '--port', String(port));
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(new RegExp(`Port ${port} .*already in use`));
+    } finally {
+      blocker.close();
+    }
+  });
+});

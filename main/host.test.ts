@@ -67,3 +67,22 @@ describe('startHost', () => {
     await expect(startHost({ program: sampleProgram(), paths: home.paths, writeState: false })).rejects.toThrow(/newer Cohort/);
   });
 });
+
+describe('rules are fixed once results exist', () => {
+  it('refuses to reopen a KB whose TASK.md changed direction, and says which field', async () => {
+    const h = await tempHome();
+    try {
+      const first = await startHost({ program: sampleProgram(), paths: h.paths, writeState: false });
+      const ada = await joinMember(first, 'ada');
+      await call(first.publicUrl, '/api/results', { token: ada.token, json: { value: 2 } });
+      await first.close();
+      await expect(startHost({ program: sampleProgram({ direction: 'maximize' }), paths: h.paths, writeState: false })).rejects.toThrow(/TASK\.md changed direction/);
+      // Text and pool may change freely.
+      const again = await startHost({ program: { ...sampleProgram({ pool: 500 }), body: 'new text' }, paths: h.paths, writeState: false });
+      expect(again.kb.champion()?.value).toBe(2);
+      await again.close();
+    } finally {
+      await h.cleanup();
+    }
+  });
+});

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { KbEvent } from '../../protocol/index.ts';
 import { startHost } from '../../main/host.ts';
+import { KbError } from '../../main/kb/knowledge-base.ts';
+import { SchemaError } from '../../main/store/sqlite-store.ts';
 import { cohortPaths } from '../../main/paths.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import { ProgramError } from '../../main/program/errors.ts';
@@ -46,6 +48,15 @@ export function describeEvent(e: KbEvent, metric: string): string {
   }
 }
 
+/** Start-up failures a person can fix get one clear line; anything else stays a bug report. */
+function explainStartFailure(err: unknown, opts: PublishOptions): unknown {
+  if (err instanceof KbError || err instanceof SchemaError) return new CliError(err.message);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new CliError(`Port ${opts.port} or ${opts.ownerPort} on ${opts.host} is already in use; pick another with --port/--owner-port, or 0 for a free one.`);
+  if (code === 'EADDRNOTAVAIL' || code === 'EACCES') return new CliError(`Cannot listen on ${opts.host}:${opts.port} (${code}); check --host and --port.`);
+  return err;
+}
+
 export function registerPublish(program: Command, out: Out): void {
   program
     .command('publish <program-dir>')
@@ -71,6 +82,8 @@ export function registerPublish(program: Command, out: Out): void {
         ...(opts.membership ? { membership: opts.membership } : {}),
         paths: cohortPaths(),
         logger: { level: 'warn' },
+      }).catch((err: unknown) => {
+        throw explainStartFailure(err, opts);
       });
       const spec = loaded.spec;
       const champion = host.kb.champion();

@@ -68,8 +68,29 @@ export class KnowledgeBase {
 
   static async open(opts: { store: KbStore; program: ProgramSnapshot; bus: EventBus; now?: () => number }): Promise<KnowledgeBase> {
     const kb = new KnowledgeBase(opts.store, opts.program, opts.bus, opts.now ?? Date.now);
+    await kb.#checkRules();
     await kb.#load();
     return kb;
+  }
+
+  /**
+   * The judging rules are fixed once results exist: flipping `direction` or changing `editable`
+   * under a live KB would silently re-rank everything already recorded. Text and pool may change.
+   */
+  async #checkRules(): Promise<void> {
+    const { name, metric, direction, accept, threshold, min_improvement, baseline, editable } = this.spec;
+    const rules = JSON.stringify({ name, metric, direction, accept, threshold: threshold ?? null, min_improvement, baseline: baseline ?? null, editable });
+    const stored = await this.#store.getMeta('rules');
+    if (stored !== null && stored !== rules && (await this.#store.listResults()).length > 0) {
+      const before = JSON.parse(stored) as Record<string, unknown>;
+      const now = JSON.parse(rules) as Record<string, unknown>;
+      const changed = Object.keys(now).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
+      throw new KbError(
+        'rules_changed',
+        `TASK.md changed ${changed.join(', ')} since this program's KB recorded results; results judged by the old rules cannot be re-ranked. Restore ${changed.length > 1 ? 'those fields' : 'that field'}, or publish the new rules under a new name.`,
+      );
+    }
+    if (stored !== rules) await this.#store.setMeta('rules', rules);
   }
 
   get spec(): TaskSpec {

@@ -147,6 +147,11 @@ function toResult(r: Row): ResultRow {
   };
 }
 
+/** The KB file cannot be used by this version of Cohort. */
+export class SchemaError extends Error {
+  override name = 'SchemaError';
+}
+
 export class SqliteKbStore implements KbStore {
   readonly path: string;
   #db: DatabaseSync;
@@ -168,7 +173,7 @@ export class SqliteKbStore implements KbStore {
     const version = num(row?.user_version ?? 0);
     if (version > SCHEMA_VERSION) {
       db.close();
-      throw new Error(`${path} was written by a newer Cohort (schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade Cohort to open it`);
+      throw new SchemaError(`${path} was written by a newer Cohort (schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade Cohort to open it`);
     }
     if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     return new SqliteKbStore(path, db);
