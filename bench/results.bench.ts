@@ -188,7 +188,7 @@ interface Measured {
   cpu: { server: number; loadgen: number };
 }
 
-function runCannon(s: Scenario, url: string, tokens: string[], seconds: number): Promise<autocannon.Result> {
+async function runCannon(s: Scenario, url: string, tokens: string[], seconds: number): Promise<autocannon.Result> {
   let nextClient = 0;
   const setupClient = (client: autocannon.Client): void => {
     const headers: Record<string, string> = {};
@@ -203,7 +203,7 @@ function runCannon(s: Scenario, url: string, tokens: string[], seconds: number):
     }
     client.setRequests([request]);
   };
-  return autocannon({ url: `${url}${s.path}`, connections: CONNECTIONS, duration: seconds, timeout: 10, setupClient });
+  return await autocannon({ url: `${url}${s.path}`, connections: CONNECTIONS, duration: seconds, timeout: 10, setupClient });
 }
 
 const cpuPercent = (micros: number, seconds: number): number => Math.round((micros / (seconds * 1e6)) * 1000) / 10;
@@ -254,7 +254,7 @@ async function main(): Promise<number> {
   console.log(`cohort bench: ${CONNECTIONS} connections, ${SECONDS} s per scenario (+${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs, node ${process.version}`);
   const { child, info } = await startServer();
   const measured: Measured[] = [];
-  let disk: ServerStats | null = null;
+  let disk: ServerStats | undefined;
   let durableSent = 0;
   try {
     const t0 = performance.now();

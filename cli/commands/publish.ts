@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { KbEvent } from '../../protocol/index.ts';
 import { startHost } from '../../main/host.ts';
-import { KbError } from '../../main/kb/knowledge-base.ts';
+import { ServiceError } from '../../main/errors.ts';
 import { SchemaError } from '../../main/store/sqlite-store.ts';
 import { cohortPaths } from '../../main/paths.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
@@ -50,7 +50,7 @@ export function describeEvent(e: KbEvent, metric: string): string {
 
 /** Start-up failures a person can fix get one clear line; anything else stays a bug report. */
 function explainStartFailure(err: unknown, opts: PublishOptions): unknown {
-  if (err instanceof KbError || err instanceof SchemaError) return new CliError(err.message);
+  if (err instanceof ServiceError || err instanceof SchemaError) return new CliError(err.message);
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') return new CliError(`Port ${opts.port} or ${opts.ownerPort} on ${opts.host} is already in use; pick another with --port/--owner-port, or 0 for a free one.`);
   if (code === 'EADDRNOTAVAIL' || code === 'EACCES') return new CliError(`Cannot listen on ${opts.host}:${opts.port} (${code}); check --host and --port.`);

@@ -1,20 +1,14 @@
 import type { DeviceAuthorizationRequest, DeviceAuthorizationResponse, JoinRequest, Member, OAuthErrorCode } from '../../protocol/index.ts';
 import { DEVICE_CODE_GRANT, formatUserCode, normalizeUserCode } from '../../protocol/index.ts';
+import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { iso, toMember } from '../kb/records.ts';
 import type { JoinRequestRow, KbStore, MemberRow } from '../store/kb-store.ts';
 import { newDeviceCode, newId, newMemberToken, newUserCode, sha256 } from './codes.ts';
 
-/** A refusal of an owner or join action; `status` is the HTTP status, `code` the wire error. */
-export class GroupAuthError extends Error {
+/** A refusal of an owner or join action. */
+export class GroupAuthError extends ServiceError {
   override name = 'GroupAuthError';
-  readonly code: string;
-  readonly status: number;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
 }
 
 export interface DeviceFlowLimits {

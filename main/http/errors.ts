@@ -1,17 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ErrorCode } from '../../protocol/index.ts';
+import { ServiceError } from '../errors.ts';
 
-/** An error meant for the caller: its message is safe to show and says how to fix the request. */
-export class HttpError extends Error {
+/** An HTTP-level refusal (bad header, bad query); domain refusals are ServiceErrors of their own. */
+export class HttpError extends ServiceError {
   override name = 'HttpError';
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
 }
 
 /** Validates a payload against its protocol schema; the message names each bad field. */
@@ -44,8 +38,8 @@ export function sendError(reply: FastifyReply, status: number, error: string, me
  * anything unexpected is logged here and reported without details: no stack trace leaves the process.
  */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
-    if (err instanceof HttpError) return sendError(reply, err.status, err.code, err.message);
+  app.setErrorHandler((err: FastifyError | ServiceError, request, reply) => {
+    if (err instanceof ServiceError) return sendError(reply, err.status, err.code, err.message);
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) {
       const message = status === 413 ? 'The request body is too large for this endpoint.' : err.message;

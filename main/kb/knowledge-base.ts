@@ -1,4 +1,5 @@
-import type { Champion, Payout, ProgramFile, ResultRecord, RosterEntry, SubmitResultRequest, TaskSpec } from '../../protocol/index.ts';
+import type { Champion, Payout, ProgramFile, ResultRecord, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec } from '../../protocol/index.ts';
+import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { judge, reference } from '../rules/judge.ts';
 import { computePayouts } from '../rules/payouts.ts';
@@ -14,14 +15,9 @@ export interface ProgramSnapshot {
   files: readonly ProgramFile[];
 }
 
-/** A submission the KB refuses; `code` is the wire error code, the message goes to the member. */
-export class KbError extends Error {
+/** A submission (or a start-up) the KB refuses; the message goes to the member or the owner. */
+export class KbError extends ServiceError {
   override name = 'KbError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 interface Pending {
@@ -86,6 +82,7 @@ export class KnowledgeBase {
       const now = JSON.parse(rules) as Record<string, unknown>;
       const changed = Object.keys(now).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
       throw new KbError(
+        409,
         'rules_changed',
         `TASK.md changed ${changed.join(', ')} since this program's KB recorded results; results judged by the old rules cannot be re-ranked. Restore ${changed.length > 1 ? 'those fields' : 'that field'}, or publish the new rules under a new name.`,
       );
@@ -158,7 +155,7 @@ export class KnowledgeBase {
     const parent = body.parent ?? null;
     const base: Files | undefined = parent === null ? this.#original : this.#championFiles.get(parent);
     if (!base) {
-      throw new KbError('unknown_parent', `parent "${parent}" is not a champion of this program; send the champion id you started from (GET /api/champion), or null for the program's original code`);
+      throw new KbError(400, 'unknown_parent', `parent "${parent}" is not a champion of this program; send the champion id you started from (GET /api/champion), or null for the program's original code`);
     }
     const files = applyEditablePatch(base, body.patch ?? '', spec.editable);
     const hash = codeHash(files, spec.editable);
@@ -257,6 +254,21 @@ export class KnowledgeBase {
     return members
       .filter((m) => m.revokedAt === null)
       .map((m) => ({ id: m.id, name: m.name, gpu: m.gpu, joined_at: new Date(m.joinedAt).toISOString(), ...(counts.get(m.id) ?? { results: 0, keeps: 0 }) }));
+  }
+
+  /** GET /api/status: everything a member may see of the program at once. */
+  async status(): Promise<StatusResponse> {
+    const [results, roster, payouts] = await Promise.all([this.results(), this.roster(), this.payouts()]);
+    return {
+      program: { spec: this.spec, body: this.program.body },
+      champion: this.champion(),
+      baseline: this.#baseline,
+      results,
+      roster,
+      payouts,
+      pool: this.spec.pool,
+      token: this.spec.token,
+    };
   }
 
   async #memberNames(): Promise<Map<string, string>> {

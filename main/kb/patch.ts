@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
+import { ServiceError } from '../errors.ts';
 
 /** A submitted patch that cannot be applied, or touches what it may not. The message goes to the member. */
-export class PatchError extends Error {
+export class PatchError extends ServiceError {
   override name = 'PatchError';
+  constructor(message: string) {
+    super(400, 'invalid_patch', message);
+  }
 }
 
 export type Files = ReadonlyMap<string, string>;

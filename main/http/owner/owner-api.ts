@@ -1,21 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { GroupAuthError } from '../../groupauth/device-flow.ts';
-import { HttpError, parseWith } from '../errors.ts';
+import { parseWith } from '../errors.ts';
 import type { HostServices } from '../services.ts';
 import { payoutsCsv } from './payouts-csv.ts';
 
 const CodeParams = z.object({ code: z.string().min(1).max(32) });
 const MemberParams = z.object({ member: z.string().min(1).max(128) });
-
-async function owned<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof GroupAuthError) throw new HttpError(err.status, err.code, err.message);
-    throw err;
-  }
-}
 
 /** The owner's API: join requests, members, status and payouts. Guarded by the owner plugin. */
 export const ownerApiRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, auth, publicUrl }) => {
@@ -25,40 +15,27 @@ export const ownerApiRoutes: FastifyPluginAsync<HostServices> = async (app, { kb
 
   app.post('/api/owner/requests/:code/approve', async (request) => {
     const { code } = parseWith(CodeParams, request.params, 'The user code');
-    return { request: await owned(() => auth.approve(code)) };
+    return { request: await auth.approve(code) };
   });
 
   app.post('/api/owner/requests/:code/deny', async (request) => {
     const { code } = parseWith(CodeParams, request.params, 'The user code');
-    return { request: await owned(() => auth.deny(code)) };
+    return { request: await auth.deny(code) };
   });
 
   app.get('/api/owner/members', async () => ({ members: await auth.members() }));
 
   app.post('/api/owner/members/:member/revoke', async (request) => {
     const { member } = parseWith(MemberParams, request.params, 'The member');
-    return { member: await owned(() => auth.revoke(member)) };
+    return { member: await auth.revoke(member) };
   });
 
   app.get('/api/owner/results', async () => ({ results: await kb.results() }));
 
   app.get('/api/owner/status', async () => {
-    const [results, roster, payouts, members, requests] = await Promise.all([
-      kb.results(),
-      kb.roster(),
-      kb.payouts(),
-      auth.members(),
-      auth.requests(),
-    ]);
+    const [status, members, requests] = await Promise.all([kb.status(), auth.members(), auth.requests()]);
     return {
-      program: { spec: kb.spec, body: kb.program.body },
-      champion: kb.champion(),
-      baseline: kb.baseline(),
-      results,
-      roster,
-      payouts,
-      pool: kb.spec.pool,
-      token: kb.spec.token,
+      ...status,
       members,
       requests,
       public_url: publicUrl(),

@@ -1,7 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ErrorCode, SubmitResultRequest } from '../../../protocol/index.ts';
-import { KbError } from '../../kb/knowledge-base.ts';
-import { PatchError } from '../../kb/patch.ts';
 import type { MemberRow } from '../../store/kb-store.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import type { HostServices } from '../services.ts';
@@ -56,28 +54,10 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
       throw new HttpError(415, ErrorCode.unsupportedMediaType, 'Send results as JSON (Content-Type: application/json).');
     }
     const body = parseWith(SubmitResultRequest, request.body, 'The result', ErrorCode.invalidResult);
-    try {
-      const { record, replayed } = await kb.submit(request.member!, body);
-      const { id, member, value, status, impact, champion, duplicate_of, reason } = record;
-      return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason } });
-    } catch (err) {
-      if (err instanceof PatchError) throw new HttpError(400, ErrorCode.invalidPatch, err.message);
-      if (err instanceof KbError) throw new HttpError(400, err.code, err.message);
-      throw err;
-    }
+    const { record, replayed } = await kb.submit(request.member!, body);
+    const { id, member, value, status, impact, champion, duplicate_of, reason } = record;
+    return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason } });
   });
 
-  app.get('/api/status', async () => {
-    const [results, roster, payouts] = await Promise.all([kb.results(), kb.roster(), kb.payouts()]);
-    return {
-      program: { spec: kb.spec, body: kb.program.body },
-      champion: kb.champion(),
-      baseline: kb.baseline(),
-      results,
-      roster,
-      payouts,
-      pool: kb.spec.pool,
-      token: kb.spec.token,
-    };
-  });
+  app.get('/api/status', async () => kb.status());
 };
