@@ -86,3 +86,23 @@ describe('rules are fixed once results exist', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  it('closes promptly while an owner event stream is open', async () => {
+    const h = await tempHome();
+    try {
+      const host = await startHost({ program: sampleProgram(), paths: h.paths, writeState: false });
+      const res = await fetch(`${host.ownerUrl}/api/owner/events`, { headers: { authorization: `Bearer ${host.ownerToken}` } });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      await reader.read(); // the "connected" comment
+      const started = Date.now();
+      await host.close();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      // The stream ends instead of hanging.
+      for (;;) if ((await reader.read()).done) break;
+    } finally {
+      await h.cleanup();
+    }
+  });
+});

@@ -8,6 +8,12 @@ const HEARTBEAT_MS = 15_000;
  * `member-revoked`, `result`, `champion`), so the owner's UI updates without reloading.
  */
 export const eventsRoutes: FastifyPluginAsync<HostServices> = async (app, { bus }) => {
+  // Open streams never go idle, so the server could not close while one is open: end them first.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
+
   app.get('/api/owner/events', async (request, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -26,7 +32,13 @@ export const eventsRoutes: FastifyPluginAsync<HostServices> = async (app, { bus 
     const stop = () => {
       clearInterval(heartbeat);
       unsubscribe();
+      open.delete(end);
     };
+    const end = () => {
+      stop();
+      res.end();
+    };
+    open.add(end);
     request.raw.on('close', stop);
     res.on('error', stop);
   });
