@@ -74,8 +74,8 @@ async function stopServer(child: Child): Promise<void> {
   clearTimeout(timer);
 }
 
-async function serverStats(info: ServerInfo): Promise<ServerStats> {
-  const res = await call<ServerStats>(info.bareUrl, '/stats');
+async function serverStats(info: ServerInfo, reset = false): Promise<ServerStats> {
+  const res = await call<ServerStats>(info.bareUrl, reset ? '/stats?reset=1' : '/stats');
   if (res.status !== 200) throw new Error(`GET /stats answered ${res.status}`);
   return res.body;
 }
@@ -124,9 +124,24 @@ const LOG_VARIANTS = Array.from({ length: 32 }, (_, v) => {
   return lines.join('\n');
 });
 
+// The constant parts of a body, JSON-encoded once: autocannon builds every request in this
+// process, and a cheaper body leaves more of the shared CPUs to the server.
+const HYPOTHESES_JSON = HYPOTHESES.map((h) => JSON.stringify(h).slice(0, -1));
+const LOGS_JSON = LOG_VARIANTS.map((l) => JSON.stringify(l).slice(0, -1));
+const [PATCH_HEAD_JSON, PATCH_TAIL_JSON] = JSON.stringify(lrPatch('\u0000')).split('\\u0000') as [string, string];
+const DETAILS_JSON = [
+  `"hardware":${JSON.stringify({ gpu: 'NVIDIA H100 80GB HBM3', gpu_count: 1, cuda: '12.4', cpu: 'AMD EPYC 9454', ram_gb: 256 })}`,
+  `"durations":${JSON.stringify({ setup_s: 4.2, train_s: 300.1, eval_s: 11.7 })}`,
+  '"parent":null',
+].join(',');
+
 let submissions = 0;
 let best = 1.0;
 
+/**
+ * One POST /api/results body: its own patch (a learning rate nobody sent before) and idempotency
+ * key, a hypothesis, ~2 KB of output. One in 25 is better than every value sent before it.
+ */
 function submissionBody(): string {
   const n = submissions++;
   const lr = `0.${String(n + 1).padStart(9, '0')}`;
@@ -138,16 +153,24 @@ function submissionBody(): string {
   } else {
     value = Math.round((best + 0.001 + ((n * 7919) % 5000) / 100_000) * 1e6) / 1e6;
   }
-  return JSON.stringify({
-    value,
-    hypothesis: `${HYPOTHESES[n % HYPOTHESES.length]} LEARNING_RATE = ${lr}.`,
-    patch: lrPatch(lr),
-    output: `${LOG_VARIANTS[n % LOG_VARIANTS.length]}\nlr ${lr}\nval_bpb: ${value}\n`,
-    hardware: { gpu: 'NVIDIA H100 80GB HBM3', gpu_count: 1, cuda: '12.4', cpu: 'AMD EPYC 9454', ram_gb: 256 },
-    durations: { setup_s: 4.2, train_s: 300.1, eval_s: 11.7 },
-    parent: null,
-    idempotency_key: `bench-${process.pid}-${n}`,
-  });
+  return (
+    `{"value":${value},` +
+    `"hypothesis":${HYPOTHESES_JSON[n % HYPOTHESES_JSON.length]!} LEARNING_RATE = ${lr}.",` +
+    `"patch":${PATCH_HEAD_JSON}${lr}${PATCH_TAIL_JSON},` +
+    `"output":${LOGS_JSON[n % LOGS_JSON.length]!}\\nlr ${lr}\\nval_bpb: ${value}\\n",` +
+    `${DETAILS_JSON},"idempotency_key":"bench-${process.pid}-${n}"}`
+  );
+}
+
+/** The hand-built JSON must be what it says: checked once before any load. */
+function checkSubmissionBody(): void {
+  const [saved, savedBest] = [submissions, best];
+  const body = JSON.parse(submissionBody()) as { value: number; patch: string; output: string; hypothesis: string };
+  [submissions, best] = [saved, savedBest];
+  const lr = `0.${String(saved + 1).padStart(9, '0')}`;
+  if (body.patch !== lrPatch(lr) || !body.output.endsWith(`\nlr ${lr}\nval_bpb: ${body.value}\n`) || !body.hypothesis.endsWith(`LEARNING_RATE = ${lr}.`)) {
+    throw new Error(`submissionBody() builds a body that is not what it means to: ${JSON.stringify(body)}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,8 +207,13 @@ interface Measured {
   unexpected: Record<string, number>;
   errors: number;
   timeouts: number;
-  /** Share of one core used during the measured run. */
-  cpu: { server: number; loadgen: number };
+  /**
+   * CPU time during the measured run, in % of one core (the machine has 100% per core): the server
+   * process, this process (autocannon), and everything else on the machine.
+   */
+  cpu: { server: number; loadgen: number; other: number };
+  /** How late the server's event loop ran (fsync at COMMIT, checkpoints and GC block it). */
+  serverEventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
 async function runCannon(s: Scenario, url: string, tokens: string[], seconds: number): Promise<autocannon.Result> {
@@ -206,6 +234,11 @@ async function runCannon(s: Scenario, url: string, tokens: string[], seconds: nu
   return await autocannon({ url: `${url}${s.path}`, connections: CONNECTIONS, duration: seconds, timeout: 10, setupClient });
 }
 
+/** Busy CPU time of the whole machine so far, in microseconds (all cores). */
+function machineBusy(): number {
+  return cpus().reduce((sum, c) => sum + (c.times.user + c.times.nice + c.times.sys + c.times.irq) * 1000, 0);
+}
+
 const cpuPercent = (micros: number, seconds: number): number => Math.round((micros / (seconds * 1e6)) * 1000) / 10;
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -213,13 +246,17 @@ async function measure(s: Scenario, info: ServerInfo, tokens: string[]): Promise
   const url = s.server === 'bare' ? info.bareUrl : info.publicUrl;
   if (WARMUP_SECONDS > 0) await runCannon(s, url, tokens, WARMUP_SECONDS);
   await new Promise((r) => setTimeout(r, 250));
-  const before = await serverStats(info);
+  const before = await serverStats(info, true);
+  const machineBefore = machineBusy();
   const ownBefore = process.cpuUsage();
   const t0 = performance.now();
   const r = await runCannon(s, url, tokens, SECONDS);
   const elapsed = (performance.now() - t0) / 1000;
   const own = process.cpuUsage(ownBefore);
+  const machine = machineBusy() - machineBefore;
   const after = await serverStats(info);
+  const serverCpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+  const ownCpu = own.user + own.system;
   const unexpected: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(r.statusCodeStats)) if (Number(code) !== s.expect) unexpected[code] = count;
   return {
@@ -235,9 +272,11 @@ async function measure(s: Scenario, info: ServerInfo, tokens: string[]): Promise
     errors: r.errors,
     timeouts: r.timeouts,
     cpu: {
-      server: cpuPercent(after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system, elapsed),
-      loadgen: cpuPercent(own.user + own.system, elapsed),
+      server: cpuPercent(serverCpu, elapsed),
+      loadgen: cpuPercent(ownCpu, elapsed),
+      other: Math.max(0, cpuPercent(machine - serverCpu - ownCpu, elapsed)),
     },
+    serverEventLoopDelayMs: after.eventLoopDelayMs,
   };
 }
 
@@ -252,6 +291,7 @@ function table(rows: string[][]): string {
 
 async function main(): Promise<number> {
   console.log(`cohort bench: ${CONNECTIONS} connections, ${SECONDS} s per scenario (+${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs, node ${process.version}`);
+  checkSubmissionBody();
   const { child, info } = await startServer();
   const measured: Measured[] = [];
   let disk: ServerStats | undefined;
@@ -283,7 +323,7 @@ async function main(): Promise<number> {
   console.log('');
   console.log(
     table([
-      ['scenario', 'conns', 'req/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'server CPU', 'autocannon CPU', 'vs bare'],
+      ['scenario', 'conns', 'req/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU server/autocannon/other', 'loop delay p99/max ms', 'vs bare'],
       ...measured.map((m) => [
         m.scenario,
         String(m.connections),
@@ -292,8 +332,8 @@ async function main(): Promise<number> {
         String(m.latencyMs.p99),
         String(m.non2xx),
         String(m.errors + m.timeouts),
-        `${m.cpu.server}%`,
-        `${m.cpu.loadgen}%`,
+        `${Math.round(m.cpu.server)}% / ${Math.round(m.cpu.loadgen)}% / ${Math.round(m.cpu.other)}%`,
+        `${m.serverEventLoopDelayMs.p99} / ${m.serverEventLoopDelayMs.max}`,
         ratioOf(m),
       ]),
     ]),

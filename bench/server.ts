@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import { startHost } from '../main/host.ts';
 import { sampleProgram } from '../main/testing/harness.ts';
@@ -28,6 +29,8 @@ export interface ServerInfo {
 export interface ServerStats {
   /** process.cpuUsage() of the server process, in microseconds. */
   cpu: { user: number; system: number };
+  /** How late this process's event loop ran since the previous `/stats?reset=1`, in ms. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Results on disk by status (keep, discard, duplicate, crash). */
   results: Record<string, number>;
   champions: number;
@@ -57,8 +60,15 @@ bare.post('/bare', { bodyLimit: 1024 * 1024 }, async (request, reply) => {
   return reply.code(201).send({ ok: true });
 });
 
+// Long synchronous stretches (an fsync at COMMIT, a WAL checkpoint, a GC pause) show up here.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+
 let reader: DatabaseSync | null = null;
-bare.get('/stats', async (): Promise<ServerStats> => {
+bare.get<{ Querystring: { reset?: string } }>('/stats', async (request): Promise<ServerStats> => {
+  const eventLoopDelayMs = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+  if (request.query.reset !== undefined) loopDelay.reset();
   reader ??= new DatabaseSync(host.kbFile, { readOnly: true });
   const rows = reader.prepare('SELECT status, count(*) AS n, sum(champion) AS c FROM results GROUP BY status').all() as {
     status: string;
@@ -71,7 +81,7 @@ bare.get('/stats', async (): Promise<ServerStats> => {
     results[r.status] = Number(r.n);
     champions += Number(r.c ?? 0);
   }
-  return { cpu: process.cpuUsage(), results, champions };
+  return { cpu: process.cpuUsage(), eventLoopDelayMs, results, champions };
 });
 
 await bare.listen({ host: '127.0.0.1', port: 0 });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ErrorBody } from '../protocol/index.ts';
-import type { CohortPaths } from '../main/paths.ts';
+import type { CohortPaths } from '../protocol/paths.ts';
 import { readHostState, type HostState } from '../main/state-file.ts';
 
 /** A failure the CLI shows as one line, without a stack trace. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse } from '../../protocol/index.ts';
-import { cohortPaths } from '../../main/paths.ts';
+import { cohortPaths } from '../../protocol/paths.ts';
 import { CliError, OwnerClient } from '../owner-client.ts';
 import { ago, duration, formatValue, table } from '../table.ts';
 

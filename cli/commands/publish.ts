@@ -4,7 +4,7 @@ import type { KbEvent } from '../../protocol/index.ts';
 import { startHost } from '../../main/host.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { SchemaError } from '../../main/store/sqlite-store.ts';
-import { cohortPaths } from '../../main/paths.ts';
+import { cohortPaths } from '../../protocol/paths.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import { ProgramError } from '../../main/program/errors.ts';
 import { CliError } from '../owner-client.ts';
