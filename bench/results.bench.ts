@@ -23,7 +23,7 @@ import type { ServerInfo, ServerStats } from './server.ts';
 
 const SECONDS = positiveNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = positiveNumber('BENCH_WARMUP_SECONDS', 2, true);
-const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 200));
+const CONNECTIONS = Math.max(1, Math.round(positiveNumber('BENCH_CONNECTIONS', 200)));
 const TARGET_RATIO = 0.25;
 const TARGET_P99_MS = 50;
 
@@ -31,7 +31,7 @@ function positiveNumber(name: string, fallback: number, zeroOk = false): number 
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroOk)) throw new Error(`${name} must be a positive number of seconds, not ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroOk)) throw new Error(`${name} must be a positive number, not ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -61,10 +61,16 @@ async function startServer(): Promise<{ child: Child; info: ServerInfo }> {
   });
   // Anything else the child prints goes to our stdout as it is.
   lines.on('line', (line) => console.log(`[server] ${line}`));
+  child.on('exit', (code, signal) => {
+    if (!stopping.has(child)) console.error(`the bench server exited in the middle of the run (code ${code}, signal ${signal})`);
+  });
   return { child, info };
 }
 
+const stopping = new WeakSet<Child>();
+
 async function stopServer(child: Child): Promise<void> {
+  stopping.add(child);
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.stdin.end();
@@ -348,6 +354,10 @@ async function main(): Promise<number> {
     },
     { target: `durable POST /api/results p99 < ${TARGET_P99_MS} ms`, measured: `${durable.latencyMs.p99} ms`, pass: durable.latencyMs.p99 < TARGET_P99_MS },
   ];
+  const busy = measured.filter((m) => m.cpu.other >= 15);
+  if (busy.length > 0) {
+    console.log(`\nNOTE: other processes kept the machine busy during ${busy.map((m) => `${m.scenario} (${Math.round(m.cpu.other)}% of a core)`).join(', ')}; those figures are low and noisy, run again on a quiet machine.`);
+  }
   console.log('');
   for (const t of targets) console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.measured}`);
 
@@ -360,9 +370,10 @@ async function main(): Promise<number> {
   const onDisk = disk ? Object.values(disk.results).reduce((a, b) => a + b, 0) : 0;
   if (disk) {
     console.log(
-      `\nKB on disk: ${onDisk} results (${Object.entries(disk.results).map(([k, v]) => `${k} ${v}`).join(', ')}), ${disk.champions} champions; ${durableSent} submissions sent (warm-up included)`,
+      `\nKB on disk: ${onDisk} results (${Object.entries(disk.results).map(([k, v]) => `${k} ${v}`).join(', ')}), ${disk.champions} champions, from ${disk.submitters} members; ${durableSent} submissions sent (warm-up included)`,
     );
     if (onDisk < durable.requests) problems.push(`only ${onDisk} results on disk, but ${durable.requests} were acknowledged in the measured run alone`);
+    if (disk.submitters < CONNECTIONS) problems.push(`only ${disk.submitters} distinct members submitted results; each of the ${CONNECTIONS} connections should carry its own member token`);
     if ((disk.results.duplicate ?? 0) > 0) problems.push(`${disk.results.duplicate} results were judged duplicates although every patch was distinct`);
   }
 
@@ -373,7 +384,7 @@ async function main(): Promise<number> {
     scenarios: measured,
     ratios: { durableVsBarePost: round(ratio, 4), durableVsBareGet: round(durable.reqPerSec / bareGet.reqPerSec, 4), championVsBareGet: round(champion.reqPerSec / bareGet.reqPerSec, 4) },
     targets,
-    kb: disk ? { results: disk.results, champions: disk.champions, submissionsSent: durableSent } : null,
+    kb: disk ? { results: disk.results, champions: disk.champions, submitters: disk.submitters, submissionsSent: durableSent } : null,
     problems,
   };
   const outDir = fileURLToPath(new URL('./results/', import.meta.url));

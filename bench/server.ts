@@ -34,6 +34,8 @@ export interface ServerStats {
   /** Results on disk by status (keep, discard, duplicate, crash). */
   results: Record<string, number>;
   champions: number;
+  /** Distinct members with at least one result. */
+  submitters: number;
 }
 
 const home = await mkdtemp(join(tmpdir(), 'cohort-bench-'));
@@ -81,7 +83,8 @@ bare.get<{ Querystring: { reset?: string } }>('/stats', async (request): Promise
     results[r.status] = Number(r.n);
     champions += Number(r.c ?? 0);
   }
-  return { cpu: process.cpuUsage(), eventLoopDelayMs, results, champions };
+  const submitters = Number((reader.prepare('SELECT count(DISTINCT member_id) AS n FROM results').get() as { n: number }).n);
+  return { cpu: process.cpuUsage(), eventLoopDelayMs, results, champions, submitters };
 });
 
 await bare.listen({ host: '127.0.0.1', port: 0 });

@@ -2,16 +2,18 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerOwnerCommands } from './commands/owner.ts';
 import { registerPublish } from './commands/publish.ts';
+import { registerWorkerCommands } from './commands/worker.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-/** The `cohort` command: thin commands over main/ (and, later, worker-runtime/). */
-export function buildCli(out: (text: string) => void = (t) => console.log(t)): Command {
+/** The `cohort` command: thin commands over main/ (owner) and worker-runtime/ (worker). */
+export function buildCli(out: (text: string) => void = (t) => console.log(t), err: (text: string) => void = (t) => console.error(t)): Command {
   const program = new Command('cohort')
     .description('Decentralized auto-research: publish a research program, approve workers, keep the champion.')
     .version(pkg.version)
     .showHelpAfterError('(run `cohort --help` for usage)');
   registerPublish(program, out);
   registerOwnerCommands(program, out);
+  registerWorkerCommands(program, { out, err, version: pkg.version });
   return program;
 }

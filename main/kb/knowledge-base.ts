@@ -5,7 +5,8 @@ import { judge, reference } from '../rules/judge.ts';
 import { computePayouts } from '../rules/payouts.ts';
 import type { KbStore, MemberRow, NewResult, ResultRow } from '../store/kb-store.ts';
 import { GroupCommitter } from './group-commit.ts';
-import { applyEditablePatch, codeHash, editableFiles, type Files } from './patch.ts';
+import { codeHash } from '../../protocol/code-hash.ts';
+import { applyEditablePatch, editableFiles, type Files } from './patch.ts';
 import { toChampion, toResultRecord } from './records.ts';
 
 /** What the KB needs of a loaded program. */

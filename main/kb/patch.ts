@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
 import { ServiceError } from '../errors.ts';
 
@@ -62,16 +61,6 @@ export function applyEditablePatch(base: Files, patchText: string, editable: rea
     else files.set(target, out);
   }
   return files;
-}
-
-/** Identity of a piece of code: SHA-256 over the editable files (absent ones count as absent). */
-export function codeHash(files: Files, editable: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const path of [...editable].sort()) {
-    const content = files.get(path);
-    h.update(path).update('\0').update(content === undefined ? '\u0001absent' : `\u0002${content}`).update('\0');
-  }
-  return h.digest('hex');
 }
 
 /** The editable subset of a file set, as a champion carries it. */

@@ -1,0 +1,176 @@
+import type { Command } from 'commander';
+import { formatUserCode } from '../../protocol/index.ts';
+import { cohortPaths } from '../../protocol/paths.ts';
+import { forgetMembership, listMemberships, pickMembership } from '../../worker-runtime/credentials.ts';
+import { detectHardware } from '../../worker-runtime/hardware.ts';
+import { join } from '../../worker-runtime/join.ts';
+import { startWorker, workerDirs, type WorkerEvent } from '../../worker-runtime/worker.ts';
+import { bigCode } from '../big-code.ts';
+import { CliError } from '../owner-client.ts';
+import { duration, formatValue, table } from '../table.ts';
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  version: string;
+}
+
+function countdown(expiresAt: number): string {
+  const s = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** What a person watching `cohort run` wants to see of each worker event. */
+function describe(e: WorkerEvent, metric: string): string | null {
+  switch (e.type) {
+    case 'info':
+      return `[cohort] ${e.message}`;
+    case 'warning':
+      return `[cohort] ! ${e.message}`;
+    case 'sync':
+      return `[cohort] workspace ${e.report.dir} on ${e.champion ? `champion ${e.champion.id} (${metric} ${formatValue(e.champion.value)} by ${e.champion.member_name})` : 'the original code (no champion yet)'}`;
+    case 'propose':
+      return `[cohort] hypothesis: ${e.hypothesis}`;
+    case 'run-start':
+      return `[cohort] run ${e.run}: ${e.command} (budget ${duration(e.budgetSeconds)}; log ${e.logFile})`;
+    case 'output':
+    case 'metric':
+      return null;
+    case 'progress':
+      return `[cohort] ${duration(e.elapsedSeconds)} / ${duration(e.budgetSeconds)}${e.lastMetric ? ` · ${e.lastMetric.name} ${formatValue(e.lastMetric.value)}` : ''}`;
+    case 'run-end':
+      return e.outcome.status === 'ok'
+        ? `[cohort] run ${e.run} finished: ${metric} ${formatValue(e.outcome.value)} in ${duration(e.outcome.durations.wall_seconds)}`
+        : `[cohort] run ${e.run} crashed: ${e.outcome.reason}`;
+    case 'submitted': {
+      const v = e.verdict;
+      const head = v.champion ? 'NEW CHAMPION' : v.status.toUpperCase();
+      return `[cohort] ${v.id} ${head}${e.replayed ? ' (already recorded)' : ''}: ${v.reason}${v.impact > 0 ? ` — impact ${formatValue(v.impact)}` : ''}`;
+    }
+    case 'rejected':
+      return `[cohort] ! the host refused a result (${e.reason}); it was kept in ${e.movedTo}`;
+    case 'retry':
+      return `[cohort] host unreachable (${e.reason}); retrying in ${duration(e.delayMs / 1000)}`;
+  }
+}
+
+export function registerWorkerCommands(program: Command, io: Io): void {
+  program
+    .command('join <url>')
+    .description('ask to join a research program; the owner approves the code shown')
+    .option('--name <name>', 'the name the owner sees (default: this host name)')
+    .action(async (url: string, opts: { name?: string }) => {
+      const paths = cohortPaths();
+      const hardware = await detectHardware();
+      io.out(`Asking to join ${url} as "${opts.name ?? hardware.hostname}" (${hardware.hostname}, ${hardware.os}${hardware.gpu ? `, ${hardware.gpu}` : ', no GPU'})…`);
+      let ticker: NodeJS.Timeout | undefined;
+      const interactive = process.stdout.isTTY === true;
+      try {
+        const membership = await join({
+          url,
+          ...(opts.name ? { name: opts.name } : {}),
+          hardware,
+          appVersion: io.version,
+          paths,
+          onCode: ({ userCode, expiresAt }) => {
+            const code = formatUserCode(userCode.replace('-', ''));
+            io.out(['', 'Your one-time code:', '', bigCode(code), '', `    ${code}`, '',
+              'Tell the program\'s owner this code. They approve it in the Cohort app, or with:', `    cohort approve ${code}`, ''].join('\n'));
+            if (interactive) {
+              ticker = setInterval(() => process.stdout.write(`\rWaiting for the owner… ${countdown(expiresAt)} left `), 1000);
+            } else io.out(`Waiting for the owner (the code expires in ${countdown(expiresAt)})…`);
+          },
+        });
+        if (interactive) process.stdout.write('\n');
+        io.out(`✓ Approved. You are a member of "${membership.program}"${membership.memberId ? ` (${membership.memberId})` : ''}.`);
+        io.out(`Next: cohort run --program ${membership.program}    (or: cohort run --loop --propose mutate)`);
+      } catch (err) {
+        if (interactive) process.stdout.write('\n');
+        throw new CliError((err as Error).message);
+      } finally {
+        if (ticker) clearInterval(ticker);
+      }
+    });
+
+  program
+    .command('programs')
+    .description('the programs this machine has joined')
+    .action(async () => {
+      const all = await listMemberships(cohortPaths());
+      io.out(all.length === 0
+        ? 'No programs joined yet; join one with `cohort join <url>`.'
+        : table(['PROGRAM', 'URL', 'MEMBER', 'NAME', 'JOINED'], all.map((m) => [m.program, m.url, m.memberId, m.name, m.joinedAt])));
+    });
+
+  program
+    .command('leave')
+    .description('forget this machine\'s membership token for a program')
+    .option('--program <name>', 'which program (needed when several are joined)')
+    .action(async (opts: { program?: string }) => {
+      const paths = cohortPaths();
+      const m = await pickMembership(paths, opts.program).catch((err: Error) => {
+        throw new CliError(err.message);
+      });
+      await forgetMembership(paths, m.program);
+      io.out(`Forgot the membership of "${m.program}". The workspace stays in ${workerDirs(paths, m.program).workspace}.`);
+    });
+
+  program
+    .command('run')
+    .description('run the program\'s experiment in your workspace and submit the result')
+    .option('--program <name>', 'which program (needed when several are joined)')
+    .option('--hypothesis <text>', 'what this run tests')
+    .option('--loop', 'repeat: sync the champion, propose, run, submit')
+    .option('--runs <n>', 'stop after this many runs')
+    .option('--propose <cmd>', '"mutate" for the built-in proposer, or a command run in the workspace before each run (it gets KB.md, may write HYPOTHESIS.md)')
+    .action(async (opts: { program?: string; hypothesis?: string; loop?: boolean; runs?: string; propose?: string }) => {
+      const paths = cohortPaths();
+      const membership = await pickMembership(paths, opts.program).catch((err: Error) => {
+        throw new CliError(err.message);
+      });
+      let runs: number | undefined;
+      if (opts.runs !== undefined) {
+        runs = Number(opts.runs);
+        if (!Number.isInteger(runs) || runs < 1) throw new CliError(`--runs must be a whole number ≥ 1, got "${opts.runs}".`);
+      }
+      const propose = opts.propose ?? (opts.loop ? 'mutate' : undefined);
+      const controller = new AbortController();
+      const stop = () => {
+        io.err('\n[cohort] stopping: the current run is killed; results already made are delivered first');
+        controller.abort();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      let metric = '';
+      let lastProgress = 0;
+      try {
+        const summary = await startWorker({
+          membership,
+          paths,
+          hardware: await detectHardware(),
+          ...(opts.hypothesis ? { hypothesis: opts.hypothesis } : {}),
+          ...(opts.loop ? { loop: true } : {}),
+          ...(runs !== undefined ? { runs } : {}),
+          ...(propose ? { propose } : {}),
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (e.type === 'sync') metric = e.metric;
+            if (e.type === 'output') return process.stdout.write(e.chunk);
+            if (e.type === 'progress') {
+              // Every 10 s is enough next to the program's own output.
+              if (e.elapsedSeconds - lastProgress < 10) return;
+              lastProgress = e.elapsedSeconds;
+            }
+            if (e.type === 'run-start') lastProgress = 0;
+            const line = describe(e, metric || 'metric');
+            if (line) (e.type === 'warning' || e.type === 'rejected' ? io.err : io.out)(line);
+          },
+        });
+        io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${summary.stoppedBecause === 'stopped' ? ' (stopped)' : ''}.`);
+        if (summary.stoppedBecause === 'revoked') process.exitCode = 3;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+}

@@ -1,0 +1,251 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { LogSink } from './log-sink.ts';
+import { MetricParser, type MetricReading } from './metric-parser.ts';
+import { classifyRun, type RunStatus } from './outcome.ts';
+import { terminateGroup } from './process-group.ts';
+import { TailBuffer } from './tail-buffer.ts';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface RunProgress {
+  elapsedSeconds: number;
+  budgetSeconds: number;
+  lastMetric: MetricReading | null;
+}
+
+export interface RunOptions {
+  /** Shell command, run with `/bin/sh -c` in its own process group. */
+  command: string;
+  cwd: string;
+  /** The child's whole environment (replaces, does not extend); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The metric that decides the result, e.g. `val_bpb`. */
+  metric: string;
+  /** Fractions allowed. */
+  timeBudgetSeconds: number;
+  /** Extra time before the kill; default max(10, 10% of the budget). */
+  graceSeconds?: number;
+  /** Seconds between SIGTERM and SIGKILL to the group; default 5. */
+  killAfterSeconds?: number;
+  /** Everything printed (stdout and stderr, raw bytes) goes here; folders are created. */
+  logFile?: string;
+  onOutput?: (chunk: string, stream: OutputStream) => void;
+  /** About once a second. */
+  onProgress?: (progress: RunProgress) => void;
+  onMetric?: (name: string, value: number) => void;
+  /** Aborting stops the run (stop button). */
+  signal?: AbortSignal;
+}
+
+export interface RunDurations {
+  wall_seconds: number;
+  /** From the summary block, when printed. */
+  training_seconds?: number;
+  total_seconds?: number;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  /** Why, e.g. "exit code 1", "printed FAIL", "no val_bpb line in the output", "stopped". */
+  reason: string;
+  /** The metric's value when it was printed and finite (even for a crash); else null. */
+  value: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stopped: boolean;
+  metrics: Record<string, number>;
+  summary: Record<string, number>;
+  /** The last ~4 KB of the output (stdout and stderr as they arrived). */
+  tail: string;
+  durations: RunDurations;
+  logFile?: string;
+  /** Set when the log file could not be written; the run itself is unaffected. */
+  logError?: string;
+}
+
+// After the shell exits, its output may still be in the pipes; a leftover grandchild may also hold
+// them open forever, so wait only this long for them to close.
+const DRAIN_MS = 500;
+const PROGRESS_MS = 1000;
+
+/** Runs one experiment to completion, time-out or stop, and says how it went. Never rejects for the child's sake. */
+export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
+  const budgetSeconds = opts.timeBudgetSeconds;
+  if (!(budgetSeconds > 0) || !Number.isFinite(budgetSeconds)) throw new RangeError('timeBudgetSeconds must be a positive number');
+  const graceSeconds = opts.graceSeconds ?? Math.max(10, budgetSeconds * 0.1);
+  if (!(graceSeconds >= 0) || !Number.isFinite(graceSeconds)) throw new RangeError('graceSeconds must be a non-negative number');
+  const killAfterMs = (opts.killAfterSeconds ?? 5) * 1000;
+
+  const started = performance.now();
+  const elapsedSeconds = () => (performance.now() - started) / 1000;
+  const parser = new MetricParser({
+    metric: opts.metric,
+    onMetric: opts.onMetric && ((name, value) => safely(() => opts.onMetric?.(name, value))),
+  });
+  const tail = new TailBuffer();
+  const log = opts.logFile === undefined ? undefined : await LogSink.open(opts.logFile);
+
+  let timedOut = false;
+  let stopped = false;
+  let exitCode: number | null = null;
+  let exitSignal: string | null = null;
+  let startError: string | undefined;
+
+  if (opts.signal?.aborted) {
+    stopped = true;
+  } else {
+    const child = spawn('/bin/sh', ['-c', opts.command], {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      detached: true, // own process group, so that the whole tree can be signalled at once
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pid = child.pid;
+    let killing: Promise<void> | undefined;
+    const kill = () => {
+      if (pid !== undefined) killing ??= terminateGroup(pid, killAfterMs);
+    };
+
+    // Output: every chunk goes to the log (raw), then as text to the parser, the tail and onOutput.
+    let done = false;
+    const pauseAll = () => {
+      child.stdout.pause();
+      child.stderr.pause();
+    };
+    const resumeAll = () => {
+      if (done) return;
+      child.stdout.resume();
+      child.stderr.resume();
+    };
+    const consume = (text: string, stream: OutputStream) => {
+      parser.push(text, stream);
+      tail.push(text);
+      if (opts.onOutput) safely(() => opts.onOutput?.(text, stream));
+    };
+    const pump = (readable: Readable, stream: OutputStream) => {
+      const decoder = new StringDecoder('utf8');
+      readable.on('data', (chunk: Buffer) => {
+        if (done) return;
+        // A full log stream pauses both pipes (the child then blocks) instead of queueing in memory.
+        if (log && !log.write(chunk, resumeAll)) pauseAll();
+        const text = decoder.write(chunk);
+        if (text) consume(text, stream);
+      });
+      const closed = new Promise<void>((resolve) => readable.once('close', resolve));
+      const flush = () => {
+        const rest = decoder.end();
+        if (rest) consume(rest, stream);
+      };
+      return { closed, flush };
+    };
+    const out = pump(child.stdout, 'stdout');
+    const err = pump(child.stderr, 'stderr');
+
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        exitCode = code;
+        exitSignal = signal;
+        resolve();
+      });
+      child.once('error', (e) => {
+        startError = e.message; // e.g. the cwd does not exist
+        resolve();
+      });
+    });
+
+    const onAbort = () => {
+      stopped = true;
+      kill();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const budgetTimer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, (budgetSeconds + graceSeconds) * 1000);
+    const progressTimer = opts.onProgress
+      ? setInterval(() => {
+          const progress = { elapsedSeconds: elapsedSeconds(), budgetSeconds, lastMetric: parser.lastSeen() };
+          safely(() => opts.onProgress?.(progress));
+        }, PROGRESS_MS)
+      : undefined;
+
+    await exited;
+    clearTimeout(budgetTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+
+    const bothClosed = Promise.all([out.closed, err.closed]);
+    await withTimeout(bothClosed, DRAIN_MS);
+    // Leftovers of the group (background jobs, workers) would hold GPUs and pipes: end them too.
+    kill();
+    await killing;
+    await withTimeout(bothClosed, DRAIN_MS);
+    clearInterval(progressTimer);
+    done = true;
+    child.stdout.destroy();
+    child.stderr.destroy();
+    out.flush();
+    err.flush();
+  }
+
+  parser.end();
+  await log?.close();
+  const parsed = parser.result();
+  const { status, reason } = classifyRun({
+    metric: opts.metric,
+    parsed,
+    exitCode,
+    signal: exitSignal,
+    timedOut,
+    stopped,
+    budgetSeconds,
+    graceSeconds,
+    startError,
+  });
+  const durations: RunDurations = { wall_seconds: round3(elapsedSeconds()) };
+  if (parsed.summary.training_seconds !== undefined) durations.training_seconds = parsed.summary.training_seconds;
+  if (parsed.summary.total_seconds !== undefined) durations.total_seconds = parsed.summary.total_seconds;
+  const outcome: RunOutcome = {
+    status,
+    reason,
+    value: parsed.finite ? parsed.value : null,
+    exitCode,
+    signal: exitSignal,
+    timedOut,
+    stopped,
+    metrics: parsed.metrics,
+    summary: parsed.summary,
+    tail: tail.toString(),
+    durations,
+  };
+  if (log) outcome.logFile = log.path;
+  if (log?.error !== undefined) outcome.logError = log.error;
+  return outcome;
+}
+
+/** A display callback that throws must not break the run or crash the process. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // ignored on purpose: callbacks are for display only
+  }
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

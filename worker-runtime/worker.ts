@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Champion, ResultVerdict, SubmitResultRequest, TaskResponse } from '../protocol/index.ts';
+import { codeHash } from '../protocol/code-hash.ts';
+import type { CohortPaths } from '../protocol/paths.ts';
+import { WorkerError, type Membership } from './credentials.ts';
+import type { Hardware } from './hardware.ts';
+import { HostUnavailableError, MemberClient, NotAMemberError } from './member-client.ts';
+import { Outbox } from './outbox.ts';
+import { runProposeCommand } from './proposer/command.ts';
+import { kbDigest } from './proposer/kb-digest.ts';
+import { mutate, type Random } from './proposer/mutate.ts';
+import { runExperiment, type RunOutcome } from './runner/run-experiment.ts';
+import { Workspace, type SyncReport } from './workspace.ts';
+
+export type WorkerEvent =
+  | { type: 'info'; message: string }
+  | { type: 'warning'; message: string }
+  | { type: 'sync'; report: SyncReport; champion: Champion | null; metric: string }
+  | { type: 'propose'; hypothesis: string }
+  | { type: 'run-start'; run: number; command: string; logFile: string; budgetSeconds: number }
+  | { type: 'output'; chunk: string; stream: 'stdout' | 'stderr' }
+  | { type: 'progress'; elapsedSeconds: number; budgetSeconds: number; lastMetric: { name: string; value: number } | null }
+  | { type: 'metric'; name: string; value: number }
+  | { type: 'run-end'; run: number; outcome: RunOutcome }
+  | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean }
+  | { type: 'rejected'; key: string; reason: string; movedTo: string }
+  | { type: 'retry'; attempt: number; delayMs: number; reason: string };
+
+export interface WorkerOptions {
+  membership: Membership;
+  paths: CohortPaths;
+  hardware: Hardware;
+  /** The hypothesis of a single run (otherwise the proposer's, or "manual run"). */
+  hypothesis?: string;
+  /** Repeat sync → propose → run → submit. */
+  loop?: boolean;
+  /** How many runs (default: 1, or unlimited with `loop`). */
+  runs?: number;
+  /** `mutate` for the built-in proposer, or a shell command run in the workspace before each run. */
+  propose?: string;
+  random?: Random;
+  /** Environment of the training run (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  graceSeconds?: number;
+  /** Outbox retry pacing (tests make it fast). */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+  onEvent?: (event: WorkerEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface WorkerSummary {
+  runs: number;
+  submitted: ResultVerdict[];
+  stoppedBecause: 'done' | 'stopped' | 'revoked';
+}
+
+/** Where a program's workspace and outbox live. */
+export function workerDirs(paths: CohortPaths, program: string) {
+  return {
+    workspace: join(paths.dataDir, 'workspaces', program),
+    outbox: join(paths.dataDir, 'outbox', program),
+  };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+/**
+ * The worker: keeps its workspace on the current champion, runs the program's command, and submits
+ * every result through the outbox so that nothing is lost when the host or the network is down.
+ */
+export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
+  const emit = opts.onEvent ?? (() => undefined);
+  const m = opts.membership;
+  const client = new MemberClient(m.url, m.token);
+  const dirs = workerDirs(opts.paths, m.program);
+  const outbox = new Outbox(dirs.outbox);
+  const submitted: ResultVerdict[] = [];
+  const retry = { baseDelayMs: opts.retry?.baseDelayMs ?? 1_000, maxDelayMs: opts.retry?.maxDelayMs ?? 60_000 };
+  const maxRuns = opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1);
+  const stopped = () => opts.signal?.aborted === true;
+
+  const deliver = async () => {
+    const delivered = await outbox.flush(client, {
+      ...retry,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onRetry: (r) => emit({ type: 'retry', attempt: r.attempt, delayMs: r.delayMs, reason: r.reason }),
+      onRejected: (key, reason, movedTo) => emit({ type: 'rejected', key, reason, movedTo }),
+    });
+    for (const d of delivered) {
+      submitted.push(d.verdict);
+      emit({ type: 'submitted', verdict: d.verdict, replayed: d.replayed });
+    }
+  };
+
+  /** The task, waiting out a host that is down (a loop should survive the owner's restart). */
+  const fetchTask = async (): Promise<TaskResponse> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await client.task();
+      } catch (err) {
+        if (!(err instanceof HostUnavailableError) || stopped()) throw err;
+        const delayMs = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+        emit({ type: 'retry', attempt, delayMs, reason: err.message });
+        await sleep(delayMs, opts.signal);
+      }
+    }
+  };
+
+  let runs = 0;
+  try {
+    if ((await outbox.pending()).length > 0) {
+      emit({ type: 'info', message: 'delivering results left in the outbox by an earlier session' });
+      await deliver();
+    }
+    while (runs < maxRuns && !stopped()) {
+      const task = await fetchTask();
+      const spec = task.program.spec;
+      const workspace = new Workspace(dirs.workspace, spec.editable);
+      const report = await workspace.sync(task);
+      emit({ type: 'sync', report, champion: task.champion, metric: spec.metric });
+      if (report.stashedTo) emit({ type: 'warning', message: `your edits to ${spec.editable.join(', ')} were kept in ${report.stashedTo} before the new champion's code replaced them` });
+
+      let hypothesis = opts.hypothesis ?? null;
+      if (opts.propose !== undefined) {
+        hypothesis = (await propose(opts, client, workspace, task)) ?? hypothesis;
+        if (hypothesis) emit({ type: 'propose', hypothesis });
+      }
+      const patch = await workspace.diff();
+      const parent = task.champion?.id ?? null;
+
+      runs += 1;
+      await mkdir(join(workspace.metaDir, 'runs'), { recursive: true });
+      const logFile = join(workspace.metaDir, 'runs', `${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+      emit({ type: 'run-start', run: runs, command: spec.run, logFile, budgetSeconds: spec.time_budget });
+      const started = new Date();
+      const outcome = await runExperiment({
+        command: spec.run,
+        cwd: workspace.dir,
+        env: opts.env ?? process.env,
+        metric: spec.metric,
+        timeBudgetSeconds: spec.time_budget,
+        ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
+        logFile,
+        onOutput: (chunk, stream) => emit({ type: 'output', chunk, stream }),
+        onProgress: (p) => emit({ type: 'progress', ...p }),
+        onMetric: (name, value) => emit({ type: 'metric', name, value }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      emit({ type: 'run-end', run: runs, outcome });
+      if (outcome.stopped) break; // a run stopped by the person is not a result
+
+      const crashed = outcome.status === 'crash';
+      const body: SubmitResultRequest = {
+        value: crashed ? null : outcome.value,
+        crashed,
+        hypothesis: hypothesis ?? 'manual run',
+        patch,
+        output: (crashed ? `[cohort] crash: ${outcome.reason}\n` : '') + outcome.tail,
+        hardware: opts.hardware,
+        durations: { ...outcome.durations, started_at_ms: started.getTime() },
+        parent,
+        idempotency_key: randomUUID(),
+      };
+      await outbox.add(m.program, body);
+      await deliver();
+      // The run's change now lives in the KB (or the outbox); the next one starts from the champion.
+      if (opts.loop) await workspace.reset();
+    }
+    return { runs, submitted, stoppedBecause: stopped() ? 'stopped' : 'done' };
+  } catch (err) {
+    if (err instanceof NotAMemberError) {
+      emit({ type: 'warning', message: `${err.message}. The worker stops; results not yet delivered stay in ${dirs.outbox}.` });
+      return { runs, submitted, stoppedBecause: 'revoked' };
+    }
+    if (stopped()) return { runs, submitted, stoppedBecause: 'stopped' };
+    throw err;
+  }
+}
+
+/** Runs the chosen proposer; returns its hypothesis (null when it gave none). */
+async function propose(opts: WorkerOptions, client: MemberClient, workspace: Workspace, task: TaskResponse): Promise<string | null> {
+  const spec = task.program.spec;
+  if (opts.propose === 'mutate') {
+    // Skip changes whose code was already tried by anyone: the host would only call them duplicates.
+    const tried = new Set((await client.results()).filter((r) => r.status !== 'crash').map((r) => r.code_hash));
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const { hypothesis } = await mutate(workspace.dir, spec, opts.random);
+      const files = new Map<string, string>();
+      for (const path of spec.editable) {
+        const content = await readFile(join(workspace.dir, path), 'utf8').catch(() => null);
+        if (content !== null) files.set(path, content);
+      }
+      if (!tried.has(codeHash(files, spec.editable))) return hypothesis;
+      await workspace.reset();
+    }
+    throw new WorkerError('The built-in proposer found only changes that were already tried; widen the `search` ranges in TASK.md.');
+  }
+  const status = await client.status();
+  const { hypothesis } = await runProposeCommand({
+    command: opts.propose!,
+    dir: workspace.dir,
+    kbDigest: kbDigest(status),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onOutput: (chunk) => opts.onEvent?.({ type: 'output', chunk, stream: 'stdout' }),
+  });
+  return hypothesis;
+}
