@@ -77,7 +77,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   if (!(budgetSeconds > 0) || !Number.isFinite(budgetSeconds)) throw new RangeError('timeBudgetSeconds must be a positive number');
   const graceSeconds = opts.graceSeconds ?? Math.max(10, budgetSeconds * 0.1);
   if (!(graceSeconds >= 0) || !Number.isFinite(graceSeconds)) throw new RangeError('graceSeconds must be a non-negative number');
-  const killAfterMs = (opts.killAfterSeconds ?? 5) * 1000;
+  const killAfterSeconds = opts.killAfterSeconds ?? 5;
+  if (!(killAfterSeconds >= 0) || !Number.isFinite(killAfterSeconds)) throw new RangeError('killAfterSeconds must be a non-negative number');
+  const killAfterMs = killAfterSeconds * 1000;
 
   const started = performance.now();
   const elapsedSeconds = () => (performance.now() - started) / 1000;
@@ -88,107 +90,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const tail = new TailBuffer();
   const log = opts.logFile === undefined ? undefined : await LogSink.open(opts.logFile);
 
-  let timedOut = false;
-  let stopped = false;
-  let exitCode: number | null = null;
-  let exitSignal: string | null = null;
-  let startError: string | undefined;
-
-  if (opts.signal?.aborted) {
-    stopped = true;
-  } else {
-    const child = spawn('/bin/sh', ['-c', opts.command], {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      detached: true, // own process group, so that the whole tree can be signalled at once
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const pid = child.pid;
-    let killing: Promise<void> | undefined;
-    const kill = () => {
-      if (pid !== undefined) killing ??= terminateGroup(pid, killAfterMs);
-    };
-
-    // Output: every chunk goes to the log (raw), then as text to the parser, the tail and onOutput.
-    let done = false;
-    const pauseAll = () => {
-      child.stdout.pause();
-      child.stderr.pause();
-    };
-    const resumeAll = () => {
-      if (done) return;
-      child.stdout.resume();
-      child.stderr.resume();
-    };
-    const consume = (text: string, stream: OutputStream) => {
-      parser.push(text, stream);
-      tail.push(text);
-      if (opts.onOutput) safely(() => opts.onOutput?.(text, stream));
-    };
-    const pump = (readable: Readable, stream: OutputStream) => {
-      const decoder = new StringDecoder('utf8');
-      readable.on('data', (chunk: Buffer) => {
-        if (done) return;
-        // A full log stream pauses both pipes (the child then blocks) instead of queueing in memory.
-        if (log && !log.write(chunk, resumeAll)) pauseAll();
-        const text = decoder.write(chunk);
-        if (text) consume(text, stream);
-      });
-      const closed = new Promise<void>((resolve) => readable.once('close', resolve));
-      const flush = () => {
-        const rest = decoder.end();
-        if (rest) consume(rest, stream);
-      };
-      return { closed, flush };
-    };
-    const out = pump(child.stdout, 'stdout');
-    const err = pump(child.stderr, 'stderr');
-
-    const exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitCode = code;
-        exitSignal = signal;
-        resolve();
-      });
-      child.once('error', (e) => {
-        startError = e.message; // e.g. the cwd does not exist
-        resolve();
-      });
-    });
-
-    const onAbort = () => {
-      stopped = true;
-      kill();
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const budgetTimer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, (budgetSeconds + graceSeconds) * 1000);
-    const progressTimer = opts.onProgress
-      ? setInterval(() => {
-          const progress = { elapsedSeconds: elapsedSeconds(), budgetSeconds, lastMetric: parser.lastSeen() };
-          safely(() => opts.onProgress?.(progress));
-        }, PROGRESS_MS)
-      : undefined;
-
-    await exited;
-    clearTimeout(budgetTimer);
-    opts.signal?.removeEventListener('abort', onAbort);
-
-    const bothClosed = Promise.all([out.closed, err.closed]);
-    await withTimeout(bothClosed, DRAIN_MS);
-    // Leftovers of the group (background jobs, workers) would hold GPUs and pipes: end them too.
-    kill();
-    await killing;
-    await withTimeout(bothClosed, DRAIN_MS);
-    clearInterval(progressTimer);
-    done = true;
-    child.stdout.destroy();
-    child.stderr.destroy();
-    out.flush();
-    err.flush();
-  }
+  const run: ChildRun = opts.signal?.aborted
+    ? { exitCode: null, exitSignal: null, timedOut: false, stopped: true }
+    : await superviseChild(opts, { budgetSeconds, graceSeconds, killAfterMs, parser, tail, log, elapsedSeconds });
 
   parser.end();
   await log?.close();
@@ -196,13 +100,13 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const { status, reason } = classifyRun({
     metric: opts.metric,
     parsed,
-    exitCode,
-    signal: exitSignal,
-    timedOut,
-    stopped,
+    exitCode: run.exitCode,
+    signal: run.exitSignal,
+    timedOut: run.timedOut,
+    stopped: run.stopped,
     budgetSeconds,
     graceSeconds,
-    startError,
+    startError: run.startError,
   });
   const durations: RunDurations = { wall_seconds: round3(elapsedSeconds()) };
   if (parsed.summary.training_seconds !== undefined) durations.training_seconds = parsed.summary.training_seconds;
@@ -211,10 +115,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     status,
     reason,
     value: parsed.finite ? parsed.value : null,
-    exitCode,
-    signal: exitSignal,
-    timedOut,
-    stopped,
+    exitCode: run.exitCode,
+    signal: run.exitSignal,
+    timedOut: run.timedOut,
+    stopped: run.stopped,
     metrics: parsed.metrics,
     summary: parsed.summary,
     tail: tail.toString(),
@@ -223,6 +127,129 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   if (log) outcome.logFile = log.path;
   if (log?.error !== undefined) outcome.logError = log.error;
   return outcome;
+}
+
+interface ChildRun {
+  exitCode: number | null;
+  exitSignal: string | null;
+  timedOut: boolean;
+  stopped: boolean;
+  startError?: string;
+}
+
+interface Sinks {
+  budgetSeconds: number;
+  graceSeconds: number;
+  killAfterMs: number;
+  parser: MetricParser;
+  tail: TailBuffer;
+  log: LogSink | undefined;
+  elapsedSeconds: () => number;
+}
+
+/**
+ * Spawns the command in its own process group, feeds its output to the sinks, enforces the time
+ * budget and the stop signal, and returns once the group is gone and the output drained.
+ */
+async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun> {
+  const { parser, tail, log } = sinks;
+  const result: ChildRun = { exitCode: null, exitSignal: null, timedOut: false, stopped: false };
+  const child = spawn('/bin/sh', ['-c', opts.command], {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    detached: true, // own process group, so that the whole tree can be signalled at once
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  let killing: Promise<void> | undefined;
+  const kill = () => {
+    if (pid !== undefined) killing ??= terminateGroup(pid, sinks.killAfterMs);
+  };
+
+  // Output: every chunk goes to the log (raw), then as text to the parser, the tail and onOutput.
+  let done = false;
+  const pauseAll = () => {
+    child.stdout.pause();
+    child.stderr.pause();
+  };
+  const resumeAll = () => {
+    if (done) return;
+    child.stdout.resume();
+    child.stderr.resume();
+  };
+  const consume = (text: string, stream: OutputStream) => {
+    parser.push(text, stream);
+    tail.push(text);
+    if (opts.onOutput) safely(() => opts.onOutput?.(text, stream));
+  };
+  const pump = (readable: Readable, stream: OutputStream) => {
+    const decoder = new StringDecoder('utf8');
+    readable.on('data', (chunk: Buffer) => {
+      if (done) return;
+      // A full log stream pauses both pipes (the child then blocks) instead of queueing in memory.
+      if (log && !log.write(chunk, resumeAll)) pauseAll();
+      const text = decoder.write(chunk);
+      if (text) consume(text, stream);
+    });
+    const closed = new Promise<void>((resolve) => readable.once('close', resolve));
+    const flush = () => {
+      const rest = decoder.end();
+      if (rest) consume(rest, stream);
+    };
+    return { closed, flush };
+  };
+  const out = pump(child.stdout, 'stdout');
+  const err = pump(child.stderr, 'stderr');
+
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      result.exitCode = code;
+      result.exitSignal = signal;
+      resolve();
+    });
+    child.once('error', (e) => {
+      result.startError = e.message; // e.g. the cwd does not exist
+      resolve();
+    });
+  });
+
+  const onAbort = () => {
+    result.stopped = true;
+    kill();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const budgetTimer = setTimeout(
+    () => {
+      result.timedOut = true;
+      kill();
+    },
+    (sinks.budgetSeconds + sinks.graceSeconds) * 1000,
+  );
+  const progressTimer = opts.onProgress
+    ? setInterval(() => {
+        const progress = { elapsedSeconds: sinks.elapsedSeconds(), budgetSeconds: sinks.budgetSeconds, lastMetric: parser.lastSeen() };
+        safely(() => opts.onProgress?.(progress));
+      }, PROGRESS_MS)
+    : undefined;
+
+  // Wait for the shell's exit, not for 'close': a grandchild may hold the pipes open forever.
+  await exited;
+  clearTimeout(budgetTimer);
+  opts.signal?.removeEventListener('abort', onAbort);
+
+  const bothClosed = Promise.all([out.closed, err.closed]);
+  await withTimeout(bothClosed, DRAIN_MS);
+  // Leftovers of the group (background jobs, data-loader workers) would hold GPUs and pipes: end them too.
+  kill();
+  await killing;
+  await withTimeout(bothClosed, DRAIN_MS);
+  clearInterval(progressTimer);
+  done = true;
+  child.stdout.destroy();
+  child.stderr.destroy();
+  out.flush();
+  err.flush();
+  return result;
 }
 
 /** A display callback that throws must not break the run or crash the process. */

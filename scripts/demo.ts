@@ -1,0 +1,81 @@
+/**
+ * `npm run demo`: publishes tiny-gpt with open membership on loopback, starts two workers in loop
+ * mode for a few runs each, then leaves the owner UI URL and the final leaderboard on screen.
+ * Everything lives in a temporary COHORT_HOME per party, removed on Ctrl-C.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { torchEnv } from './python-env.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cohort = join(root, 'cli', 'cohort.ts');
+const runs = process.env.DEMO_RUNS ?? '3';
+const homes: string[] = [];
+const children: ChildProcess[] = [];
+
+function home(name: string): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), `cohort-demo-${name}-`));
+  homes.push(dir);
+  return { COHORT_HOME: dir };
+}
+
+function prefixed(child: ChildProcess, label: string): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));
+  }
+}
+
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
+  setTimeout(() => {
+    for (const dir of homes) rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }, 1500);
+}
+process.on('SIGINT', cleanup);
+process.on('SIGTERM', cleanup);
+
+const pythonEnv = torchEnv();
+const program = pythonEnv ? 'examples/tiny-gpt' : 'examples/quadratic';
+if (!pythonEnv) console.log('PyTorch was not found (Debian: apt-get install python3-torch libopenblas0-pthread); the demo runs the quadratic example instead.\n');
+
+const ownerEnv = { ...process.env, ...home('owner') };
+const publisher = spawn(process.execPath, [cohort, 'publish', join(root, program), '--membership', 'open'], { env: ownerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+children.push(publisher);
+let banner = '';
+const publicUrl = await new Promise<string>((resolve, reject) => {
+  publisher.once('exit', (code) => reject(new Error(`cohort publish exited with ${code}:\n${banner}`)));
+  createInterface({ input: publisher.stdout! }).on('line', (line) => {
+    if (!banner.includes('Workers join with')) {
+      banner += `${line}\n`;
+      const m = /public URL\s+(\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+      return;
+    }
+    console.log(`[owner] ${line}`);
+  });
+  createInterface({ input: publisher.stderr! }).on('line', (line) => console.log(`[owner] ${line}`));
+});
+await new Promise((r) => setTimeout(r, 200));
+console.log(banner);
+
+const workers = ['ada', 'bob'].map((name) => {
+  const env = { ...(pythonEnv ?? process.env), ...home(name) };
+  const joined = spawnSync(process.execPath, [cohort, 'join', publicUrl, '--name', name], { env, encoding: 'utf8' });
+  if (joined.status !== 0) throw new Error(`${name} could not join:\n${joined.stdout}${joined.stderr}`);
+  console.log(`[${name}] joined`);
+  const child = spawn(process.execPath, [cohort, 'run', '--loop', '--runs', runs, '--propose', 'mutate'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  prefixed(child, `[${name}]`);
+  return new Promise<void>((resolve) => child.on('exit', () => resolve()));
+});
+await Promise.all(workers);
+
+const status = spawnSync(process.execPath, [cohort, 'status'], { env: ownerEnv, encoding: 'utf8' });
+console.log(`\n${status.stdout}${status.stderr}`);
+console.log(banner.split('\n').find((l) => l.includes('owner UI')) ?? '');
+console.log('\nThe host keeps running so you can open the owner UI. Ctrl-C ends the demo.');
