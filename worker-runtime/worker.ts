@@ -145,7 +145,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const outcome = await runExperiment({
         command: spec.run,
         cwd: workspace.dir,
-        env: opts.env ?? process.env,
+        // Unbuffered, so metric lines arrive while the run goes on, not when it ends.
+        env: { PYTHONUNBUFFERED: '1', ...(opts.env ?? process.env) },
         metric: spec.metric,
         timeBudgetSeconds: spec.time_budget,
         ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
