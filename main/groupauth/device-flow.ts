@@ -53,6 +53,11 @@ export class DeviceFlow {
   #lifetimeMs: number;
   #interval: number;
   #failures: number[] = [];
+  /**
+   * Members by token hash. Every member request is authenticated, so this saves a query per request;
+   * it is safe because this process is the only writer of members (revoke updates it).
+   */
+  #byToken = new Map<string, MemberRow>();
   membership: 'invite' | 'open';
 
   constructor(opts: DeviceFlowOptions) {
@@ -234,8 +239,13 @@ export class DeviceFlow {
 
   /** The member a bearer token belongs to: the member, `revoked`, or null for an unknown token. */
   async authenticate(token: string): Promise<MemberRow | 'revoked' | null> {
-    const member = await this.#store.getMemberByTokenHash(sha256(token));
-    if (!member) return null;
+    const hash = sha256(token);
+    let member = this.#byToken.get(hash) ?? null;
+    if (!member) {
+      member = await this.#store.getMemberByTokenHash(hash);
+      if (!member) return null;
+      this.#byToken.set(hash, member);
+    }
     return member.revokedAt === null ? member : 'revoked';
   }
 
@@ -258,6 +268,7 @@ export class DeviceFlow {
     if (target.revokedAt !== null) throw new GroupAuthError(409, 'conflict', `Member ${target.id} (${target.name}) is already revoked.`);
     const now = this.#now();
     await this.#store.revokeMember(target.id, now);
+    this.#byToken.delete(target.tokenHash);
     const view = toMember({ ...target, revokedAt: now });
     this.#bus.publish({ type: 'member-revoked', member: view });
     return view;

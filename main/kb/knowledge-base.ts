@@ -227,8 +227,9 @@ export class KnowledgeBase {
     return [...out].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content }));
   }
 
-  async results(): Promise<ResultRecord[]> {
-    const [rows, names] = await Promise.all([this.#store.listResults(), this.#memberNames()]);
+  /** Results in submission order; `since` skips those up to that sequence number. */
+  async results(since = 0): Promise<ResultRecord[]> {
+    const [rows, names] = await Promise.all([this.#store.listResults(since), this.#memberNames()]);
     return rows.map((r) => toResultRecord(r, names.get(r.memberId) ?? r.memberId));
   }
 

@@ -97,7 +97,8 @@ export interface KbStore {
 
   /** Writes the batch in one durable transaction: when this resolves, every row is on disk. */
   appendResults(batch: readonly NewResult[]): Promise<void>;
-  listResults(): Promise<ResultRow[]>;
+  /** Results in submission order, those after sequence number `since` (default: all). */
+  listResults(since?: number): Promise<ResultRow[]>;
   getResult(id: string): Promise<ResultRow | null>;
   /** Files of every result that became champion, by result id. */
   listChampionFiles(): Promise<Map<string, Map<string, string>>>;

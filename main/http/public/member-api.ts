@@ -45,8 +45,7 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
   app.get<{ Querystring: { since?: string } }>('/api/results', async (request) => {
     const since = request.query.since === undefined ? 0 : Number(request.query.since);
     if (!Number.isInteger(since) || since < 0) throw new HttpError(400, ErrorCode.badRequest, '`since` must be a result sequence number (an integer ≥ 0).');
-    const results = await kb.results();
-    return { results: since > 0 ? results.filter((r) => r.seq > since) : results };
+    return { results: await kb.results(since) };
   });
 
   app.post('/api/results', { bodyLimit: RESULT_BODY_LIMIT }, async (request, reply) => {
