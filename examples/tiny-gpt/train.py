@@ -33,14 +33,14 @@ N_LAYER = 3              # transformer blocks
 N_HEAD = 4               # attention heads (N_EMBD is rounded down to a multiple of it)
 N_EMBD = 96              # model width
 DROPOUT = 0.0            # dropout on attention weights and residual branches
-LEARNING_RATE = 3e-3     # peak learning rate (AdamW)
-WEIGHT_DECAY = 0.1       # AdamW weight decay, matrices only
+LEARNING_RATE = 0.003    # peak learning rate (AdamW)
+WEIGHT_DECAY = 0.1       # AdamW weight decay (matrices and embeddings)
 WARMUP = 0.05            # fraction of the budget spent ramping the LR up from 0
 FINAL_LR_FRAC = 0.1      # the cosine decay ends at LEARNING_RATE * FINAL_LR_FRAC
 GRAD_CLIP = 1.0          # max gradient norm
 SEED = 1337
 LOG_EVERY = 25           # print a progress line every this many steps
-CPU_THREADS = 2          # torch threads on CPU (capped at the machine's core count)
+CPU_THREADS = 1          # torch threads on CPU (capped at the core count; more threads can be slower on a busy machine)
 
 # ---------------------------------------------------------------------------
 # Setup
@@ -154,7 +154,7 @@ num_params = sum(p.numel() for p in model.parameters())
 flops_per_token = 6 * num_params + 12 * N_LAYER * n_embd * SEQ_LEN
 print(f"model: {N_LAYER} layers, {N_HEAD} heads, width {n_embd}, {num_params / 1e6:.3f}M params", flush=True)
 
-# AdamW; weight decay on matrices only (not on embeddings' biases-free norms/gains).
+# AdamW; weight decay on matrices and embeddings, not on LayerNorm gains and biases.
 decay = [p for p in model.parameters() if p.dim() >= 2]
 no_decay = [p for p in model.parameters() if p.dim() < 2]
 optimizer = torch.optim.AdamW(
