@@ -68,6 +68,29 @@ describe('startWorker', () => {
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
+  it('--propose CMD runs in the workspace with KB.md, and its HYPOTHESIS.md becomes the hypothesis', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cohort-quad-'));
+    await cp(QUADRATIC, dir, { recursive: true });
+    const { membership, h, home: hm } = await hostAndJoin(dir);
+    await startWorker({ membership, paths: hm.paths, hardware, hypothesis: 'first' });
+    // A proposer that reads the digest, edits train.py and explains itself, as an agent would.
+    const agent = [
+      'grep -q "^# KB digest: quadratic" "$COHORT_KB"',
+      'grep -q "^r1: val_loss = " KB.md',
+      "sed -i 's/^STEPS = 50/STEPS = 80/' train.py",
+      'echo "more steps: the loss was still falling at step 50" > HYPOTHESIS.md',
+    ].join(' && ');
+    const summary = await startWorker({ membership, paths: hm.paths, hardware, propose: agent });
+    expect(summary.submitted).toHaveLength(1);
+    const results = await h.kb.results();
+    expect(results[1]).toMatchObject({ hypothesis: 'more steps: the loss was still falling at step 50', parent: 'r1' });
+    expect(results[1]!.patch).toContain('+STEPS = 80');
+    // A failing proposer stops before running anything.
+    await expect(startWorker({ membership, paths: hm.paths, hardware, propose: 'exit 3' })).rejects.toThrow(/propose command exited with code 3/);
+    expect(await h.kb.results()).toHaveLength(2);
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
   it('records a run that prints FAIL as a crash', async () => {
     const dir = await programFolder('name: failing\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: /usr/bin/env python3 train.py\ntime_budget: 30', 'print("step 1 | loss nan")\nprint("FAIL")\nraise SystemExit(1)\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);
