@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', '.vite/**', '.tools/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '**/dist/**', 'out/**', '.vite/**', '.tools/**', 'coverage/**', 'e2e/artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

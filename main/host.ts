@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { EventBus } from './events.ts';
 import { DeviceFlow, type DeviceFlowLimits } from './groupauth/device-flow.ts';
 import { buildOwnerServer } from './http/owner-server.ts';
@@ -12,6 +13,9 @@ import { cohortPaths, kbPath, type CohortPaths } from '../protocol/paths.ts';
 import { removeHostState, writeHostState } from './state-file.ts';
 import type { KbStore } from './store/kb-store.ts';
 import { SqliteKbStore } from './store/sqlite-store.ts';
+
+/** Where `npm run build:renderer` puts the UI; the owner listener serves it when it is there. */
+export const BUILT_RENDERER = fileURLToPath(new URL('../renderer/dist', import.meta.url));
 
 export interface HostOptions {
   program: ProgramSnapshot & { dir: string };
@@ -25,6 +29,7 @@ export interface HostOptions {
   paths?: CohortPaths;
   /** Where the KB lives; defaults to the program's file under the data dir. */
   kbFile?: string;
+  /** The built UI to serve on the owner listener (default: renderer/dist when built; null: a placeholder page). */
   rendererDir?: string | null;
   /** Write the state file for the CLI (default true). */
   writeState?: boolean;
@@ -86,7 +91,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     await publicApp.listen({ host: bindHost, port: opts.port ?? 0 });
     publicUrl = urlOf(publicApp, bindHost === '0.0.0.0' || bindHost === '::' ? lanAddress() : bindHost);
 
-    const ownerApp = await buildOwnerServer(services, { ownerToken, rendererDir: opts.rendererDir ?? null, logger: opts.logger ?? false });
+    const ownerApp = await buildOwnerServer(services, { ownerToken, rendererDir: opts.rendererDir === undefined ? BUILT_RENDERER : opts.rendererDir, logger: opts.logger ?? false });
     apps.push(ownerApp);
     await ownerApp.listen({ host: '127.0.0.1', port: opts.ownerPort ?? 0 });
     const ownerUrl = urlOf(ownerApp, '127.0.0.1');

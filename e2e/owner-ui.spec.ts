@@ -1,0 +1,142 @@
+/**
+ * The owner UI in Chromium against the real host and real worker processes (`cohort join`,
+ * `cohort run`): a join request appears live, Approve lets the worker in, its result reaches the
+ * leaderboard and the chart without a reload; Deny reaches the worker.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_RENDERER, startHost, type RunningHost } from '../main/host.ts';
+import { loadProgram } from '../main/program/load-program.ts';
+import { ARTIFACTS, launchChromium } from './browser.ts';
+
+const COHORT = fileURLToPath(new URL('../cli/cohort.ts', import.meta.url));
+const QUADRATIC = fileURLToPath(new URL('../examples/quadratic', import.meta.url));
+
+let host: RunningHost;
+let browser: Browser;
+let page: Page;
+const homes: string[] = [];
+const consoleErrors: string[] = [];
+let adaHome = '';
+
+async function home(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cohort-ui-'));
+  homes.push(dir);
+  return dir;
+}
+
+/** A worker process; resolves with its exit code and output. */
+function cohort(cohortHome: string, ...args: string[]): { child: ChildProcess; done: Promise<{ code: number; out: string }> } {
+  const child = spawn(process.execPath, [COHORT, ...args], { env: { ...process.env, COHORT_HOME: cohortHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, done: once(child, 'exit').then(([code]) => ({ code: code as number, out })) };
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(BUILT_RENDERER, 'index.html'))) throw new Error('The UI is not built: run `npm run build:renderer` first (npm test does).');
+  const ownerHome = await home();
+  host = await startHost({
+    program: await loadProgram(QUADRATIC),
+    paths: { configDir: join(ownerHome, 'config'), dataDir: join(ownerHome, 'data') },
+    writeState: false,
+    intervalSeconds: 1,
+  });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  for (const dir of homes) await rm(dir, { recursive: true, force: true });
+});
+
+describe('owner UI', () => {
+  it('opens with the token from the fragment, then drops it from the URL', async () => {
+    await page.goto(host.ownerUiUrl);
+    await page.getByText('quadratic').first().waitFor();
+    expect(page.url()).not.toContain('token=');
+    expect(await page.evaluate('location.hash')).toBe('');
+    await page.screenshot({ path: join(ARTIFACTS, 'owner-empty.png'), fullPage: true });
+  });
+
+  it('a join request appears live; Approve lets the worker in; its result reaches the leaderboard and the chart live', async () => {
+    const workerHome = (adaHome = await home());
+    const joining = cohort(workerHome, 'join', host.publicUrl, '--name', 'ada');
+    const card = page.getByTestId('join-request').filter({ hasText: 'ada' });
+    await card.waitFor({ timeout: 15_000 });
+    await expect(card.textContent()).resolves.toMatch(/[A-Z]{4}-[A-Z]{4}/);
+    await page.screenshot({ path: join(ARTIFACTS, 'owner-join-request.png'), fullPage: true });
+
+    await card.getByTestId('approve').click();
+    const joined = await joining.done;
+    expect(joined.code, joined.out).toBe(0);
+    expect(joined.out).toMatch(/Approved/);
+    await page.getByTestId('member-row').getByText('ada', { exact: true }).waitFor();
+    await card.waitFor({ state: 'detached' });
+
+    const chart = page.getByTestId('chart');
+    const run = await cohort(workerHome, 'run', '--hypothesis', 'baseline from the UI test').done;
+    expect(run.code, run.out).toBe(0);
+    const row = page.getByTestId('result-row').filter({ hasText: 'baseline from the UI test' });
+    await row.waitFor({ timeout: 15_000 });
+    await page.getByTestId('champion').getByText('ada', { exact: true }).waitFor();
+    await expect.poll(() => chart.getAttribute('data-points')).toBe('1');
+
+    const second = await cohort(workerHome, 'run', '--propose', 'mutate').done;
+    expect(second.code, second.out).toBe(0);
+    await expect.poll(() => page.getByTestId('result-row').count()).toBe(2);
+    await expect.poll(() => chart.getAttribute('data-points')).toBe('2');
+    await page.screenshot({ path: join(ARTIFACTS, 'owner-leaderboard.png'), fullPage: true });
+  }, 90_000);
+
+  it('Deny reaches the worker', async () => {
+    const denied = cohort(await home(), 'join', host.publicUrl, '--name', 'mallory');
+    const card = page.getByTestId('join-request').filter({ hasText: 'mallory' });
+    await card.waitFor({ timeout: 15_000 });
+    await card.getByTestId('deny').click();
+    const result = await denied.done;
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/The owner denied this join request/);
+    await card.waitFor({ state: 'detached' });
+  }, 60_000);
+
+  it('exports payouts as CSV', async () => {
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-csv').click();
+    expect((await download).suggestedFilename()).toBe('cohort-quadratic-payouts.csv');
+  });
+
+  it('Revoke (after confirming) locks the worker out', async () => {
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('member-row').filter({ hasText: 'ada' }).getByTestId('revoke').click();
+    await expect.poll(async () => (await host.auth.members()).find((m) => m.name === 'ada')?.revoked_at ?? null).not.toBeNull();
+    const run = await cohort(adaHome, 'run', '--hypothesis', 'after revoke').done;
+    expect(run.code).toBe(3);
+    expect(run.out).toMatch(/revoked by its owner/);
+  }, 60_000);
+
+  it('the page logged no errors (CSP violations included)', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('is readable in dark mode', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(ARTIFACTS, 'owner-dark.png'), fullPage: true });
+    const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
+    expect(background).not.toBe('rgb(255, 255, 255)');
+  });
+});

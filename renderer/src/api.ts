@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { ErrorBody, JoinRequest, Member, OwnerStatusResponse } from '../../protocol/index.ts';
+
+const JoinRequestEnvelope = z.object({ request: JoinRequest });
+const MemberEnvelope = z.object({ member: Member });
+
+/** An error worth showing to the owner: the host's `{error, message}`, or what went wrong on the way. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+
+  /** The host refused the owner token (a restarted host has a new one). */
+  get isAuth(): boolean {
+    return this.status === 401 || (this.status === 403 && this.code === 'forbidden');
+  }
+}
+
+/** Any thrown value as one line for the UI. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+async function send(token: string, path: string, init: RequestInit = {}): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      ...init,
+      cache: 'no-store',
+      headers: { ...init.headers, authorization: `Bearer ${token}` },
+    });
+  } catch {
+    throw new ApiError(0, 'unreachable', 'Cannot reach the Cohort host. Is `cohort publish` still running?');
+  }
+  if (!res.ok) {
+    const text = await res.text().catch(() => '');
+    let body: unknown = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    const parsed = ErrorBody.safeParse(body);
+    if (parsed.success) throw new ApiError(res.status, parsed.data.error, parsed.data.message);
+    throw new ApiError(res.status, 'http_error', `The host answered ${res.status} ${res.statusText || ''}`.trim() + '.');
+  }
+  return res;
+}
+
+async function json<S extends z.ZodType>(token: string, path: string, schema: S, init?: RequestInit): Promise<z.output<S>> {
+  const res = await send(token, path, init);
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError(res.status, 'bad_response', `The host's answer to ${path} was not JSON.`);
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : '';
+    throw new ApiError(res.status, 'bad_response', `The host's answer to ${path} does not match this UI's protocol${where}. Are the host and UI from the same version?`);
+  }
+  return parsed.data;
+}
+
+const post = { method: 'POST' } as const;
+const code = (userCode: string) => encodeURIComponent(userCode);
+
+export const ownerApi = {
+  status: (token: string) => json(token, '/api/owner/status', OwnerStatusResponse),
+  approve: (token: string, userCode: string) =>
+    json(token, `/api/owner/requests/${code(userCode)}/approve`, JoinRequestEnvelope, post),
+  deny: (token: string, userCode: string) => json(token, `/api/owner/requests/${code(userCode)}/deny`, JoinRequestEnvelope, post),
+  revoke: (token: string, memberId: string) =>
+    json(token, `/api/owner/members/${encodeURIComponent(memberId)}/revoke`, MemberEnvelope, post),
+  /** The payouts as CSV (the host quotes fields and defuses spreadsheet formulas). */
+  payoutsCsv: async (token: string): Promise<Blob> => {
+    const res = await send(token, '/api/owner/payouts?format=csv');
+    return new Blob([await res.text()], { type: 'text/csv;charset=utf-8' });
+  },
+};

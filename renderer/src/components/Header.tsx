@@ -1,0 +1,39 @@
+import type { OwnerStatusResponse } from '../../../protocol/index.ts';
+import { betterText, ruleText } from '../format.ts';
+import { ConnectionIndicator } from './ConnectionIndicator.tsx';
+import { CopyField } from './CopyField.tsx';
+
+/** The program at a glance, the way in for workers, and whether the page is live. */
+export function Header({ status }: { status: OwnerStatusResponse }) {
+  const { spec } = status.program;
+  return (
+    <header className="app-header">
+      <div className="header-top">
+        <span className="brand">
+          Cohort <span className="brand-role">owner</span>
+        </span>
+        <ConnectionIndicator />
+      </div>
+      <h1 className="program-name">{spec.name}</h1>
+      <p className="objective">{spec.objective}</p>
+      <ul className="facts" aria-label="Program rules">
+        <li>
+          <span className="fact-key">metric</span> <code>{spec.metric}</code> · {spec.direction} ({betterText(spec.direction)})
+        </li>
+        <li>
+          <span className="fact-key">rule</span> {ruleText(spec)}
+        </li>
+        <li>
+          <span className="fact-key">pool</span> {spec.pool} {spec.token} · {spec.split === 'by-impact' ? 'split by impact' : 'champion takes all'}
+        </li>
+        <li>
+          <span className="fact-key">membership</span> {spec.membership === 'invite' ? 'you approve each join request' : 'open: anyone with the URL joins'}
+        </li>
+      </ul>
+      <div className="copy-fields">
+        <CopyField label="Public URL" text={status.public_url} testId="public-url" />
+        <CopyField label="Join command" text={status.join_command} testId="join-command" />
+      </div>
+    </header>
+  );
+}

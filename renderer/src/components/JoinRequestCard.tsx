@@ -1,0 +1,132 @@
+import { useEffect, useState } from 'react';
+import type { JoinRequest } from '../../../protocol/index.ts';
+import { errorMessage, ownerApi } from '../api.ts';
+import { ago, countdown, localTime, orDash } from '../format.ts';
+import { useNow } from '../hooks.ts';
+import { refreshSoon, useOwnerStore } from '../store.ts';
+import { RichText } from './RichText.tsx';
+
+interface Props {
+  request: JoinRequest;
+  /** `Date.now()` when the request was fetched: `expires_in` counts down from it. */
+  fetchedAt: number;
+  /** Called after the host accepted the decision. */
+  onDecided(verb: 'approve' | 'deny', request: JoinRequest): void;
+}
+
+type Busy = null | 'approve' | 'deny';
+
+/** One join request with all the owner needs to judge it, and Approve / Deny for this one only. */
+export function JoinRequestCard({ request, fetchedAt, onDecided }: Props) {
+  const token = useOwnerStore((s) => s.token);
+  const now = useNow();
+  const [busy, setBusy] = useState<Busy>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  // Both from the host's clock: no skew between this machine and the host's record.
+  const leftMs = request.expires_in * 1000 - (now - fetchedAt);
+  const lifetimeMs = Date.parse(request.expires_at) - Date.parse(request.created_at);
+  const ageMs = Number.isFinite(lifetimeMs) ? lifetimeMs - leftMs : now - Date.parse(request.created_at);
+  const expired = leftMs <= 0;
+
+  // When it runs out, the host drops it from the pending list: fetch again so the card goes.
+  useEffect(() => {
+    if (expired) refreshSoon(500);
+  }, [expired]);
+
+  const decide = async (verb: 'approve' | 'deny') => {
+    if (token === null || busy !== null) return;
+    setBusy(verb);
+    setError(null);
+    try {
+      await ownerApi[verb](token, request.user_code);
+      onDecided(verb, request);
+      await useOwnerStore.getState().refresh();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const name = request.name.trim() === '' ? 'unnamed worker' : request.name;
+  const titleId = `jr-${request.id}-title`;
+  const codeId = `jr-${request.id}-code`;
+  const urgent = !expired && leftMs < 60_000;
+
+  return (
+    <article className={`card request-card${expired ? ' is-expired' : ''}`} data-testid="join-request" data-code={request.user_code} aria-labelledby={titleId}>
+      <div className="request-head">
+        <h3 id={titleId} className="request-name">
+          {name} <span className="tag" title="The name is chosen by the worker; nothing checks it.">declared</span>
+        </h3>
+        <span className="muted" title={localTime(request.created_at)}>
+          asked {ago(ageMs)}
+        </span>
+      </div>
+
+      <div className="user-code-block">
+        <span className="user-code-label">User code</span>
+        <span id={codeId} className="user-code" data-testid="user-code">
+          {request.user_code}
+        </span>
+        <span className="muted small">Approve only if the worker reads you this same code.</span>
+      </div>
+
+      <dl className="details">
+        <dt>Hostname</dt>
+        <dd>{orDash(request.hostname)}</dd>
+        <dt>OS</dt>
+        <dd>{orDash(request.os)}</dd>
+        <dt>GPU</dt>
+        <dd>{orDash(request.gpu)}</dd>
+        <dt>IP</dt>
+        <dd className="mono">{orDash(request.ip)}</dd>
+        <dt>App version</dt>
+        <dd>{orDash(request.app_version)}</dd>
+        <dt>Client</dt>
+        <dd className="mono">{orDash(request.client_id)}</dd>
+      </dl>
+
+      <p className={`expiry${urgent ? ' is-urgent' : ''}`} data-testid="time-left">
+        {expired ? (
+          'Expired: the worker has to run cohort join again.'
+        ) : (
+          <>
+            Expires in <span className="mono">{countdown(leftMs)}</span>
+          </>
+        )}
+      </p>
+
+      {error !== null && (
+        <p className="inline-error" role="alert">
+          <RichText text={error} />
+        </p>
+      )}
+
+      <div className="actions">
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="approve"
+          disabled={busy !== null || expired}
+          aria-label={`Approve ${name}, code ${request.user_code}`}
+          aria-describedby={codeId}
+          onClick={() => void decide('approve')}
+        >
+          {busy === 'approve' ? 'Approving…' : 'Approve'}
+        </button>
+        <button
+          type="button"
+          className="btn btn-danger"
+          data-testid="deny"
+          disabled={busy !== null || expired}
+          aria-label={`Deny ${name}, code ${request.user_code}`}
+          onClick={() => void decide('deny')}
+        >
+          {busy === 'deny' ? 'Denying…' : 'Deny'}
+        </button>
+      </div>
+    </article>
+  );
+}

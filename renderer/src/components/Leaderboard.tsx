@@ -1,0 +1,43 @@
+import type { OwnerStatusResponse } from '../../../protocol/index.ts';
+import { useNow } from '../hooks.ts';
+import { ChampionCard } from './ChampionCard.tsx';
+import { ResultRow } from './ResultRow.tsx';
+
+/** The champion on top, then every result, newest first. */
+export function Leaderboard({ status }: { status: OwnerStatusResponse }) {
+  const now = useNow();
+  const results = [...status.results].sort((a, b) => b.seq - a.seq);
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const summary = results.length === 0 ? '' : `${results.length} result${results.length === 1 ? '' : 's'} · ${count('keep')} kept · ${count('discard')} discarded · ${count('crash')} crashed · ${count('duplicate')} duplicate`;
+
+  return (
+    <section className="section" aria-labelledby="leaderboard-title" data-testid="leaderboard">
+      <h2 id="leaderboard-title">
+        Leaderboard <span className="muted small">{summary}</span>
+      </h2>
+      <ChampionCard status={status} now={now} />
+      {results.length === 0 ? (
+        <p className="empty">
+          No results yet. Approved members run experiments on their own machines with <code>cohort run</code>; each run submits its{' '}
+          <code>{status.program.spec.metric}</code> here, where it is judged against the champion and kept if it is better.
+        </p>
+      ) : (
+        <>
+          <div className="result-columns muted small" aria-hidden="true">
+            <span>id</span>
+            <span>status</span>
+            <span>worker</span>
+            <span className="num">{status.program.spec.metric}</span>
+            <span className="num">impact</span>
+            <span />
+          </div>
+          <ol className="results" aria-label="Results, newest first">
+            {results.map((r) => (
+              <ResultRow key={r.id} result={r} now={now} isChampion={status.champion?.id === r.id} />
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}
