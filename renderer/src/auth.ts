@@ -3,7 +3,12 @@
  * server, so the token appears in no request line or log. On first load we take it from the
  * fragment, keep it in sessionStorage (this tab only, gone when the tab closes) and drop the
  * fragment from the address bar and history, so it is not left on screen or in a bookmark.
+ *
+ * In the desktop app there is no fragment: the Electron preload exposes `window.cohort.ownerToken()`
+ * (see `electron/preload.ts`), which `resolveOwnerToken` asks when neither the fragment nor this tab's
+ * storage has a token.
  */
+import type {} from './desktop-bridge.d.ts';
 
 const STORAGE_KEY = 'cohort.ownerToken';
 
@@ -39,4 +44,20 @@ export function takeOwnerToken(): string | null {
 export function forgetOwnerToken(): void {
   memoryToken = null;
   storage()?.removeItem(STORAGE_KEY);
+}
+
+/** The browser path first (fragment, then tab storage); else the desktop bridge, when there is one. */
+export async function resolveOwnerToken(): Promise<string | null> {
+  const token = takeOwnerToken();
+  if (token !== null) return token;
+  const bridge = window.cohort;
+  if (bridge === undefined) return null;
+  try {
+    const fromShell = (await bridge.ownerToken()).trim();
+    if (fromShell === '') return null;
+    memoryToken = fromShell;
+    return fromShell;
+  } catch {
+    return null;
+  }
 }
