@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 const ELECTRON_PKG = fileURLToPath(new URL('../node_modules/electron/', import.meta.url));
 
 /**
- * The Electron executable, or null when this machine has none. Looks where `require('electron')`
- * would (ELECTRON_OVERRIDE_DIST_PATH, else node_modules/electron/dist) without requiring it: since
- * Electron 45 `require('electron')` tries to download a missing binary, which fails offline.
+ * The Electron executable, or null when this machine has none. Looks where the electron package's
+ * own entry point would (ELECTRON_OVERRIDE_DIST_PATH, else node_modules/electron/dist) without
+ * loading it: since Electron 45 loading that package downloads a missing binary, which fails offline.
  */
 export function findElectronBinary(env: NodeJS.ProcessEnv = process.env): string | null {
   const pathFile = join(ELECTRON_PKG, 'path.txt');
