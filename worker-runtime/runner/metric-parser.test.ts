@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from './line-splitter.ts';
 import { MetricParser, parseMetricLine } from './metric-parser.ts';
+import { AUTORESEARCH_SUMMARY, AUTORESEARCH_VALUES } from './autoresearch-fixture.ts';
 
-// The exact block karpathy/autoresearch's train.py prints at the end (DESIGN.md).
-const AUTORESEARCH_SUMMARY = `---
-val_bpb:          0.997900
-training_seconds: 300.1
-total_seconds:    325.9
-peak_vram_mb:     45060.2
-mfu_percent:      39.80
-total_tokens_M:   499.6
-num_steps:        953
-num_params_M:     50.3
-depth:            8
-`;
 
 function parse(text: string, metric = 'val_bpb'): MetricParser {
   const p = new MetricParser({ metric });
@@ -59,17 +48,7 @@ describe('MetricParser', () => {
       finite: true,
       failed: false,
       metrics: expect.objectContaining({ val_bpb: 0.9979, depth: 8 }),
-      summary: {
-        val_bpb: 0.9979,
-        training_seconds: 300.1,
-        total_seconds: 325.9,
-        peak_vram_mb: 45060.2,
-        mfu_percent: 39.8,
-        total_tokens_M: 499.6,
-        num_steps: 953,
-        num_params_M: 50.3,
-        depth: 8,
-      },
+      summary: AUTORESEARCH_VALUES,
     });
   });
 

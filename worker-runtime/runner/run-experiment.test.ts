@@ -6,6 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStat } from './process-group.ts';
 import { runExperiment, type RunOptions, type RunProgress } from './run-experiment.ts';
+import { AUTORESEARCH_VALUES } from './autoresearch-fixture.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -81,17 +82,7 @@ print(f"depth:            {8}")
       signal: null,
       timedOut: false,
       stopped: false,
-      summary: {
-        val_bpb: 0.9979,
-        training_seconds: 300.1,
-        total_seconds: 325.9,
-        peak_vram_mb: 45060.2,
-        mfu_percent: 39.8,
-        total_tokens_M: 499.6,
-        num_steps: 953,
-        num_params_M: 50.3,
-        depth: 8,
-      },
+      summary: AUTORESEARCH_VALUES,
       durations: { training_seconds: 300.1, total_seconds: 325.9 },
     });
     expect(o.durations.wall_seconds).toBeGreaterThan(0);

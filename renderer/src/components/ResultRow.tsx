@@ -4,6 +4,26 @@ import { ago, formatImpact, formatValue, localTime } from '../format.ts';
 import { PatchView } from './PatchView.tsx';
 import { StatusPill } from './StatusPill.tsx';
 
+type Panel = 'diff' | 'output';
+
+/** Shows or hides one of a result's panels (its diff or its output). */
+function PanelToggle(p: { what: Panel; label: string; resultId: string; panelId: string; open: Panel | null; onToggle: (what: Panel) => void }) {
+  const shown = p.open === p.what;
+  return (
+    <button
+      type="button"
+      className="btn btn-small"
+      data-testid={`${p.what}-toggle`}
+      aria-expanded={shown}
+      aria-controls={shown ? p.panelId : undefined}
+      aria-label={`${shown ? 'Hide' : 'Show'} the ${p.what} of ${p.resultId}`}
+      onClick={() => p.onToggle(p.what)}
+    >
+      {shown ? `Hide ${p.what}` : p.label}
+    </button>
+  );
+}
+
 interface Props {
   result: ResultRecord;
   now: number;
@@ -12,12 +32,12 @@ interface Props {
 
 /** One submission: id, status, worker, value, impact, hypothesis, and its diff and output on demand. */
 export function ResultRow({ result: r, now, isChampion }: Props) {
-  const [open, setOpen] = useState<null | 'diff' | 'output'>(null);
+  const [open, setOpen] = useState<Panel | null>(null);
   const patchId = `patch-${r.id}`;
   const outputId = `output-${r.id}`;
   const hasPatch = r.patch.trim() !== '';
   const hasOutput = r.output.trim() !== '';
-  const toggle = (what: 'diff' | 'output') => setOpen((o) => (o === what ? null : what));
+  const toggle = (what: Panel) => setOpen((o) => (o === what ? null : what));
 
   return (
     <li className={`result-row status-${r.status}${isChampion ? ' is-champion' : ''}`} data-testid="result-row" data-id={r.id} data-status={r.status}>
@@ -48,33 +68,11 @@ export function ResultRow({ result: r, now, isChampion }: Props) {
         </span>
         <span className="result-buttons">
           {hasPatch ? (
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="diff-toggle"
-              aria-expanded={open === 'diff'}
-              aria-controls={open === 'diff' ? patchId : undefined}
-              aria-label={`${open === 'diff' ? 'Hide' : 'Show'} the diff of ${r.id}`}
-              onClick={() => toggle('diff')}
-            >
-              {open === 'diff' ? 'Hide diff' : 'Diff'}
-            </button>
+            <PanelToggle what="diff" label="Diff" resultId={r.id} panelId={patchId} open={open} onToggle={toggle} />
           ) : (
             <span className="muted small">no code change</span>
           )}
-          {hasOutput && (
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="output-toggle"
-              aria-expanded={open === 'output'}
-              aria-controls={open === 'output' ? outputId : undefined}
-              aria-label={`${open === 'output' ? 'Hide' : 'Show'} the output of ${r.id}`}
-              onClick={() => toggle('output')}
-            >
-              {open === 'output' ? 'Hide output' : 'Output'}
-            </button>
-          )}
+          {hasOutput && <PanelToggle what="output" label="Output" resultId={r.id} panelId={outputId} open={open} onToggle={toggle} />}
         </span>
       </div>
       {open === 'diff' && <PatchView patch={r.patch} id={patchId} />}
