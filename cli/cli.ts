@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerApp } from './commands/app.ts';
 import { registerOwnerCommands } from './commands/owner.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerWorkerCommands } from './commands/worker.ts';
@@ -15,5 +16,6 @@ export function buildCli(out: (text: string) => void = (t) => console.log(t), er
   registerPublish(program, out);
   registerOwnerCommands(program, out);
   registerWorkerCommands(program, { out, err, version: pkg.version });
+  registerApp(program, { out, version: pkg.version });
   return program;
 }

@@ -51,6 +51,8 @@ export interface RunningHost {
   kb: KnowledgeBase;
   auth: DeviceFlow;
   bus: EventBus;
+  /** What the route plugins use; the app's listener serves owner routes over the same. */
+  services: HostServices;
   close(): Promise<void>;
 }
 
@@ -91,7 +93,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     await publicApp.listen({ host: bindHost, port: opts.port ?? 0 });
     publicUrl = urlOf(publicApp, bindHost === '0.0.0.0' || bindHost === '::' ? lanAddress() : bindHost);
 
-    const ownerApp = await buildOwnerServer(services, { ownerToken, rendererDir: opts.rendererDir === undefined ? BUILT_RENDERER : opts.rendererDir, logger: opts.logger ?? false });
+    const ownerApp = await buildOwnerServer(() => services, { ownerToken, rendererDir: opts.rendererDir === undefined ? BUILT_RENDERER : opts.rendererDir, logger: opts.logger ?? false });
     apps.push(ownerApp);
     await ownerApp.listen({ host: '127.0.0.1', port: opts.ownerPort ?? 0 });
     const ownerUrl = urlOf(ownerApp, '127.0.0.1');
@@ -120,6 +122,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       kb,
       auth,
       bus,
+      services,
       close() {
         closed ??= (async () => {
           // Owner first (its SSE streams are long-lived), then members; then drain and close the KB.

@@ -4,3 +4,5 @@ export * from './oauth.ts';
 export * from './results.ts';
 export * from './api.ts';
 export * from './events.ts';
+export * from './app.ts';
+export * from './worker-api.ts';

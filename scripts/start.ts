@@ -1,6 +1,6 @@
 /**
  * `npm start [PROGRAM_DIR]`: the desktop app when this machine has an Electron binary
- * (`electron-forge start`), else the same owner UI in a browser (`cohort publish`).
+ * (`electron-forge start`), else the same UI in a browser (`cohort app`).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,6 @@ if (binary !== null) {
   run(fileURLToPath(new URL('../node_modules/.bin/electron-forge', import.meta.url)), ['start', ...(program ? ['--', '--program', program] : [])]);
 } else {
   console.log('No Electron binary here; serving the same UI in your browser.');
-  console.log('(Open the "owner UI" URL printed below. Build the UI once with `npm run build:renderer`.)');
-  run(process.execPath, [fileURLToPath(new URL('../cli/cohort.ts', import.meta.url)), 'publish', program ?? 'examples/tiny-gpt']);
+  console.log('(Open the URL printed below.)');
+  run(process.execPath, [fileURLToPath(new URL('../cli/cohort.ts', import.meta.url)), 'app', ...(program ? [program] : [])]);
 }

@@ -34,13 +34,24 @@ export function programUrl(input: string): string {
   return url.origin;
 }
 
+/** A join that did not end in membership, and why (so a UI can say more than the message). */
+export class JoinError extends WorkerError {
+  override name = 'JoinError';
+  readonly reason: 'denied' | 'expired' | 'cancelled' | 'failed';
+
+  constructor(reason: JoinError['reason'], message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
 /** Why a device-flow poll ended, in words a person can act on (RFC 8628 §3.5 error codes). */
-function explain(err: unknown): WorkerError {
+function explain(err: unknown): JoinError {
   const code = (err as { error?: string }).error;
-  if (code === 'access_denied') return new WorkerError('The owner denied this join request.');
-  if (code === 'expired_token') return new WorkerError('The join request expired before the owner approved it; run `cohort join` again.');
-  if ((err as Error).name === 'AbortError') return new WorkerError('Join cancelled.');
-  return new WorkerError(`Joining failed: ${(err as Error).message}`);
+  if (code === 'access_denied') return new JoinError('denied', 'The owner denied this join request.');
+  if (code === 'expired_token') return new JoinError('expired', 'The join request expired before the owner approved it; ask to join again.');
+  if ((err as Error).name === 'AbortError') return new JoinError('cancelled', 'Join cancelled.');
+  return new JoinError('failed', `Joining failed: ${(err as Error).message}`);
 }
 
 /**

@@ -1,5 +1,7 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { installErrorHandling } from './errors.ts';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { AppInfo } from '../../protocol/index.ts';
+import { ErrorCode } from '../../protocol/index.ts';
+import { HttpError, installErrorHandling } from './errors.ts';
 import { eventsRoutes } from './owner/events-stream.ts';
 import { ownerApiRoutes } from './owner/owner-api.ts';
 import { ownerGuard } from './owner/owner-auth.ts';
@@ -11,16 +13,34 @@ export interface OwnerServerOptions extends ServerLogOptions {
   ownerToken: string;
   /** The built renderer (renderer/dist), or null to serve a placeholder page. */
   rendererDir: string | null;
+  /** More route groups behind the same guard (the app's publish and worker routes). */
+  routes?: FastifyPluginAsync[];
+  /** What `GET /api/app` says (default: the owner view of the program being hosted). */
+  appInfo?: () => AppInfo;
+  /** Larger bodies than the owner API needs (publish requests carry a path). */
+  bodyLimit?: number;
 }
 
-/** The owner listener: loopback only, never tunnelled, owner token on every API route. */
-export async function buildOwnerServer(services: HostServices, opts: OwnerServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 16 * 1024 });
+/**
+ * The owner listener: loopback only, never tunnelled, owner token on every API route. `services`
+ * is null while no program is published (the app's listener before its UI publishes one).
+ */
+export async function buildOwnerServer(services: () => HostServices | null, opts: OwnerServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 });
   installErrorHandling(app);
+  const appInfo = opts.appInfo ?? (() => ({ views: ['owner' as const], can_publish: false, program: services()?.kb.spec.name ?? null }));
   await app.register(async (api) => {
     api.addHook('onRequest', ownerGuard(opts.ownerToken));
-    await api.register(ownerApiRoutes, services);
-    await api.register(eventsRoutes, services);
+    api.get('/api/app', async () => appInfo());
+    await api.register(async (owner) => {
+      owner.addHook('onRequest', async () => {
+        if (services() === null) throw new HttpError(409, ErrorCode.conflict, 'No program is published yet; publish one first (the Owner tab, or `cohort publish DIR`).');
+      });
+      const current = () => services()!;
+      await owner.register(ownerApiRoutes, { services: current });
+      await owner.register(eventsRoutes, { services: current });
+    });
+    for (const routes of opts.routes ?? []) await api.register(routes);
   });
   await app.register(rendererRoutes, { rendererDir: opts.rendererDir });
   return app;

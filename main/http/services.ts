@@ -12,3 +12,11 @@ export interface HostServices {
   /** The URL members use (tunnel URL, LAN URL or loopback URL). */
   publicUrl: () => string;
 }
+
+/**
+ * Owner routes look the host up per request: the app's listener exists before a program is
+ * published from its UI (its guard answers 409 until then), a `cohort publish` listener after.
+ */
+export interface OwnerRouteOptions {
+  services: () => HostServices;
+}

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { HostServices } from '../services.ts';
+import type { OwnerRouteOptions } from '../services.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -7,7 +7,7 @@ const HEARTBEAT_MS = 15_000;
  * Server-sent events of the KB (`join-request`, `member-approved`, `member-denied`, `member-joined`,
  * `member-revoked`, `result`, `champion`), so the owner's UI updates without reloading.
  */
-export const eventsRoutes: FastifyPluginAsync<HostServices> = async (app, { bus }) => {
+export const eventsRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app, { services }) => {
   // Open streams never go idle, so the server could not close while one is open: end them first.
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -24,7 +24,7 @@ export const eventsRoutes: FastifyPluginAsync<HostServices> = async (app, { bus 
       'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n: connected\n\n');
-    const unsubscribe = bus.subscribe((event) => {
+    const unsubscribe = services().bus.subscribe((event) => {
       res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);

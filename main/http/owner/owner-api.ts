@@ -1,38 +1,39 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { parseWith } from '../errors.ts';
-import type { HostServices } from '../services.ts';
+import type { OwnerRouteOptions } from '../services.ts';
 import { payoutsCsv } from './payouts-csv.ts';
 
 const CodeParams = z.object({ code: z.string().min(1).max(32) });
 const MemberParams = z.object({ member: z.string().min(1).max(128) });
 
 /** The owner's API: join requests, members, status and payouts. Guarded by the owner plugin. */
-export const ownerApiRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, auth, publicUrl }) => {
+export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app, { services }) => {
   app.get<{ Querystring: { all?: string } }>('/api/owner/requests', async (request) => ({
-    requests: await auth.requests({ all: request.query.all === '1' || request.query.all === 'true' }),
+    requests: await services().auth.requests({ all: request.query.all === '1' || request.query.all === 'true' }),
   }));
 
   app.post('/api/owner/requests/:code/approve', async (request) => {
     const { code } = parseWith(CodeParams, request.params, 'The user code');
-    return { request: await auth.approve(code) };
+    return { request: await services().auth.approve(code) };
   });
 
   app.post('/api/owner/requests/:code/deny', async (request) => {
     const { code } = parseWith(CodeParams, request.params, 'The user code');
-    return { request: await auth.deny(code) };
+    return { request: await services().auth.deny(code) };
   });
 
-  app.get('/api/owner/members', async () => ({ members: await auth.members() }));
+  app.get('/api/owner/members', async () => ({ members: await services().auth.members() }));
 
   app.post('/api/owner/members/:member/revoke', async (request) => {
     const { member } = parseWith(MemberParams, request.params, 'The member');
-    return { member: await auth.revoke(member) };
+    return { member: await services().auth.revoke(member) };
   });
 
-  app.get('/api/owner/results', async () => ({ results: await kb.results() }));
+  app.get('/api/owner/results', async () => ({ results: await services().kb.results() }));
 
   app.get('/api/owner/status', async () => {
+    const { kb, auth, publicUrl } = services();
     const [status, members, requests] = await Promise.all([kb.status(), auth.members(), auth.requests()]);
     return {
       ...status,
@@ -44,6 +45,7 @@ export const ownerApiRoutes: FastifyPluginAsync<HostServices> = async (app, { kb
   });
 
   app.get<{ Querystring: { format?: string } }>('/api/owner/payouts', async (request, reply) => {
+    const { kb } = services();
     const payouts = await kb.payouts();
     if (request.query.format === 'csv') {
       return reply

@@ -1,0 +1,151 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JoinState, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
+import { startHost, type RunningHost } from '../../main/host.ts';
+import { loadProgram } from '../../main/program/load-program.ts';
+import { call, tempHome, type TempHome } from '../../main/testing/harness.ts';
+import type { Hardware } from '../../worker-runtime/hardware.ts';
+import { startAppStack, type AppStack } from './app-stack.ts';
+
+const QUADRATIC = fileURLToPath(new URL('../../examples/quadratic', import.meta.url));
+const hardware: Hardware = { hostname: 'ui-box', os: 'linux', cpu: 'x', cpu_count: 2, memory_gb: 1, gpu: '', gpu_count: 0, gpu_memory_mb: 0 };
+
+let ownerHome: TempHome;
+let workerHome: TempHome;
+let programDir: string;
+let host: RunningHost;
+let stack: AppStack;
+let api: (path: string, opts?: Parameters<typeof call>[2]) => ReturnType<typeof call>;
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const workerState = async () => (await api('/api/worker/state')).body as unknown as WorkerServiceState;
+
+beforeAll(async () => {
+  ownerHome = await tempHome();
+  workerHome = await tempHome();
+  programDir = await mkdtemp(join(tmpdir(), 'cohort-quad-'));
+  await cp(QUADRATIC, programDir, { recursive: true });
+  host = await startHost({ program: await loadProgram(programDir), paths: ownerHome.paths, writeState: false, intervalSeconds: 1 });
+  stack = await startAppStack({ paths: workerHome.paths, rendererDir: null, worker: { appVersion: 'test', hardware } });
+  api = (path, opts = {}) => call(stack.app.url, path, { token: stack.app.token, ...opts });
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await host?.close();
+  await ownerHome?.cleanup();
+  await workerHome?.cleanup();
+  await rm(programDir, { recursive: true, force: true });
+});
+
+describe('the app listener', () => {
+  it('offers both views, wants its token, and answers owner routes with 409 until a program is published', async () => {
+    expect((await api('/api/app')).body).toEqual({ views: ['owner', 'worker'], can_publish: true, program: null });
+    expect((await call(stack.app.url, '/api/worker/state')).status).toBe(401);
+    expect((await call(stack.app.url, '/api/app', { token: 'nope' })).status).toBe(403);
+    const status = await api('/api/owner/status');
+    expect(status.status).toBe(409);
+    expect(status.body).toMatchObject({ error: 'conflict', message: expect.stringMatching(/publish/) });
+  });
+
+  it('refuses a bad TASK.md with each issue placed by file, line and field, and hosts nothing', async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'cohort-bad-'));
+    try {
+      await writeFile(join(bad, 'TASK.md'), '---\nname: bad\nobjective: x\nmetric: loss\ndirection: sideways\n---\nbody\n');
+      await writeFile(join(bad, 'train.py'), 'print(1)\n');
+      const res = await api('/api/app/publish', { json: { dir: bad } });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: 'invalid_program', dir: bad, issues: [{ file: 'TASK.md', field: 'direction', line: 5 }] });
+      expect((await api('/api/app/publish', { json: { dir: '' } })).status).toBe(400);
+      expect((await api('/api/app')).body).toMatchObject({ program: null });
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the worker routes', () => {
+  it('join: the code arrives at once; a denial and then an approval reach the worker', async () => {
+    const first = await api('/api/worker/join', { json: { url: host.publicUrl, name: 'ui-worker' } });
+    expect(first.status).toBe(202);
+    const join = (first.body as { join: JoinState }).join;
+    expect(join).toMatchObject({ state: 'waiting', name: 'ui-worker', user_code: expect.stringMatching(/^[B-Z]{4}-[B-Z]{4}$/) });
+    expect(join.expires_at).toBeGreaterThan(Date.now());
+    expect((await api('/api/worker/join', { json: { url: host.publicUrl } })).status).toBe(409);
+
+    await host.auth.deny(join.user_code!);
+    const denied = await until('the denial', async () => ((await workerState()).join?.state === 'denied' ? (await workerState()).join : null));
+    expect(denied!.message).toMatch(/denied/);
+
+    const second = (await api('/api/worker/join', { json: { url: host.publicUrl, name: 'ui-worker' } })).body as { join: JoinState };
+    await host.auth.approve(second.join.user_code!);
+    await until('the approval', async () => (await workerState()).join?.state === 'approved');
+    expect((await workerState()).memberships).toMatchObject([{ program: 'quadratic', name: 'ui-worker', url: host.publicUrl }]);
+  });
+
+  it('run: live output and metric lines over SSE, the submission and its verdict, then the champion', async () => {
+    const controller = new AbortController();
+    const stream = await fetch(`${stack.app.url}/api/worker/events?token=${stack.app.token}`, { signal: controller.signal });
+    expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+    let seen = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream.body!) {
+        seen += decoder.decode(chunk as Uint8Array, { stream: true });
+        if (seen.includes('event: submitted')) break;
+      }
+    })().catch(() => undefined);
+
+    expect((await api('/api/worker/run', { json: { program: 'nope' } })).status).toBe(404);
+    expect((await api('/api/worker/run', { json: { program: 'quadratic', loop: 'yes' } })).status).toBe(400);
+    const started = await api('/api/worker/run', { json: { program: 'quadratic', hypothesis: 'the shipped constants' } });
+    expect(started.status).toBe(202);
+    expect((await api('/api/worker/run', { json: { program: 'quadratic' } })).status).toBe(409);
+
+    const done = await until('the run to finish', async () => {
+      const s = await workerState();
+      return s.run?.state === 'finished' ? s : null;
+    }, 60_000);
+    await reading;
+    controller.abort();
+    expect(done.run).toMatchObject({ program: 'quadratic', runs: 1, message: 'done' });
+    expect(done.output).toContain('val_loss:');
+    expect(done.metrics.some((m) => m.name === 'val_loss')).toBe(true);
+    expect(done.submissions).toHaveLength(1);
+    const verdict = done.submissions[0]!.verdict;
+    expect(verdict).toMatchObject({ status: 'keep', champion: true });
+    for (const type of ['run-start', 'output', 'metric', 'run-end', 'submitted']) expect(seen).toContain(`event: ${type}`);
+
+    const program = (await api('/api/worker/programs/quadratic')).body as unknown as WorkerProgramResponse;
+    expect(program.champion).toMatchObject({ id: verdict.id, member_name: 'ui-worker' });
+    expect(program.mine.map((r) => r.id)).toEqual([verdict.id]);
+    expect(program.workspace.dir).toContain(workerHome.dir);
+  });
+
+  it('stop: a loop stops when asked, and the stopped run is not submitted', async () => {
+    const before = (await host.kb.results()).length;
+    await api('/api/worker/run', { json: { program: 'quadratic', loop: true, propose: 'mutate' } });
+    await until('a run to start', async () => (await workerState()).run?.runs === 1);
+    const stopped = await api('/api/worker/stop', { method: 'POST' });
+    expect((stopped.body as { run: { state: string } }).run.state).toMatch(/stopping|finished/);
+    const end = await until('the loop to stop', async () => {
+      const s = await workerState();
+      return s.run?.state === 'finished' ? s : null;
+    });
+    expect(end.run!.message).toBe('stopped');
+    // A run that finished before the stop landed may have been submitted; the stopped one never is.
+    expect((await host.kb.results()).length - before).toBeLessThanOrEqual(1);
+  });
+});

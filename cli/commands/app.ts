@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { InvalidProgramError } from '../../main/app-service.ts';
+import { formatIssue } from '../../main/program/errors.ts';
+import { cohortPaths } from '../../protocol/paths.ts';
+import { startAppStack } from '../app/app-stack.ts';
+import { CliError } from '../owner-client.ts';
+
+interface AppOptions {
+  port: string;
+  host: string;
+  publicPort: string;
+}
+
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535; 0 picks a free one), got "${value}".`);
+  return n;
+}
+
+/**
+ * `cohort app`: the desktop app's UI in a browser. One loopback listener serves both views: the
+ * owner's (publish a program from the UI, or give its folder here) and the worker's (join, run).
+ */
+export function registerApp(program: Command, io: { out: (text: string) => void; version: string }): void {
+  program
+    .command('app [program-dir]')
+    .description('the Cohort UI in your browser: publish a program, or join one and run experiments (runs until Ctrl-C)')
+    .option('--port <n>', 'UI port on 127.0.0.1 (0 picks a free one)', '0')
+    .option('--host <addr>', 'public listener address of a published program; 0.0.0.0 to serve a LAN', '127.0.0.1')
+    .option('--public-port <n>', 'public listener port of a published program (0 picks a free one)', '0')
+    .action(async (dir: string | undefined, opts: AppOptions) => {
+      const stack = await startAppStack({
+        paths: cohortPaths(),
+        port: port(opts.port, '--port'),
+        hostOptions: { host: opts.host, port: port(opts.publicPort, '--public-port'), logger: { level: 'warn' } },
+        logger: { level: 'warn' },
+        worker: { appVersion: io.version },
+      });
+      if (dir !== undefined) {
+        try {
+          const host = await stack.app.publish(dir);
+          io.out(`Publishing "${host.kb.spec.name}"; workers join with: ${host.joinCommand}`);
+        } catch (err) {
+          await stack.close();
+          if (err instanceof InvalidProgramError) throw new CliError(`${err.body.dir} is not a valid research program:\n${err.body.issues.map((i) => `  ${formatIssue({ ...i, field: i.field ?? undefined, line: i.line ?? undefined })}`).join('\n')}`);
+          throw new CliError((err as Error).message);
+        }
+      }
+      io.out(['Cohort is running. Open the UI (the token in the link is this session\'s; keep it to yourself):', `  ${stack.app.uiUrl}`, '', 'Ctrl-C stops it; a published program\'s KB and your workspaces keep everything.'].join('\n'));
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          io.out(`\n${signal}: stopping…`);
+          stack.close().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => stop('Ctrl-C'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      io.out('Stopped.');
+    });
+}

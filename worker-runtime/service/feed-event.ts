@@ -1,0 +1,41 @@
+import type { WorkerFeedEvent } from '../../protocol/index.ts';
+import type { WorkerEvent } from '../worker.ts';
+
+/**
+ * A worker event as the UI's feed carries it (snake_case on the wire, as every Cohort API). Output
+ * and metric lines pass through; the run's summary fields the view does not show are left out.
+ */
+export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt: number }): WorkerFeedEvent | null {
+  switch (e.type) {
+    case 'info':
+    case 'warning':
+      return { type: e.type, message: e.message };
+    case 'sync':
+      return { type: 'sync', champion: e.champion, metric: e.metric, workspace: e.report.dir, stashed_to: e.report.stashedTo };
+    case 'propose':
+      return { type: 'propose', hypothesis: e.hypothesis };
+    case 'run-start':
+      return { type: 'run-start', run: e.run, command: e.command, log_file: e.logFile, budget_seconds: e.budgetSeconds };
+    case 'output':
+      return { type: 'output', chunk: e.chunk, stream: e.stream };
+    case 'progress':
+      return { type: 'progress', elapsed_seconds: e.elapsedSeconds, budget_seconds: e.budgetSeconds };
+    case 'metric':
+      return { type: 'metric', point: { t: Math.max(0, (Date.now() - ctx.runStartedAt) / 1000), name: e.name, value: e.value } };
+    case 'run-end':
+      return {
+        type: 'run-end',
+        run: e.run,
+        status: e.outcome.status,
+        reason: e.outcome.reason,
+        value: e.outcome.value,
+        wall_seconds: e.outcome.durations.wall_seconds,
+      };
+    case 'submitted':
+      return { type: 'submitted', submission: { program: ctx.program, at: Date.now(), replayed: e.replayed, verdict: e.verdict } };
+    case 'rejected':
+      return { type: 'rejected', reason: e.reason, moved_to: e.movedTo };
+    case 'retry':
+      return { type: 'retry', attempt: e.attempt, delay_ms: e.delayMs, reason: e.reason };
+  }
+}

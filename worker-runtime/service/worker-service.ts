@@ -1,0 +1,287 @@
+import type {
+  JoinStartRequest,
+  JoinState,
+  MembershipInfo,
+  MetricPoint,
+  RunStartRequest,
+  RunState,
+  Submission,
+  WorkerFeedEvent,
+  WorkerProgramResponse,
+  WorkerServiceState,
+} from '../../protocol/index.ts';
+import { RunStartRequest as RunStartSchema } from '../../protocol/index.ts';
+import type { CohortPaths } from '../../protocol/paths.ts';
+import { listMemberships, pickMembership, WorkerError, type Membership } from '../credentials.ts';
+import { detectHardware, type Hardware } from '../hardware.ts';
+import { join, JoinError } from '../join.ts';
+import { MemberClient, NotAMemberError } from '../member-client.ts';
+import { TailBuffer } from '../runner/tail-buffer.ts';
+import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../worker.ts';
+import { Workspace } from '../workspace.ts';
+import { toFeedEvent } from './feed-event.ts';
+
+/** A refusal the UI shows as it is: a status, a code and a sentence that says what to do. */
+export class WorkerServiceError extends WorkerError {
+  override name = 'WorkerServiceError';
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface WorkerServiceOptions {
+  paths: CohortPaths;
+  appVersion: string;
+  /** What every run gets besides its membership (the Python environment, grace, retry pacing…). */
+  runOptions?: Omit<WorkerOptions, 'membership' | 'paths' | 'hardware' | 'loop' | 'runs' | 'propose' | 'hypothesis' | 'onEvent' | 'signal'>;
+  /** This machine's hardware (detected when not given). */
+  hardware?: Hardware;
+}
+
+const OUTPUT_BYTES = 64 * 1024;
+const MAX_METRIC_POINTS = 5_000;
+const MAX_SUBMISSIONS = 200;
+
+/**
+ * The worker behind the UI's worker view: one join and one run (or loop) at a time, their state,
+ * and a feed of everything that happens, kept so a reloaded page can catch up. Plain Node: the HTTP
+ * routes (worker-routes.ts) are a thin layer over it.
+ */
+export class WorkerService {
+  readonly #opts: WorkerServiceOptions;
+  readonly #hardware: Hardware;
+  readonly #listeners = new Set<(event: WorkerFeedEvent) => void>();
+  #join: { state: JoinState; abort: AbortController } | null = null;
+  #run: { state: RunState; abort: AbortController; done: Promise<void> } | null = null;
+  #output = new TailBuffer(OUTPUT_BYTES);
+  #metrics: MetricPoint[] = [];
+  #runStartedAt = 0;
+  #submissions: Submission[] = [];
+
+  private constructor(opts: WorkerServiceOptions, hardware: Hardware) {
+    this.#opts = opts;
+    this.#hardware = hardware;
+  }
+
+  static async create(opts: WorkerServiceOptions): Promise<WorkerService> {
+    return new WorkerService(opts, opts.hardware ?? (await detectHardware()));
+  }
+
+  /** Follows the feed; returns the function that stops following. */
+  subscribe(listener: (event: WorkerFeedEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: WorkerFeedEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  async #memberships(): Promise<MembershipInfo[]> {
+    return (await listMemberships(this.#opts.paths)).map((m) => ({
+      program: m.program,
+      url: m.url,
+      name: m.name,
+      member_id: m.memberId,
+      joined_at: m.joinedAt,
+    }));
+  }
+
+  #machine() {
+    const h = this.#hardware;
+    return { hostname: h.hostname, os: h.os, gpu: h.gpu ? h.gpu : null };
+  }
+
+  async #emitState(): Promise<void> {
+    this.#emit({
+      type: 'state',
+      state: { machine: this.#machine(), memberships: await this.#memberships(), join: this.#join?.state ?? null, run: this.#run?.state ?? null },
+    });
+  }
+
+  async state(): Promise<WorkerServiceState> {
+    return {
+      machine: this.#machine(),
+      memberships: await this.#memberships(),
+      join: this.#join?.state ?? null,
+      run: this.#run?.state ?? null,
+      output: this.#output.toString(),
+      metrics: this.#metrics,
+      submissions: this.#submissions,
+    };
+  }
+
+  /**
+   * Asks to join the program at `url` (RFC 8628). Resolves once the host has handed out the user
+   * code (or refused outright); approval, denial or expiry arrive later as `state` events.
+   */
+  async startJoin(request: JoinStartRequest): Promise<JoinState> {
+    const busy = this.#join?.state.state;
+    if (busy === 'requesting' || busy === 'waiting') {
+      throw new WorkerServiceError(409, 'conflict', `Already asking to join ${this.#join!.state.url}; cancel that request first.`);
+    }
+    const abort = new AbortController();
+    const entry = {
+      abort,
+      state: {
+        url: request.url,
+        name: request.name ?? this.#hardware.hostname,
+        user_code: null,
+        expires_at: null,
+        state: 'requesting',
+        message: null,
+        program: null,
+      } satisfies JoinState as JoinState,
+    };
+    this.#join = entry;
+    const update = (patch: Partial<JoinState>) => {
+      if (this.#join !== entry) return; // a newer join replaced this one
+      entry.state = { ...entry.state, ...patch };
+      void this.#emitState();
+    };
+
+    let codeShown!: () => void;
+    const code = new Promise<void>((resolve) => (codeShown = resolve));
+    const finished = join({
+      url: request.url,
+      ...(request.name ? { name: request.name } : {}),
+      hardware: this.#hardware,
+      appVersion: this.#opts.appVersion,
+      paths: this.#opts.paths,
+      signal: abort.signal,
+      onCode: ({ userCode, expiresAt }) => {
+        update({ user_code: userCode, expires_at: expiresAt, state: 'waiting' });
+        codeShown();
+      },
+    }).then(
+      (membership) => update({ state: 'approved', program: membership.program, message: `You are a member of "${membership.program}".` }),
+      (err: unknown) => update({ state: err instanceof JoinError ? err.reason : 'failed', message: (err as Error).message }),
+    );
+    await Promise.race([code, finished]);
+    return entry.state;
+  }
+
+  cancelJoin(): JoinState | null {
+    const entry = this.#join;
+    if (entry === null) return null;
+    if (entry.state.state === 'requesting' || entry.state.state === 'waiting') entry.abort.abort();
+    return entry.state;
+  }
+
+  async #membership(program: string): Promise<Membership> {
+    try {
+      return await pickMembership(this.#opts.paths, program);
+    } catch (err) {
+      throw new WorkerServiceError(404, 'not_found', (err as Error).message);
+    }
+  }
+
+  /** Starts one run, or a loop, of a joined program's experiment. */
+  async startRun(input: RunStartRequest): Promise<RunState> {
+    const request = RunStartSchema.parse(input);
+    if (this.#run !== null && (this.#run.state.state === 'running' || this.#run.state.state === 'stopping')) {
+      throw new WorkerServiceError(409, 'conflict', `A run of "${this.#run.state.program}" is going on; stop it first.`);
+    }
+    const membership = await this.#membership(request.program);
+    const abort = new AbortController();
+    const state: RunState = {
+      program: membership.program,
+      loop: request.loop,
+      propose: request.propose,
+      state: 'running',
+      started_at: Date.now(),
+      runs: 0,
+      message: null,
+    };
+    const entry = { state, abort, done: Promise.resolve() };
+    this.#run = entry;
+    const update = (patch: Partial<RunState>) => {
+      entry.state = { ...entry.state, ...patch };
+      void this.#emitState();
+    };
+
+    const onEvent = (event: WorkerEvent) => {
+      if (event.type === 'run-start') {
+        this.#output = new TailBuffer(OUTPUT_BYTES);
+        this.#metrics = [];
+        this.#runStartedAt = Date.now();
+        update({ runs: event.run });
+      }
+      if (event.type === 'output') this.#output.push(event.chunk);
+      const feed = toFeedEvent(event, { program: membership.program, runStartedAt: this.#runStartedAt });
+      if (feed === null) return;
+      if (feed.type === 'metric' && this.#metrics.length < MAX_METRIC_POINTS) this.#metrics.push(feed.point);
+      if (feed.type === 'submitted') this.#submissions = [...this.#submissions, feed.submission].slice(-MAX_SUBMISSIONS);
+      this.#emit(feed);
+    };
+
+    entry.done = startWorker({
+      ...this.#opts.runOptions,
+      membership,
+      paths: this.#opts.paths,
+      hardware: this.#hardware,
+      loop: request.loop,
+      ...(request.propose !== null ? { propose: request.propose } : {}),
+      ...(request.hypothesis ? { hypothesis: request.hypothesis } : {}),
+      onEvent,
+      signal: abort.signal,
+    }).then(
+      (summary) => {
+        const why = { done: 'done', stopped: 'stopped', revoked: 'your membership was revoked' }[summary.stoppedBecause];
+        update({ state: 'finished', message: why });
+      },
+      (err: unknown) => {
+        this.#emit({ type: 'warning', message: (err as Error).message });
+        update({ state: 'failed', message: (err as Error).message });
+      },
+    );
+    await this.#emitState();
+    return entry.state;
+  }
+
+  /** Stops the run (the experiment is killed; a stopped run is not submitted). */
+  stopRun(): RunState | null {
+    const entry = this.#run;
+    if (entry === null || entry.state.state !== 'running') return entry?.state ?? null;
+    entry.state = { ...entry.state, state: 'stopping' };
+    entry.abort.abort();
+    void this.#emitState();
+    return entry.state;
+  }
+
+  /** The program as its host sees it now, with this member's own results and the workspace's diff. */
+  async program(name: string): Promise<WorkerProgramResponse> {
+    const membership = await this.#membership(name);
+    const client = new MemberClient(membership.url, membership.token, { timeoutMs: 10_000 });
+    let task, results;
+    try {
+      [task, results] = await Promise.all([client.task(), client.results()]);
+    } catch (err) {
+      if (err instanceof NotAMemberError) throw new WorkerServiceError(403, 'not_a_member', err.message);
+      throw new WorkerServiceError(502, 'host_unreachable', `The program's host did not answer: ${(err as Error).message}`);
+    }
+    const dir = workerDirs(this.#opts.paths, membership.program).workspace;
+    const diff = await new Workspace(dir, task.program.spec.editable).diff().catch(() => '');
+    return {
+      program: task.program,
+      champion: task.champion,
+      reference: task.reference,
+      member_id: membership.memberId,
+      mine: results.filter((r) => r.member === membership.memberId),
+      workspace: { dir, diff },
+    };
+  }
+
+  /** Cancels a pending join, stops a run and waits for it to end. */
+  async close(): Promise<void> {
+    this.cancelJoin();
+    this.stopRun();
+    await this.#run?.done;
+    this.#listeners.clear();
+  }
+}
