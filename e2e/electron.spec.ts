@@ -73,5 +73,11 @@ describe('desktop app (Electron)', () => {
     expect(code, out).toBe(0);
     expect(out).toMatch(/Approved/);
     await page.getByTestId('member-row').getByText('ada', { exact: true }).waitFor();
+
+    // The same window has the worker's view: this machine, ready to join a program.
+    await page.getByTestId('tab-worker').click();
+    await page.getByTestId('machine').waitFor({ timeout: 15_000 });
+    await page.getByTestId('join-url').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'electron-worker.png') });
   }, 120_000);
 });

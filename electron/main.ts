@@ -1,19 +1,21 @@
 /**
- * The Electron shell: asks for a research program folder, starts the owner host in this process
- * (`startHost`), and shows the owner UI that the host's loopback owner listener serves. The window is
- * sandboxed and isolated; it gets the owner token through the preload bridge, never in a URL.
- * See docs/desktop.md for the security checklist.
+ * The Electron shell: starts the app's loopback listener in this process (`startAppService`: the UI,
+ * publishing a program from it, the owner routes) with the worker's routes mounted (`WorkerService`),
+ * and shows the UI that listener serves. The window is sandboxed and isolated; it gets the listener's
+ * token through the preload bridge, never in a URL. See docs/desktop.md for the security checklist.
  */
 import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startHost, type RunningHost } from '../main/host.ts';
+import { InvalidProgramError, startAppService, type RunningAppService } from '../main/app-service.ts';
 import { formatIssue } from '../main/program/errors.ts';
-import { validateProgramDir, type Program } from '../main/program/load-program.ts';
 import { cohortPaths } from '../protocol/paths.ts';
+import { workerRoutes } from '../worker-runtime/service/worker-routes.ts';
+import { WorkerService } from '../worker-runtime/service/worker-service.ts';
 import { CHANNELS, CSP, isExternalWebUrl, isSameOrigin, NoArgs, OwnerTokenReply, PickFolderReply, programFromArgs } from './ipc.ts';
 
-let host: RunningHost | null = null;
+let service: RunningAppService | null = null;
+let worker: WorkerService | null = null;
 let win: BrowserWindow | null = null;
 let quitting = false;
 
@@ -32,30 +34,35 @@ async function pickFolder(): Promise<string | null> {
   return picked.canceled || picked.filePaths.length === 0 ? null : picked.filePaths[0]!;
 }
 
-/** The program to publish: `--program DIR` / COHORT_PROGRAM, else a folder dialog until it validates. */
-async function chooseProgram(): Promise<Program | null> {
+/** `--program DIR` / COHORT_PROGRAM publishes at once; a bad folder is explained, and the UI asks for another. */
+async function publishFromArgs(running: RunningAppService): Promise<void> {
   const given = programFromArgs(process.argv, process.env);
-  for (;;) {
-    const dir = given !== null ? resolve(given) : await pickFolder();
-    if (dir === null) return null;
-    const result = await validateProgramDir(dir);
-    if (result.ok) return result.program;
-    dialog.showErrorBox(`Not a valid research program: ${dir}`, result.errors.map(formatIssue).join('\n'));
-    if (given !== null) return null; // a folder from the command line is not asked again
+  if (given === null) return;
+  try {
+    const host = await running.publish(resolve(given));
+    console.log(`Cohort: publishing ${host.kb.spec.name}; workers join with: ${host.joinCommand}`);
+  } catch (err) {
+    const detail =
+      err instanceof InvalidProgramError
+        ? err.body.issues.map((i) => formatIssue({ ...i, field: i.field ?? undefined, line: i.line ?? undefined })).join('\n')
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    dialog.showErrorBox(`Could not publish ${given}`, detail);
   }
 }
 
 /** IPC is answered only for the owner UI's own top frame. */
 function fromOwnerUi(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  return host !== null && frame !== null && frame.parent === null && isSameOrigin(frame.url, host.ownerUrl);
+  return service !== null && frame !== null && frame.parent === null && isSameOrigin(frame.url, service.url);
 }
 
 function registerIpc(): void {
   ipcMain.handle(CHANNELS.ownerToken, (event, ...args: unknown[]) => {
     if (!fromOwnerUi(event)) throw new Error('refused: not the owner UI');
     NoArgs.parse(args);
-    return OwnerTokenReply.parse(host!.ownerToken);
+    return OwnerTokenReply.parse(service!.token);
   });
   ipcMain.handle(CHANNELS.pickFolder, async (event, ...args: unknown[]) => {
     if (!fromOwnerUi(event)) throw new Error('refused: not the owner UI');
@@ -112,20 +119,24 @@ function createWindow(ownerUrl: string): BrowserWindow {
 async function start(): Promise<void> {
   hardenSession();
   registerIpc();
-  const program = await chooseProgram();
-  if (program === null) {
-    app.exit(1);
-    return;
-  }
+  const paths = cohortPaths();
   try {
-    host = await startHost({ program, paths: cohortPaths(), rendererDir: rendererDir() });
+    const started = await WorkerService.create({ paths, appVersion: app.getVersion() });
+    worker = started;
+    service = await startAppService({
+      paths,
+      rendererDir: rendererDir(),
+      workerRoutes: async (scope) => {
+        await scope.register(workerRoutes, { service: started });
+      },
+    });
   } catch (err) {
-    dialog.showErrorBox('Could not start the host', err instanceof Error ? err.message : String(err));
+    dialog.showErrorBox('Could not start Cohort', err instanceof Error ? err.message : String(err));
     app.exit(1);
     return;
   }
-  console.log(`Cohort: publishing ${program.spec.name}; workers join with: ${host.joinCommand}`);
-  win = createWindow(host.ownerUrl);
+  await publishFromArgs(service);
+  win = createWindow(service.url);
   win.on('closed', () => (win = null));
 }
 
@@ -143,16 +154,19 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', (event) => {
-    if (host === null || quitting) return;
-    // Stop taking requests, let accepted submissions reach the disk, then quit for real.
+    if (service === null || quitting) return;
+    // Stop the run, stop taking requests, let accepted submissions reach the disk, then quit for real.
     event.preventDefault();
     quitting = true;
-    const running = host;
-    void running
-      .close()
-      .catch((err: unknown) => console.error('Cohort: closing the host failed:', err))
+    const running = service;
+    void (async () => {
+      await worker?.close();
+      await running.close();
+    })()
+      .catch((err: unknown) => console.error('Cohort: closing down failed:', err))
       .finally(() => {
-        host = null;
+        service = null;
+        worker = null;
         app.quit();
       });
   });

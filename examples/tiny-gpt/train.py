@@ -222,7 +222,7 @@ while True:
     if not math.isfinite(loss_value) or loss_value > 100:
         fail(f"step {step:05d} | loss {loss_value} diverged")
     if step % LOG_EVERY == 0 or step == 1:
-        print(f"step {step:05d} | loss {loss_value:.4f} | lr {lr:.1e} | {dt * 1000:.1f} ms/step", flush=True)
+        print(f"step {step:05d} | loss: {loss_value:.4f} | lr: {lr:.1e} | {dt * 1000:.1f} ms/step", flush=True)
 
 # ---------------------------------------------------------------------------
 # Evaluation (prepare.evaluate_bpb, fixed) and summary

@@ -1,5 +1,18 @@
 import { z } from 'zod';
-import { ErrorBody, JoinRequest, Member, OwnerStatusResponse } from '../../protocol/index.ts';
+import {
+  AppInfo,
+  ErrorBody,
+  InvalidProgramBody,
+  JoinRequest,
+  JoinState,
+  Member,
+  OwnerStatusResponse,
+  PublishResponse,
+  RunState,
+  WorkerProgramResponse,
+  WorkerServiceState,
+  type RunStartRequest,
+} from '../../protocol/index.ts';
 
 const JoinRequestEnvelope = z.object({ request: JoinRequest });
 const MemberEnvelope = z.object({ member: Member });
@@ -9,11 +22,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
 
-  constructor(status: number, code: string, message: string) {
+  /** The whole error body, for errors that carry more than a message (e.g. a program's issues). */
+  readonly body: unknown;
+
+  constructor(status: number, code: string, message: string, body: unknown = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.body = body;
   }
 
   /** The host refused the owner token (a restarted host has a new one). */
@@ -37,7 +54,7 @@ async function send(token: string, path: string, init: RequestInit = {}): Promis
       headers: { ...init.headers, authorization: `Bearer ${token}` },
     });
   } catch {
-    throw new ApiError(0, 'unreachable', 'Cannot reach the Cohort host. Is `cohort publish` still running?');
+    throw new ApiError(0, 'unreachable', 'Cannot reach Cohort on this machine. Is `cohort publish` (or `cohort app`, or the desktop app) still running?');
   }
   if (!res.ok) {
     const text = await res.text().catch(() => '');
@@ -48,7 +65,7 @@ async function send(token: string, path: string, init: RequestInit = {}): Promis
       // not JSON
     }
     const parsed = ErrorBody.safeParse(body);
-    if (parsed.success) throw new ApiError(res.status, parsed.data.error, parsed.data.message);
+    if (parsed.success) throw new ApiError(res.status, parsed.data.error, parsed.data.message, body);
     throw new ApiError(res.status, 'http_error', `The host answered ${res.status} ${res.statusText || ''}`.trim() + '.');
   }
   return res;
@@ -72,6 +89,7 @@ async function json<S extends z.ZodType>(token: string, path: string, schema: S,
 }
 
 const post = { method: 'POST' } as const;
+const postJson = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const code = (userCode: string) => encodeURIComponent(userCode);
 
 export const ownerApi = {
@@ -86,4 +104,37 @@ export const ownerApi = {
     const res = await send(token, '/api/owner/payouts?format=csv');
     return new Blob([await res.text()], { type: 'text/csv;charset=utf-8' });
   },
+};
+
+export const appApi = {
+  /** Which views this listener offers; a plain `cohort publish` listener answers too (owner only). */
+  info: async (token: string): Promise<AppInfo> => {
+    try {
+      return await json(token, '/api/app', AppInfo);
+    } catch (err) {
+      // A host from before the app listener existed: the owner view is all there is.
+      if (err instanceof ApiError && err.status === 404) return { views: ['owner'], can_publish: false, program: null };
+      throw err;
+    }
+  },
+  publish: (token: string, dir: string) => json(token, '/api/app/publish', PublishResponse, postJson({ dir })),
+};
+
+/** The program issues of a refused publish, when that is what the error was. */
+export function programIssues(err: unknown): InvalidProgramBody | null {
+  if (!(err instanceof ApiError)) return null;
+  const parsed = InvalidProgramBody.safeParse(err.body);
+  return parsed.success ? parsed.data : null;
+}
+
+const JoinEnvelope = z.object({ join: JoinState.nullable() });
+const RunEnvelope = z.object({ run: RunState.nullable() });
+
+export const workerApi = {
+  state: (token: string) => json(token, '/api/worker/state', WorkerServiceState),
+  join: (token: string, url: string, name?: string) => json(token, '/api/worker/join', JoinEnvelope, postJson(name ? { url, name } : { url })),
+  cancelJoin: (token: string) => json(token, '/api/worker/join/cancel', JoinEnvelope, post),
+  run: (token: string, request: RunStartRequest) => json(token, '/api/worker/run', RunEnvelope, postJson(request)),
+  stop: (token: string) => json(token, '/api/worker/stop', RunEnvelope, post),
+  program: (token: string, program: string) => json(token, `/api/worker/programs/${encodeURIComponent(program)}`, WorkerProgramResponse),
 };

@@ -8,6 +8,7 @@ let timer: ReturnType<typeof setInterval> | null = null;
 function subscribeClock(listener: () => void): () => void {
   listeners.add(listener);
   if (timer === null) {
+    now = Date.now(); // the clock stood still while nobody watched it
     timer = setInterval(() => {
       now = Date.now();
       for (const l of listeners) l();

@@ -179,3 +179,20 @@ describe('MetricParser', () => {
     ]);
   });
 });
+
+describe('progress lines', () => {
+  it('reports the `name: number` segments of autoresearch-style progress lines live, without making them the result', () => {
+    const seen: [string, number][] = [];
+    const parser = new MetricParser({ metric: 'loss', onMetric: (name, value) => seen.push([name, value]) });
+    parser.push('step 00010 (4.2%) | loss: 3.456789 | lrm: 1.00 | dt: 310ms | mfu: 12.5%\n');
+    parser.push('\rstep 00020 (8.4%) | loss: 3.1 | lrm: nan\r');
+    parser.end();
+    expect(seen).toEqual([
+      ['loss', 3.456789],
+      ['lrm', 1],
+      ['loss', 3.1],
+    ]);
+    expect(parser.result()).toMatchObject({ value: null, metrics: {} });
+    expect(parser.lastSeen()).toEqual({ name: 'loss', value: 3.1 });
+  });
+});

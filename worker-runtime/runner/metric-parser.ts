@@ -154,6 +154,16 @@ export class MetricParser {
       this.#onMetric?.(reading.name, reading.value, Date.now());
       return;
     }
+    // autoresearch-style progress lines (`step 00123 (45.2%) | loss: 3.456789 | dt: 310ms`): their
+    // readings feed the live chart only; a result's value comes from whole `name: value` lines.
+    if (trimmed !== null && trimmed.includes('|')) {
+      for (const segment of trimmed.split('|')) {
+        const part = parseMetricLine(segment);
+        if (part === null || !Number.isFinite(part.value)) continue;
+        this.#last = part;
+        this.#onMetric?.(part.name, part.value, Date.now());
+      }
+    }
     // Blank lines and non-numeric `key: value` lines keep a summary block open; anything else ends it.
     if (trimmed !== '' && (trimmed === null || !KEY_VALUE_LINE.test(trimmed))) source.inSummary = false;
   }

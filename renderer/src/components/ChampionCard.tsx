@@ -1,10 +1,8 @@
-import type { OwnerStatusResponse } from '../../../protocol/index.ts';
+import type { Champion, TaskSpec } from '../../../protocol/index.ts';
 import { ago, betterText, formatImpact, formatValue, localTime } from '../format.ts';
 
 /** The current champion, highlighted: the code every member builds on next. */
-export function ChampionCard({ status, now }: { status: OwnerStatusResponse; now: number }) {
-  const { champion, baseline } = status;
-  const { spec } = status.program;
+export function ChampionCard({ champion, baseline, spec, now }: { champion: Champion | null; baseline: number | null; spec: TaskSpec; now: number }) {
   if (champion === null) {
     return (
       <div className="champion champion-empty" data-testid="champion" data-id="">

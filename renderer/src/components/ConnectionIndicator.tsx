@@ -1,4 +1,4 @@
-import { useOwnerStore } from '../store.ts';
+import type { Connection } from '../store.ts';
 
 const TEXT = {
   connecting: 'connecting…',
@@ -7,14 +7,13 @@ const TEXT = {
 } as const;
 
 const TITLE = {
-  connecting: 'Opening the live event stream from the host.',
-  live: 'Live: join requests and results appear as they happen.',
+  connecting: 'Opening the live event stream.',
+  live: 'Live: changes appear as they happen.',
   reconnecting: 'The live event stream dropped; reconnecting. What is shown may be out of date.',
 } as const;
 
 /** Whether the SSE stream is up: "live" or "reconnecting…". */
-export function ConnectionIndicator() {
-  const connection = useOwnerStore((s) => s.connection);
+export function ConnectionIndicator({ connection }: { connection: Connection }) {
   return (
     <span className={`connection connection-${connection}`} role="status" title={TITLE[connection]} data-testid="connection" data-state={connection}>
       <span className="connection-dot" aria-hidden="true" />

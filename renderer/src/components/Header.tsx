@@ -1,18 +1,20 @@
 import type { OwnerStatusResponse } from '../../../protocol/index.ts';
 import { betterText, ruleText } from '../format.ts';
+import { useOwnerStore } from '../store.ts';
 import { ConnectionIndicator } from './ConnectionIndicator.tsx';
 import { CopyField } from './CopyField.tsx';
 
 /** The program at a glance, the way in for workers, and whether the page is live. */
 export function Header({ status }: { status: OwnerStatusResponse }) {
   const { spec } = status.program;
+  const connection = useOwnerStore((s) => s.connection);
   return (
     <header className="app-header">
       <div className="header-top">
         <span className="brand">
           Cohort <span className="brand-role">owner</span>
         </span>
-        <ConnectionIndicator />
+        <ConnectionIndicator connection={connection} />
       </div>
       <h1 className="program-name">{spec.name}</h1>
       <p className="objective">{spec.objective}</p>

@@ -15,7 +15,7 @@ export function Leaderboard({ status }: { status: OwnerStatusResponse }) {
       <h2 id="leaderboard-title">
         Leaderboard <span className="muted small">{summary}</span>
       </h2>
-      <ChampionCard status={status} now={now} />
+      <ChampionCard champion={status.champion} baseline={status.baseline} spec={status.program.spec} now={now} />
       {results.length === 0 ? (
         <p className="empty">
           No results yet. Approved members run experiments on their own machines with <code>cohort run</code>; each run submits its{' '}

@@ -16,7 +16,7 @@ function padRange(min: number, max: number): [number, number] {
 }
 
 /** Tick labels with as many decimals as the step needs (0.0049, 0.0050, … not 0.005 six times). */
-function tickLabels(splits: number[], incr: number): string[] {
+export function tickLabels(splits: number[], incr: number): string[] {
   let decimals = 0;
   while (decimals < 10 && Math.abs(Number(incr.toFixed(decimals)) - incr) > incr * 1e-6) decimals++;
   return splits.map((v) => v.toFixed(decimals));

@@ -3,7 +3,7 @@ export function MissingToken() {
   return (
     <main className="center-screen">
       <section className="panel notice" aria-labelledby="missing-token-title">
-        <h1 id="missing-token-title">Open the URL that <code>cohort publish</code> printed</h1>
+        <h1 id="missing-token-title">Open the URL that <code>cohort publish</code> or <code>cohort app</code> printed</h1>
         <p>
           This page is the owner's view of a Cohort host. It needs the host's owner token, which rides in the address after{' '}
           <code>#token=</code>. The terminal running <code>cohort publish</code> printed the full address, e.g.:

@@ -1,0 +1,121 @@
+import { useEffect } from 'react';
+import { useNow } from '../../hooks.ts';
+import { followWorker } from '../../worker-events.ts';
+import { useWorkerStore } from '../../worker-store.ts';
+import { ChampionCard } from '../ChampionCard.tsx';
+import { ConnectionIndicator } from '../ConnectionIndicator.tsx';
+import { RichText } from '../RichText.tsx';
+import { JoinPanel } from './JoinPanel.tsx';
+import { LiveOutput } from './LiveOutput.tsx';
+import { RunChart } from './RunChart.tsx';
+import { RunPanel } from './RunPanel.tsx';
+import { Submissions } from './Submissions.tsx';
+import { WorkspacePanel } from './WorkspacePanel.tsx';
+
+/** The worker's view: join programs, run their experiment here, and see how the host judged each result. */
+export function WorkerView({ token }: { token: string }) {
+  const state = useWorkerStore((s) => s.state);
+  const loadError = useWorkerStore((s) => s.loadError);
+  const connection = useWorkerStore((s) => s.connection);
+  const selected = useWorkerStore((s) => s.selected);
+  const program = useWorkerStore((s) => s.program);
+  const programError = useWorkerStore((s) => s.programError);
+  const now = useNow();
+
+  useEffect(() => {
+    useWorkerStore.getState().setToken(token);
+    void useWorkerStore.getState().refresh();
+    return followWorker(token);
+  }, [token]);
+
+  useEffect(() => {
+    document.title = selected ? `${selected} · Cohort worker` : 'Cohort worker';
+  }, [selected]);
+
+  if (state === null) {
+    return (
+      <main className="center-screen" aria-busy={loadError === null}>
+        {loadError === null ? (
+          <p className="loading" role="status">
+            Loading the worker…
+          </p>
+        ) : (
+          <section className="panel notice" role="alert" data-testid="load-error">
+            <h1>Cannot reach the worker</h1>
+            <p>
+              <RichText text={loadError} />
+            </p>
+            <button type="button" className="btn" onClick={() => void useWorkerStore.getState().refresh()}>
+              Retry
+            </button>
+          </section>
+        )}
+      </main>
+    );
+  }
+
+  const joined = state.memberships;
+  const waiting = state.join !== null && (state.join.state === 'waiting' || state.join.state === 'requesting');
+  const spec = program?.program.spec ?? null;
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="header-top">
+          <span className="brand">
+            Cohort <span className="brand-role">worker</span>
+          </span>
+          <ConnectionIndicator connection={connection} />
+        </div>
+        <p className="muted" data-testid="machine">
+          This machine: {state.machine.hostname} · {state.machine.os} · {state.machine.gpu ?? 'no GPU found (runs use the CPU)'}
+        </p>
+        {joined.length > 0 && (
+          <label className="program-picker">
+            <span className="fact-key">program</span>{' '}
+            <select value={selected ?? ''} onChange={(e) => useWorkerStore.getState().select(e.target.value)} data-testid="program-picker">
+              {joined.map((m) => (
+                <option key={m.program} value={m.program}>
+                  {m.program} — {m.url}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {program !== null && <p className="objective">{program.program.spec.objective}</p>}
+      </header>
+      <main className="content">
+        {loadError !== null && (
+          <div className="banner banner-error" role="alert" data-testid="load-error">
+            Could not refresh: <RichText text={loadError} />
+          </div>
+        )}
+        {(waiting || joined.length === 0) && <JoinPanel token={token} compact={false} />}
+        {selected !== null && (
+          <>
+            {programError !== null && (
+              <div className="banner banner-error" role="alert">
+                <RichText text={programError} />
+              </div>
+            )}
+            <RunPanel token={token} program={selected} />
+            <div className="two-columns">
+              <LiveOutput />
+              <RunChart points={state.metrics} metric={spec?.metric ?? ''} />
+            </div>
+            {spec !== null && program !== null && (
+              <>
+                <section className="section" aria-label="Champion">
+                  <ChampionCard champion={program.champion} baseline={spec.baseline ?? null} spec={spec} now={now} />
+                </section>
+                <Submissions results={program.mine} spec={spec} championId={program.champion?.id ?? null} />
+                <WorkspacePanel dir={program.workspace.dir} diff={program.workspace.diff} />
+              </>
+            )}
+          </>
+        )}
+        {joined.length > 0 && !waiting && <JoinPanel token={token} compact />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,136 @@
+import { create } from 'zustand';
+import type { MetricPoint, WorkerFeedEvent, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
+import { errorMessage, workerApi } from './api.ts';
+import type { Connection } from './store.ts';
+
+/** The output kept on screen: the service keeps the same ~64 KB for a reload. */
+const OUTPUT_CHARS = 64 * 1024;
+
+export interface Progress {
+  elapsedSeconds: number;
+  budgetSeconds: number;
+}
+
+export interface WorkerViewState {
+  token: string | null;
+  state: WorkerServiceState | null;
+  loadError: string | null;
+  connection: Connection;
+  /** The program the view shows (a joined one). */
+  selected: string | null;
+  /** What its host says now: champion, this member's results, the workspace. */
+  program: WorkerProgramResponse | null;
+  programError: string | null;
+  progress: Progress | null;
+  /** Notes from the run (warnings, retries, the hypothesis), newest last. */
+  notes: { kind: 'info' | 'warning'; text: string }[];
+  setToken(token: string): void;
+  setConnection(connection: Connection): void;
+  select(program: string | null): void;
+  refresh(): Promise<void>;
+  refreshProgram(): Promise<void>;
+  apply(event: WorkerFeedEvent): void;
+}
+
+const MAX_NOTES = 50;
+
+export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
+  token: null,
+  state: null,
+  loadError: null,
+  connection: 'connecting',
+  selected: null,
+  program: null,
+  programError: null,
+  progress: null,
+  notes: [],
+  setToken: (token) => set({ token }),
+  setConnection: (connection) => set({ connection }),
+  select(program) {
+    if (program === get().selected) return;
+    set({ selected: program, program: null, programError: null });
+    void get().refreshProgram();
+  },
+  async refresh() {
+    const token = get().token;
+    if (token === null) return;
+    try {
+      const state = await workerApi.state(token);
+      set({ state, loadError: null });
+      keepSelection(state);
+    } catch (err) {
+      set({ loadError: errorMessage(err) });
+    }
+  },
+  async refreshProgram() {
+    const { token, selected } = get();
+    if (token === null || selected === null) return;
+    try {
+      const program = await workerApi.program(token, selected);
+      if (get().selected === selected) set({ program, programError: null });
+    } catch (err) {
+      if (get().selected === selected) set({ programError: errorMessage(err) });
+    }
+  },
+  apply(event) {
+    const current = get().state;
+    if (current === null) return;
+    switch (event.type) {
+      case 'state': {
+        const next = { ...current, ...event.state };
+        set({ state: next });
+        keepSelection(next);
+        if (event.state.run?.state === 'finished' || event.state.run?.state === 'failed') set({ progress: null });
+        return;
+      }
+      case 'run-start':
+        set({ state: { ...current, output: '', metrics: [] }, progress: { elapsedSeconds: 0, budgetSeconds: event.budget_seconds } });
+        return;
+      case 'output': {
+        const output = (current.output + event.chunk).slice(-OUTPUT_CHARS);
+        set({ state: { ...current, output } });
+        return;
+      }
+      case 'metric':
+        set({ state: { ...current, metrics: [...current.metrics, event.point] satisfies MetricPoint[] } });
+        return;
+      case 'progress':
+        set({ progress: { elapsedSeconds: event.elapsed_seconds, budgetSeconds: event.budget_seconds } });
+        return;
+      case 'submitted':
+        set({ state: { ...current, submissions: [...current.submissions, event.submission] } });
+        void get().refreshProgram();
+        return;
+      case 'sync':
+      case 'run-end':
+        void get().refreshProgram();
+        return;
+      case 'propose':
+        return note('info', `Hypothesis: ${event.hypothesis}`);
+      case 'info':
+      case 'warning':
+        return note(event.type, event.message);
+      case 'rejected':
+        return note('warning', `The host refused a result (${event.reason}); it was kept in ${event.moved_to}.`);
+      case 'retry':
+        return note('warning', `The host is unreachable (${event.reason}); retrying in ${Math.round(event.delay_ms / 1000)} s.`);
+    }
+  },
+}));
+
+function note(kind: 'info' | 'warning', text: string): void {
+  const notes = [...useWorkerStore.getState().notes, { kind, text }].slice(-MAX_NOTES);
+  useWorkerStore.setState({ notes });
+}
+
+/** Shows the program just joined or being run; else keeps the choice while it is still a membership. */
+function keepSelection(state: WorkerServiceState): void {
+  const { selected, select } = useWorkerStore.getState();
+  const joined = state.memberships.map((m) => m.program);
+  const wanted = state.run?.program ?? (state.join?.state === 'approved' ? state.join.program : null);
+  if (wanted !== null && wanted !== selected && joined.includes(wanted) && (state.run?.state === 'running' || selected === null || state.join?.state === 'approved')) {
+    select(wanted);
+    return;
+  }
+  if (selected === null || !joined.includes(selected)) select(joined[0] ?? null);
+}
