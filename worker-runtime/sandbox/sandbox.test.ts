@@ -136,11 +136,30 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     expect(outside.events.some((e) => e.type === 'warning' && /NOT sandboxed/.test(e.message))).toBe(true);
   });
 
-  it('cannot read the home folder (~/.config)', async () => {
+  it('cannot read the home folder (~/.config), except what --expose names', async () => {
     const { result } = await runVariant(f, 'home', 'import os\nprint(open(os.path.expanduser("~/.config/cohort-test/secret.txt")).read())\nprint("val_loss: 2.0")\n');
     expect(result.status).toBe('crash');
     expect(result.output).toMatch(/^\[cohort\] crash: exit code 1: FileNotFoundError: \[Errno 2\] No such file or directory: '.*\/home\/\.config\/cohort-test\/secret\.txt'/);
     expect(result.output).not.toContain('planted-secret');
+
+    // What the person names with --expose is readable (read-only), and only that.
+    await mkdir(join(f.home, 'datasets'));
+    await writeFile(join(f.home, 'datasets', 'corpus.txt'), 'shared text\n');
+    const exposed = await runVariant(f, 'expose', [
+      'import os',
+      'print(open(os.path.expanduser("~/datasets/corpus.txt")).read())',
+      'assert not os.path.exists(os.path.expanduser("~/.config/cohort-test/secret.txt"))',
+      'try:',
+      '    open(os.path.expanduser("~/datasets/new.txt"), "w")',
+      '    raise SystemExit("wrote into an exposed folder")',
+      'except OSError as e:',
+      '    print("read-only:", e.errno == 30)',
+      'print("val_loss: 3.0")',
+      '',
+    ].join('\n'), { sandbox: { expose: [join(f.home, 'datasets')] } });
+    expect(exposed.result.status, exposed.result.output).not.toBe('crash');
+    expect(exposed.result.output).toContain('shared text');
+    expect(exposed.result.output).toContain('read-only: True');
   });
 
   it('cannot read the membership token (the Cohort config folder is hidden)', async () => {
