@@ -12,10 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OwnerStatusResponse } from '../protocol/index.ts';
 import { torchEnv } from '../scripts/python-env.ts';
+import { testSandbox } from './sandbox/testing.ts';
 
 const COHORT = fileURLToPath(new URL('../cli/cohort.ts', import.meta.url));
 const PROGRAM = fileURLToPath(new URL(`../examples/${process.env.E2E_PROGRAM ?? 'tiny-gpt'}`, import.meta.url));
 const RUNS_EACH = 2;
+// Runs are sandboxed (the default), unless the kernel forbids user namespaces here.
+const SANDBOX = await testSandbox();
 
 const homes: string[] = [];
 let publisher: ChildProcess | undefined;
@@ -64,7 +67,7 @@ describe('two workers, one program, real training', () => {
       expect(joined.stdout).toMatch(/Approved/);
     }
     const runs = workers.map((w) => {
-      const child = spawn(process.execPath, [COHORT, 'run', '--loop', '--runs', String(RUNS_EACH), '--propose', 'mutate'], { env: w.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [COHORT, 'run', '--loop', '--runs', String(RUNS_EACH), '--propose', 'mutate', ...SANDBOX.cliArgs], { env: w.env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -73,6 +76,8 @@ describe('two workers, one program, real training', () => {
     for (const r of await Promise.all(runs)) {
       expect(r.code, r.out.slice(-3000)).toBe(0);
       expect(r.out).toMatch(new RegExp(`${RUNS_EACH} run\\(s\\), ${RUNS_EACH} result\\(s\\) submitted`));
+      expect(r.out).toMatch(SANDBOX.usable ? /run 1 \(sandboxed\): python3 train\.py/ : /run 1 \(NOT sandboxed\)/);
+      expect(r.out).toMatch(/code of run 2: /);
     }
 
     const statusRun = cohort(ownerEnv, 'status', '--json');

@@ -10,9 +10,12 @@ import type { Membership } from './credentials.ts';
 import type { Hardware } from './hardware.ts';
 import { join as joinProgram } from './join.ts';
 import { seededRandom } from './proposer/mutate.ts';
+import { testSandbox } from './sandbox/testing.ts';
 import { startWorker, type WorkerEvent } from './worker.ts';
 
 const QUADRATIC = fileURLToPath(new URL('../examples/quadratic', import.meta.url));
+// The real sandbox (the default), unless the kernel forbids it here.
+const SANDBOX = (await testSandbox()).option;
 const hardware: Hardware = { hostname: 'test', os: 'linux', cpu: 'x', cpu_count: 2, memory_gb: 1, gpu: '', gpu_count: 0, gpu_memory_mb: 0 };
 
 let home: TempHome | undefined;
@@ -45,7 +48,7 @@ describe('startWorker', () => {
     await cp(QUADRATIC, dir, { recursive: true });
     const { membership, h, home: hm } = await hostAndJoin(dir);
     const events: WorkerEvent[] = [];
-    const summary = await startWorker({ membership, paths: hm.paths, hardware, loop: true, runs: 4, propose: 'mutate', random: seededRandom(3), onEvent: (e) => events.push(e) });
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 4, propose: 'mutate', random: seededRandom(3), onEvent: (e) => events.push(e) });
     expect(summary).toMatchObject({ runs: 4, stoppedBecause: 'done' });
     expect(summary.submitted).toHaveLength(4);
     const results = await h.kb.results();
@@ -65,6 +68,14 @@ describe('startWorker', () => {
     // Each run starts from the champion of its time.
     expect(results.map((r) => r.parent)).toEqual(results.map((_, i) => results.slice(0, i).filter((x) => x.champion).at(-1)?.id ?? null));
     expect(events.filter((e) => e.type === 'metric').length).toBeGreaterThan(0);
+    // Before each run: whose code it is (the champion it started from, walked back through the keeps).
+    const lineages = events.flatMap((e) => (e.type === 'lineage' ? [e] : []));
+    expect(lineages.map((l) => l.champion)).toEqual(results.map((r) => r.parent));
+    for (const l of lineages) {
+      expect(l.chain.every((s) => s.you && s.memberName === 'w1')).toBe(true);
+      expect(l.localEdits).toEqual(['train.py']); // the proposer's change
+    }
+    expect(events.filter((e) => e.type === 'run-start').every((e) => e.type === 'run-start' && e.sandboxed === (SANDBOX.sandbox !== false))).toBe(true);
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -72,7 +83,7 @@ describe('startWorker', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cohort-quad-'));
     await cp(QUADRATIC, dir, { recursive: true });
     const { membership, h, home: hm } = await hostAndJoin(dir);
-    await startWorker({ membership, paths: hm.paths, hardware, hypothesis: 'first' });
+    await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, hypothesis: 'first' });
     // A proposer that reads the digest, edits train.py and explains itself, as an agent would.
     const agent = [
       'grep -q "^# KB digest: quadratic" "$COHORT_KB"',
@@ -80,13 +91,13 @@ describe('startWorker', () => {
       "sed -i 's/^STEPS = 50/STEPS = 80/' train.py",
       'echo "more steps: the loss was still falling at step 50" > HYPOTHESIS.md',
     ].join(' && ');
-    const summary = await startWorker({ membership, paths: hm.paths, hardware, propose: agent });
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, propose: agent });
     expect(summary.submitted).toHaveLength(1);
     const results = await h.kb.results();
     expect(results[1]).toMatchObject({ hypothesis: 'more steps: the loss was still falling at step 50', parent: 'r1' });
     expect(results[1]!.patch).toContain('+STEPS = 80');
     // A failing proposer stops before running anything.
-    await expect(startWorker({ membership, paths: hm.paths, hardware, propose: 'exit 3' })).rejects.toThrow(/propose command exited with code 3/);
+    await expect(startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, propose: 'exit 3' })).rejects.toThrow(/propose command exited with code 3/);
     expect(await h.kb.results()).toHaveLength(2);
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
@@ -94,7 +105,7 @@ describe('startWorker', () => {
   it('records a run that prints FAIL as a crash', async () => {
     const dir = await programFolder('name: failing\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: /usr/bin/env python3 train.py\ntime_budget: 30', 'print("step 1 | loss nan")\nprint("FAIL")\nraise SystemExit(1)\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);
-    const summary = await startWorker({ membership, paths: hm.paths, hardware, hypothesis: 'diverges' });
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, hypothesis: 'diverges' });
     expect(summary.submitted[0]).toMatchObject({ status: 'crash', champion: false });
     const [r] = await h.kb.results();
     expect(r!.output).toMatch(/^\[cohort\] crash: .*FAIL/);
@@ -105,7 +116,7 @@ describe('startWorker', () => {
     const dir = await programFolder('name: slow\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: sleep 300 & sleep 300\ntime_budget: 1', 'unused = 1\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);
     const started = Date.now();
-    const summary = await startWorker({ membership, paths: hm.paths, hardware, graceSeconds: 0.5 });
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, graceSeconds: 0.5 });
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(summary.submitted[0]).toMatchObject({ status: 'crash' });
     const [r] = await h.kb.results();
@@ -120,6 +131,7 @@ describe('startWorker', () => {
     const warnings: string[] = [];
     let revoked = false;
     const summary = await startWorker({
+      ...SANDBOX,
       membership, paths: hm.paths, hardware, loop: true, propose: 'mutate', random: seededRandom(5),
       onEvent: (e) => {
         if (e.type === 'warning') warnings.push(e.message);
@@ -138,7 +150,7 @@ describe('startWorker', () => {
     const dir = await programFolder('name: stoppable\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: sleep 30\ntime_budget: 60', 'x = 1\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);
     const controller = new AbortController();
-    const running = startWorker({ membership, paths: hm.paths, hardware, loop: true, propose: undefined, signal: controller.signal, onEvent: (e) => e.type === 'run-start' && setTimeout(() => controller.abort(), 300) });
+    const running = startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, propose: undefined, signal: controller.signal, onEvent: (e) => e.type === 'run-start' && setTimeout(() => controller.abort(), 300) });
     const summary = await running;
     expect(summary.stoppedBecause).toBe('stopped');
     expect(await h.kb.results()).toHaveLength(0);

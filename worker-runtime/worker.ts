@@ -6,20 +6,29 @@ import { codeHash } from '../protocol/code-hash.ts';
 import type { CohortPaths } from '../protocol/paths.ts';
 import { WorkerError, type Membership } from './credentials.ts';
 import type { Hardware } from './hardware.ts';
+import { codeLineage, type CodeLineage } from './lineage.ts';
 import { HostUnavailableError, MemberClient, NotAMemberError } from './member-client.ts';
 import { Outbox } from './outbox.ts';
 import { runProposeCommand } from './proposer/command.ts';
 import { kbDigest } from './proposer/kb-digest.ts';
 import { mutate, type Random } from './proposer/mutate.ts';
 import { runExperiment, type RunOutcome } from './runner/run-experiment.ts';
+import { openSandbox, type SandboxConfig, type SandboxInfo } from './sandbox/session.ts';
 import { Workspace, type SyncReport } from './workspace.ts';
+
+export type { CodeLineage, LineageStep } from './lineage.ts';
+export type { SandboxConfig, SandboxInfo } from './sandbox/session.ts';
 
 export type WorkerEvent =
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string }
   | { type: 'sync'; report: SyncReport; champion: Champion | null; metric: string }
   | { type: 'propose'; hypothesis: string }
-  | { type: 'run-start'; run: number; command: string; logFile: string; budgetSeconds: number }
+  /** Once, before anything runs: how runs are confined (`sandboxed: false` comes with a warning). */
+  | ({ type: 'sandbox' } & SandboxInfo)
+  /** Before each run: whose changes the code about to run contains. */
+  | ({ type: 'lineage'; run: number } & CodeLineage)
+  | { type: 'run-start'; run: number; command: string; logFile: string; budgetSeconds: number; sandboxed: boolean }
   | { type: 'output'; chunk: string; stream: 'stdout' | 'stderr' }
   | { type: 'progress'; elapsedSeconds: number; budgetSeconds: number; lastMetric: { name: string; value: number } | null }
   | { type: 'metric'; name: string; value: number }
@@ -44,6 +53,13 @@ export interface WorkerOptions {
   /** Environment of the training run (default: this process's). */
   env?: NodeJS.ProcessEnv;
   graceSeconds?: number;
+  /**
+   * Runs execute in a bubblewrap sandbox (default `true`); an object tunes it. `false` runs the
+   * code with all of the user's rights, and the worker warns. When the sandbox is on but cannot
+   * work here, startWorker throws SandboxUnavailableError (what to do, and that `false` must be
+   * chosen explicitly) before anything runs.
+   */
+  sandbox?: boolean | SandboxConfig;
   /** Outbox retry pacing (tests make it fast). */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
   onEvent?: (event: WorkerEvent) => void;
@@ -61,6 +77,8 @@ export function workerDirs(paths: CohortPaths, program: string) {
   return {
     workspace: join(paths.dataDir, 'workspaces', program),
     outbox: join(paths.dataDir, 'outbox', program),
+    /** The program's cache (COHORT_CACHE_DIR): writable by sandboxed runs, kept between them. */
+    cache: join(paths.dataDir, 'cache', program),
   };
 }
 
@@ -115,6 +133,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
   };
 
+  // Before anything else: a worker that cannot sandbox says so once and does not start.
+  const sandbox = await openSandbox({
+    setting: opts.sandbox,
+    paths: opts.paths,
+    cacheDir: dirs.cache,
+    // Unbuffered, so metric lines arrive while the run goes on, not when it ends.
+    env: { PYTHONUNBUFFERED: '1', ...(opts.env ?? process.env) },
+  });
+  emit({ type: 'sandbox', ...sandbox.info });
+  if (!sandbox.info.sandboxed) emit({ type: 'warning', message: 'runs are NOT sandboxed: code from other members runs with all of your user\'s rights — network, home directory, your Cohort membership tokens' });
+
   let runs = 0;
   try {
     if ((await outbox.pending()).length > 0) {
@@ -138,15 +167,19 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const parent = task.champion?.id ?? null;
 
       runs += 1;
+      emit({ type: 'lineage', run: runs, ...(await lineageOf(client, parent, m.memberId, workspace)) });
       await mkdir(join(workspace.metaDir, 'runs'), { recursive: true });
+      await mkdir(dirs.cache, { recursive: true });
       const logFile = join(workspace.metaDir, 'runs', `${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-      emit({ type: 'run-start', run: runs, command: spec.run, logFile, budgetSeconds: spec.time_budget });
+      // The run may write in the workspace and the cache, but not the code it is judged by.
+      const { launcher, env } = sandbox.forRun({ workspace: workspace.dir, readOnly: [workspace.metaDir, ...spec.editable.map((p) => join(workspace.dir, p))] });
+      emit({ type: 'run-start', run: runs, command: spec.run, logFile, budgetSeconds: spec.time_budget, sandboxed: sandbox.info.sandboxed });
       const started = new Date();
       const outcome = await runExperiment({
         command: spec.run,
         cwd: workspace.dir,
-        // Unbuffered, so metric lines arrive while the run goes on, not when it ends.
-        env: { PYTHONUNBUFFERED: '1', ...(opts.env ?? process.env) },
+        env,
+        ...(launcher ? { launcher } : {}),
         metric: spec.metric,
         timeBudgetSeconds: spec.time_budget,
         ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
@@ -184,6 +217,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
     if (stopped()) return { runs, submitted, stoppedBecause: 'stopped' };
     throw err;
+  }
+}
+
+/** Whose changes the code of the next run contains; a host that cannot list its results only shortens it. */
+async function lineageOf(client: MemberClient, championId: string | null, you: string, workspace: Workspace): Promise<CodeLineage> {
+  const localEdits = await workspace.localEdits();
+  try {
+    return codeLineage(await client.results(), championId, you, localEdits);
+  } catch (err) {
+    if (!(err instanceof HostUnavailableError)) throw err;
+    return { champion: championId, chain: [], complete: false, localEdits };
   }
 }
 

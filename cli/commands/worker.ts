@@ -4,6 +4,8 @@ import { cohortPaths } from '../../protocol/paths.ts';
 import { forgetMembership, listMemberships, pickMembership } from '../../worker-runtime/credentials.ts';
 import { detectHardware } from '../../worker-runtime/hardware.ts';
 import { join } from '../../worker-runtime/join.ts';
+import { describeLineage } from '../../worker-runtime/lineage.ts';
+import { SandboxUnavailableError } from '../../worker-runtime/sandbox/unavailable.ts';
 import { startWorker, workerDirs, type WorkerEvent } from '../../worker-runtime/worker.ts';
 import { bigCode } from '../big-code.ts';
 import { CliError } from '../owner-client.ts';
@@ -31,8 +33,14 @@ function describe(e: WorkerEvent, metric: string): string | null {
       return `[cohort] workspace ${e.report.dir} on ${e.champion ? `champion ${e.champion.id} (${metric} ${formatValue(e.champion.value)} by ${e.champion.member_name})` : 'the original code (no champion yet)'}`;
     case 'propose':
       return `[cohort] hypothesis: ${e.hypothesis}`;
+    case 'sandbox':
+      return e.sandboxed
+        ? `[cohort] runs are sandboxed (bubblewrap ${e.version ?? ''} at ${e.bwrap ?? '?'}): no network, no home folder, read-only system; writable: the workspace and ${e.cacheDir}${e.devices.length > 0 ? `; GPUs: ${e.devices.join(' ')}` : ''}${e.withheldEnv.length > 0 ? `; not passed in: ${e.withheldEnv.join(' ')}` : ''}`
+        : null; // the warning that comes with it says it
+    case 'lineage':
+      return `[cohort] code of run ${e.run}: ${describeLineage(e)}`;
     case 'run-start':
-      return `[cohort] run ${e.run}: ${e.command} (budget ${duration(e.budgetSeconds)}; log ${e.logFile})`;
+      return `[cohort] run ${e.run}${e.sandboxed ? ' (sandboxed)' : ' (NOT sandboxed)'}: ${e.command} (budget ${duration(e.budgetSeconds)}; log ${e.logFile})`;
     case 'output':
     case 'metric':
       return null;
@@ -123,7 +131,9 @@ export function registerWorkerCommands(program: Command, io: Io): void {
     .option('--loop', 'repeat: sync the champion, propose, run, submit')
     .option('--runs <n>', 'stop after this many runs')
     .option('--propose <cmd>', '"mutate" for the built-in proposer, or a command run in the workspace before each run (it gets KB.md, may write HYPOTHESIS.md)')
-    .action(async (opts: { program?: string; hypothesis?: string; loop?: boolean; runs?: string; propose?: string }) => {
+    .option('--no-sandbox', 'run the code WITHOUT the bubblewrap sandbox (it then has all of your user\'s rights)')
+    .option('--expose <path>', 'let sandboxed runs read this path (read-only), e.g. a dataset in your home folder; repeatable', (p: string, all: string[]) => [...all, p], [] as string[])
+    .action(async (opts: { program?: string; hypothesis?: string; loop?: boolean; runs?: string; propose?: string; sandbox: boolean; expose: string[] }) => {
       const paths = cohortPaths();
       const membership = await pickMembership(paths, opts.program).catch((err: Error) => {
         throw new CliError(err.message);
@@ -152,6 +162,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           ...(opts.loop ? { loop: true } : {}),
           ...(runs !== undefined ? { runs } : {}),
           ...(propose ? { propose } : {}),
+          sandbox: opts.sandbox && { expose: opts.expose },
           signal: controller.signal,
           onEvent: (e) => {
             if (e.type === 'sync') metric = e.metric;
@@ -168,6 +179,9 @@ export function registerWorkerCommands(program: Command, io: Io): void {
         });
         io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${summary.stoppedBecause === 'stopped' ? ' (stopped)' : ''}.`);
         if (summary.stoppedBecause === 'revoked') process.exitCode = 3;
+      } catch (err) {
+        if (err instanceof SandboxUnavailableError) throw new CliError(err.message);
+        throw err;
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);

@@ -6,4 +6,5 @@ export type { MetricParserOptions, MetricReading, ParseResult } from './metric-p
 export { TailBuffer, DEFAULT_TAIL_BYTES } from './tail-buffer.ts';
 export { LineSplitter, DEFAULT_MAX_LINE_LENGTH } from './line-splitter.ts';
 export { classifyRun } from './outcome.ts';
+export { LastErrorLine } from './last-error-line.ts';
 export type { RunFacts, RunStatus } from './outcome.ts';

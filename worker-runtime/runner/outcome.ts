@@ -13,6 +13,8 @@ export interface RunFacts {
   graceSeconds: number;
   /** The command could not be started at all. */
   startError?: string;
+  /** The last meaningful line of stderr (e.g. a Python exception), to say why a non-zero exit happened. */
+  lastErrorLine?: string | null;
 }
 
 /**
@@ -27,7 +29,7 @@ export function classifyRun(f: RunFacts): { status: RunStatus; reason: string } 
   if (f.timedOut) return crash(`killed after the ${f.budgetSeconds} s time budget + ${f.graceSeconds} s grace`);
   // autoresearch prints FAIL and then exits 1: FAIL is the more telling reason.
   if (f.parsed.failed) return crash('printed FAIL');
-  if (f.exitCode !== null && f.exitCode !== 0) return crash(`exit code ${f.exitCode}`);
+  if (f.exitCode !== null && f.exitCode !== 0) return crash(`exit code ${f.exitCode}${f.lastErrorLine ? `: ${f.lastErrorLine}` : ''}`);
   if (f.exitCode === null) return crash(`killed by ${f.signal ?? 'an unknown signal'}`);
   if (f.parsed.value === null) return crash(`no ${f.metric} line in the output`);
   if (!f.parsed.finite) return crash(`${f.metric} is ${String(f.parsed.value)}`);

@@ -38,18 +38,63 @@ function linuxGroupHasLiveMember(pgid: number): boolean | undefined {
   return false;
 }
 
-/** Linux process state and group from /proc/PID/stat; the name field may hold spaces and parens. */
-export function readStat(pid: number | string): { state: string; pgrp: number } | undefined {
+/** Linux process name, state, parent and group from /proc/PID/stat; the name field may hold spaces and parens. */
+export function readStat(pid: number | string): { comm: string; state: string; ppid: number; pgrp: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined; // gone meanwhile
   }
+  const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = fields[0];
+  const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
-  return state === undefined || !Number.isInteger(pgrp) ? undefined : { state, pgrp };
+  return state === undefined || !Number.isInteger(pgrp) ? undefined : { comm, state, ppid, pgrp };
+}
+
+const SHELLS = new Set(['sh', 'dash', 'bash', 'ash', 'zsh', 'busybox']);
+
+/**
+ * SIGTERM to the processes a launcher (bubblewrap) runs, not to the launcher: signalled itself, it
+ * would take the whole sandbox down at once, leaving the run no time to end cleanly. Spared are the
+ * group's leader, its children of the same name (bubblewrap's init in the sandbox), and the shell
+ * they started while that shell still waits for a child: bubblewrap ends the sandbox as soon as
+ * that shell exits, so the shell must outlive its children (it exits by itself once they are done).
+ * Linux only; false when nobody was signalled.
+ */
+function terminateAllButLauncher(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  const members = new Map<number, NonNullable<ReturnType<typeof readStat>>>();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(entry);
+    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') members.set(Number(entry), stat);
+  }
+  const leader = members.get(pgid);
+  if (!leader) return false;
+  const launchers = new Set([pgid]);
+  for (const [pid, s] of members) if (s.ppid === pgid && s.comm === leader.comm) launchers.add(pid);
+  const parents = new Set([...members.values()].map((s) => s.ppid));
+  const spared = (pid: number, s: NonNullable<ReturnType<typeof readStat>>) =>
+    launchers.has(pid) || (launchers.has(s.ppid) && s.ppid !== pgid && SHELLS.has(s.comm) && parents.has(pid));
+  let signalled = false;
+  for (const [pid, s] of members) {
+    if (spared(pid, s)) continue;
+    try {
+      process.kill(pid, 'SIGTERM');
+      signalled = true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return signalled;
 }
 
 /** Polls until the group has no running member; true if it went away within `ms`. */
@@ -64,11 +109,14 @@ export async function waitGroupGone(pgid: number, ms: number, pollMs = 50): Prom
 
 /**
  * SIGTERM to the whole group, then SIGKILL if anyone is still running `killAfterMs` later.
- * Resolves once the group is gone (or, after SIGKILL, after a last short wait).
+ * Resolves once the group is gone (or, after SIGKILL, after a last short wait). With
+ * `spareLauncher` (the leader is a sandbox launcher) SIGTERM goes to the processes it runs, not to
+ * the launcher itself, where /proc allows it; SIGKILL still goes to everyone.
  */
-export async function terminateGroup(pgid: number, killAfterMs: number): Promise<void> {
+export async function terminateGroup(pgid: number, killAfterMs: number, opts: { spareLauncher?: boolean } = {}): Promise<void> {
   if (!groupAlive(pgid)) return;
-  signalGroup(pgid, 'SIGTERM');
+  const spared = opts.spareLauncher === true && process.platform === 'linux' && terminateAllButLauncher(pgid);
+  if (!spared) signalGroup(pgid, 'SIGTERM');
   if (await waitGroupGone(pgid, killAfterMs)) return;
   signalGroup(pgid, 'SIGKILL');
   await waitGroupGone(pgid, 2000);

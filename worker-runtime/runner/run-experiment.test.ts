@@ -110,7 +110,7 @@ sys.exit(1)'`);
 
   it('is a crash on a non-zero exit, keeping the value it printed', async () => {
     const o = await run(`echo 'val_bpb: 1.0'; echo 'Traceback: boom' >&2; exit 3`);
-    expect(o).toMatchObject({ status: 'crash', reason: 'exit code 3', exitCode: 3, value: 1 });
+    expect(o).toMatchObject({ status: 'crash', reason: 'exit code 3: Traceback: boom', exitCode: 3, value: 1 });
     expect(o.tail).toContain('Traceback: boom');
   });
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { LastErrorLine } from './last-error-line.ts';
 import { LogSink } from './log-sink.ts';
 import { MetricParser, type MetricReading } from './metric-parser.ts';
 import { classifyRun, type RunStatus } from './outcome.ts';
@@ -18,6 +19,11 @@ export interface RunProgress {
 export interface RunOptions {
   /** Shell command, run with `/bin/sh -c` in its own process group. */
   command: string;
+  /**
+   * A program (and its arguments) that runs the shell, e.g. the bubblewrap command line of a
+   * sandbox ending in `--`; it is spawned in the process group instead of /bin/sh. Default: none.
+   */
+  launcher?: readonly string[];
   cwd: string;
   /** The child's whole environment (replaces, does not extend); default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -48,7 +54,10 @@ export interface RunDurations {
 
 export interface RunOutcome {
   status: RunStatus;
-  /** Why, e.g. "exit code 1", "printed FAIL", "no val_bpb line in the output", "stopped". */
+  /**
+   * Why, e.g. "exit code 1: PermissionError: [Errno 13] Permission denied: '/x'" (with the last
+   * meaningful stderr line), "printed FAIL", "no val_bpb line in the output", "stopped".
+   */
   reason: string;
   /** The metric's value when it was printed and finite (even for a crash); else null. */
   value: number | null;
@@ -88,13 +97,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     onMetric: opts.onMetric && ((name, value) => safely(() => opts.onMetric?.(name, value))),
   });
   const tail = new TailBuffer();
+  const lastError = new LastErrorLine();
   const log = opts.logFile === undefined ? undefined : await LogSink.open(opts.logFile);
 
   const run: ChildRun = opts.signal?.aborted
     ? { exitCode: null, exitSignal: null, timedOut: false, stopped: true }
-    : await superviseChild(opts, { budgetSeconds, graceSeconds, killAfterMs, parser, tail, log, elapsedSeconds });
+    : await superviseChild(opts, { budgetSeconds, graceSeconds, killAfterMs, parser, tail, lastError, log, elapsedSeconds });
 
   parser.end();
+  lastError.end();
   await log?.close();
   const parsed = parser.result();
   const { status, reason } = classifyRun({
@@ -107,6 +118,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     budgetSeconds,
     graceSeconds,
     startError: run.startError,
+    lastErrorLine: lastError.line,
   });
   const durations: RunDurations = { wall_seconds: round3(elapsedSeconds()) };
   if (parsed.summary.training_seconds !== undefined) durations.training_seconds = parsed.summary.training_seconds;
@@ -143,6 +155,7 @@ interface Sinks {
   killAfterMs: number;
   parser: MetricParser;
   tail: TailBuffer;
+  lastError: LastErrorLine;
   log: LogSink | undefined;
   elapsedSeconds: () => number;
 }
@@ -154,7 +167,8 @@ interface Sinks {
 async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun> {
   const { parser, tail, log } = sinks;
   const result: ChildRun = { exitCode: null, exitSignal: null, timedOut: false, stopped: false };
-  const child = spawn('/bin/sh', ['-c', opts.command], {
+  const argv = [...(opts.launcher ?? []), '/bin/sh', '-c', opts.command];
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     detached: true, // own process group, so that the whole tree can be signalled at once
@@ -163,7 +177,7 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
   const pid = child.pid;
   let killing: Promise<void> | undefined;
   const kill = () => {
-    if (pid !== undefined) killing ??= terminateGroup(pid, sinks.killAfterMs);
+    if (pid !== undefined) killing ??= terminateGroup(pid, sinks.killAfterMs, { spareLauncher: opts.launcher !== undefined });
   };
 
   // Output: every chunk goes to the log (raw), then as text to the parser, the tail and onOutput.
@@ -180,6 +194,7 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
   const consume = (text: string, stream: OutputStream) => {
     parser.push(text, stream);
     tail.push(text);
+    if (stream === 'stderr') sinks.lastError.push(text);
     if (opts.onOutput) safely(() => opts.onOutput?.(text, stream));
   };
   const pump = (readable: Readable, stream: OutputStream) => {

@@ -1,0 +1,307 @@
+/**
+ * The sandbox against hostile train.py files, for real: a host on loopback, a member joined through
+ * the device flow, and startWorker running each variant in bubblewrap. Each variant arrives as the
+ * member's local change (a `--propose` command copies it over train.py), as code from anyone would.
+ *
+ * The fixtures live in the repository's `.cohort-test/` (ignored by git), not in /tmp: the sandbox
+ * gives every run a private /tmp, so a secret planted there would be hidden for the wrong reason.
+ */
+import { createTwoFilesPatch } from 'diff';
+import { createServer, type Server } from 'node:net';
+import { once } from 'node:events';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type RunningHost } from '../../main/host.ts';
+import { loadProgram } from '../../main/program/load-program.ts';
+import type { CohortPaths } from '../../protocol/paths.ts';
+import type { ResultRecord, TaskResponse } from '../../protocol/index.ts';
+import type { Membership } from '../credentials.ts';
+import type { Hardware } from '../hardware.ts';
+import { join as joinProgram } from '../join.ts';
+import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../worker.ts';
+import { testSandbox } from './testing.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const QUADRATIC = join(REPO, 'examples', 'quadratic');
+const hardware: Hardware = { hostname: 'test', os: 'linux', cpu: 'x', cpu_count: 2, memory_gb: 1, gpu: '', gpu_count: 0, gpu_memory_mb: 0 };
+const SANDBOX = await testSandbox();
+
+interface Fixture {
+  root: string;
+  home: string;
+  paths: CohortPaths;
+  host: RunningHost;
+  membership: Membership;
+  env: NodeJS.ProcessEnv;
+}
+
+async function fixture(program: { dir?: string; task?: string }): Promise<Fixture> {
+  await mkdir(join(REPO, '.cohort-test'), { recursive: true });
+  const root = await mkdtemp(join(REPO, '.cohort-test', 'sandbox-'));
+  // A home folder with something a run must never see.
+  const home = join(root, 'home');
+  await mkdir(join(home, '.config', 'cohort-test'), { recursive: true });
+  await writeFile(join(home, '.config', 'cohort-test', 'secret.txt'), 'planted-secret\n');
+  const paths = { configDir: join(root, 'cohort', 'config'), dataDir: join(root, 'cohort', 'data') };
+  const dir = join(root, 'program');
+  if (program.dir) await cp(program.dir, dir, { recursive: true });
+  else {
+    await mkdir(dir);
+    await writeFile(join(dir, 'TASK.md'), `---\n${program.task}\n---\nInstructions.\n`);
+    await writeFile(join(dir, 'train.py'), 'print("val_loss: 1.0")\n');
+  }
+  const host = await startHost({ program: await loadProgram(dir), paths: { configDir: join(root, 'owner', 'config'), dataDir: join(root, 'owner', 'data') }, membership: 'open', writeState: false, intervalSeconds: 1 });
+  const membership = await joinProgram({ url: host.publicUrl, name: 'ada', hardware, appVersion: 'test', paths });
+  return { root, home, paths, host, membership, env: { ...process.env, HOME: home } };
+}
+
+async function dispose(f: Fixture | undefined): Promise<void> {
+  if (!f) return;
+  await f.host.close();
+  await rm(f.root, { recursive: true, force: true });
+}
+
+/** One run of `source` as train.py (copied in by the proposer step); its KB record and the events. */
+async function runVariant(f: Fixture, name: string, source: string, extra: Partial<WorkerOptions> = {}): Promise<{ result: ResultRecord; events: WorkerEvent[] }> {
+  const file = join(f.root, 'variants', `${name}.py`);
+  await mkdir(join(f.root, 'variants'), { recursive: true });
+  await writeFile(file, source);
+  const events: WorkerEvent[] = [];
+  const summary = await startWorker({
+    membership: f.membership,
+    paths: f.paths,
+    hardware,
+    env: f.env,
+    propose: `cp ${JSON.stringify(file)} train.py && echo ${JSON.stringify(name)} > HYPOTHESIS.md`,
+    onEvent: (e) => events.push(e),
+    ...extra,
+  });
+  expect(summary.submitted).toHaveLength(1);
+  const result = (await f.host.kb.results()).find((r) => r.id === summary.submitted[0]!.id)!;
+  return { result, events };
+}
+
+/** Processes of this machine whose command line holds `marker` (zombies excepted). */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '')) found.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+const TASK = 'name: hostile\nobjective: x\nmetric: val_loss\ndirection: minimize\nrun: python3 train.py\ntime_budget: 30';
+
+describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skipped: ${SANDBOX.skipReason})` : ''}`, () => {
+  let f: Fixture;
+  let server: Server;
+  let connections = 0;
+  beforeAll(async () => {
+    f = await fixture({ task: TASK });
+    server = createServer((socket) => {
+      connections += 1;
+      socket.end('hello from outside\n');
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+  });
+  afterAll(async () => {
+    server?.close();
+    await dispose(f);
+  });
+
+  it('cannot connect to a server on this machine (the same code can, unsandboxed), and the crash says why', async () => {
+    const { port } = server.address() as { port: number };
+    const source = `import socket\ns = socket.create_connection(("127.0.0.1", ${port}), timeout=5)\nprint(s.recv(100))\nprint("val_loss: 2.0")\n`;
+    const { result, events } = await runVariant(f, 'socket', source);
+    expect(result.status).toBe('crash');
+    expect(result.output).toMatch(/^\[cohort\] crash: exit code 1: (ConnectionRefusedError: \[Errno 111\] Connection refused|OSError: \[Errno 101\] Network is unreachable)/);
+    expect(connections).toBe(0);
+    expect(events.find((e) => e.type === 'run-start')).toMatchObject({ sandboxed: true });
+    expect(events.find((e) => e.type === 'sandbox')).toMatchObject({ sandboxed: true, bwrap: expect.stringMatching(/bwrap$/), cacheDir: workerDirs(f.paths, 'hostile').cache });
+
+    // The server is reachable for the very same code outside the sandbox: the sandbox is what stopped it.
+    const outside = await runVariant(f, 'socket-unsandboxed', source, { sandbox: false });
+    expect(outside.result.status).not.toBe('crash');
+    expect(connections).toBe(1);
+    expect(outside.events.find((e) => e.type === 'run-start')).toMatchObject({ sandboxed: false });
+    expect(outside.events.some((e) => e.type === 'warning' && /NOT sandboxed/.test(e.message))).toBe(true);
+  });
+
+  it('cannot read the home folder (~/.config), except what --expose names', async () => {
+    const { result } = await runVariant(f, 'home', 'import os\nprint(open(os.path.expanduser("~/.config/cohort-test/secret.txt")).read())\nprint("val_loss: 2.0")\n');
+    expect(result.status).toBe('crash');
+    expect(result.output).toMatch(/^\[cohort\] crash: exit code 1: FileNotFoundError: \[Errno 2\] No such file or directory: '.*\/home\/\.config\/cohort-test\/secret\.txt'/);
+    expect(result.output).not.toContain('planted-secret');
+
+    // What the person names with --expose is readable (read-only), and only that.
+    await mkdir(join(f.home, 'datasets'));
+    await writeFile(join(f.home, 'datasets', 'corpus.txt'), 'shared text\n');
+    const exposed = await runVariant(f, 'expose', [
+      'import os',
+      'print(open(os.path.expanduser("~/datasets/corpus.txt")).read())',
+      'assert not os.path.exists(os.path.expanduser("~/.config/cohort-test/secret.txt"))',
+      'try:',
+      '    open(os.path.expanduser("~/datasets/new.txt"), "w")',
+      '    raise SystemExit("wrote into an exposed folder")',
+      'except OSError as e:',
+      '    print("read-only:", e.errno == 30)',
+      'print("val_loss: 3.0")',
+      '',
+    ].join('\n'), { sandbox: { expose: [join(f.home, 'datasets')] } });
+    expect(exposed.result.status, exposed.result.output).not.toBe('crash');
+    expect(exposed.result.output).toContain('shared text');
+    expect(exposed.result.output).toContain('read-only: True');
+  });
+
+  it('cannot read the membership token (the Cohort config folder is hidden)', async () => {
+    const tokenFile = join(f.paths.configDir, 'memberships', 'hostile.json');
+    expect(await readFile(tokenFile, 'utf8')).toContain(f.membership.token);
+    const { result } = await runVariant(f, 'token', `print(open(${JSON.stringify(tokenFile)}).read())\nprint("val_loss: 2.0")\n`);
+    expect(result.status).toBe('crash');
+    expect(result.output).toMatch(/crash: exit code 1: FileNotFoundError: \[Errno 2\] No such file or directory: '.*memberships\/hostile\.json'/);
+    expect(result.output).not.toContain(f.membership.token);
+  });
+
+  it('cannot write outside the workspace', async () => {
+    const outside = join(f.root, 'outside.txt');
+    const { result } = await runVariant(f, 'outside', `open(${JSON.stringify(outside)}, "w").write("x")\nprint("val_loss: 2.0")\n`);
+    expect(result.status).toBe('crash');
+    expect(result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: '.*outside\.txt'/);
+    expect(existsSync(outside)).toBe(false);
+  });
+
+  it('cannot rewrite the code it is judged by (.cohort/ and the editable files are read-only)', async () => {
+    const { result } = await runVariant(f, 'tamper', 'open(".cohort/base/train.py", "w").write("x")\nprint("val_loss: 2.0")\n');
+    expect(result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: '\.cohort\/base\/train\.py'/);
+    const self = await runVariant(f, 'tamper-self', 'open("train.py", "a").write("# changed while running")\nprint("val_loss: 2.0")\n');
+    expect(self.result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: 'train\.py'/);
+  });
+
+  it('may write into the program cache, kept between runs (COHORT_CACHE_DIR = XDG_CACHE_HOME)', async () => {
+    const { result } = await runVariant(f, 'cache', [
+      'import os',
+      'd = os.environ["COHORT_CACHE_DIR"]',
+      'assert os.environ["XDG_CACHE_HOME"] == d, os.environ["XDG_CACHE_HOME"]',
+      'open(os.path.join(d, "cached.txt"), "w").write("kept")',
+      'print("val_loss: 0.5")',
+      '',
+    ].join('\n'));
+    expect(result.status, result.output).toBe('keep');
+    expect(await readFile(join(workerDirs(f.paths, 'hostile').cache, 'cached.txt'), 'utf8')).toBe('kept');
+  });
+
+  it('may write into the workspace, and /tmp is private and writable', async () => {
+    const { result } = await runVariant(f, 'workspace', [
+      'import os, tempfile',
+      'os.makedirs("data", exist_ok=True)',
+      'open("data/out.bin", "wb").write(b"123")',
+      'with tempfile.NamedTemporaryFile() as t: t.write(b"x")',
+      'print("val_loss: 0.25")',
+      '',
+    ].join('\n'));
+    expect(result.status, result.output).toBe('keep');
+    expect(await readFile(join(workerDirs(f.paths, 'hostile').workspace, 'data', 'out.bin'), 'utf8')).toBe('123');
+  });
+
+  it('says before each run whose changes the code contains', async () => {
+    // Another member's result becomes the champion; this worker then runs on top of it.
+    const bob = await joinProgram({ url: f.host.publicUrl, name: 'bob', hardware, appVersion: 'test', paths: { configDir: join(f.root, 'bob'), dataDir: join(f.root, 'bob') } });
+    const champion = (await f.host.kb.champion())!;
+    const task = (await (await fetch(`${f.host.publicUrl}/api/task`, { headers: { authorization: `Bearer ${bob.token}` } })).json()) as TaskResponse;
+    const old = task.files.find((x) => x.path === 'train.py')!.content;
+    const patch = createTwoFilesPatch('a/train.py', 'b/train.py', old, `${old}# bob's idea\n`).replace(/^=+\n/, '');
+    const res = await fetch(`${f.host.publicUrl}/api/results`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bob.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value: 0.1, hypothesis: 'bob was here', patch, parent: champion.id }),
+    });
+    const verdict = ((await res.json()) as { result: { id: string; status: string } }).result;
+    expect(verdict.status).toBe('keep');
+    const { events } = await runVariant(f, 'lineage', 'print("val_loss: 0.75")\n');
+    const lineage = events.find((e) => e.type === 'lineage');
+    if (lineage?.type !== 'lineage') throw new Error('no lineage event');
+    expect(lineage).toMatchObject({ champion: verdict.id, complete: true, localEdits: ['train.py'] });
+    expect(lineage.chain.slice(0, 2)).toMatchObject([
+      { id: verdict.id, memberName: 'bob', you: false },
+      { id: champion.id, memberName: 'ada', you: true },
+    ]);
+    expect(lineage.chain.every((step) => step.id.startsWith('r'))).toBe(true);
+  });
+});
+
+describe.skipIf(!SANDBOX.usable)(`sandboxed runs, budget and results${SANDBOX.skipReason ? ` (skipped: ${SANDBOX.skipReason})` : ''}`, () => {
+  let f: Fixture | undefined;
+  afterAll(() => dispose(f));
+
+  it('the budget kill ends a sandboxed run that ignores SIGTERM and spawns children, even ones in a new session', async () => {
+    f = await fixture({ task: TASK.replace('time_budget: 30', 'time_budget: 1') });
+    const marker = `cohort-sbx-${process.pid}-${Date.now()}`;
+    const child = `import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)`;
+    const source = [
+      'import signal, subprocess, sys, time',
+      'signal.signal(signal.SIGTERM, signal.SIG_IGN)',
+      `cmd = [sys.executable, "-c", ${JSON.stringify(child)}, ${JSON.stringify(marker)}]`,
+      'subprocess.Popen(cmd)',
+      'subprocess.Popen(cmd, start_new_session=True)  # out of the process group',
+      'print("children started", flush=True)',
+      'time.sleep(300)',
+      '',
+    ].join('\n');
+    let seen = 0;
+    const started = Date.now();
+    const { result } = await runVariant(f, 'stubborn', source, {
+      graceSeconds: 0.5,
+      onEvent: (e) => {
+        if (e.type === 'output' && e.chunk.includes('children started')) seen = processesWith(marker).length;
+      },
+    });
+    expect(seen).toBe(2);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.status).toBe('crash');
+    expect(result.output).toMatch(/crash: killed after the 1 s time budget/);
+    const deadline = Date.now() + 3000;
+    while (processesWith(marker).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(processesWith(marker)).toEqual([]);
+  });
+
+  it('a sandboxed run still gets SIGTERM first, and time to end cleanly', async () => {
+    const source = [
+      'import signal, sys, time',
+      'def stop(*_):',
+      '    time.sleep(0.5)',
+      '    print("checkpoint saved", flush=True)',
+      '    sys.exit(1)',
+      'signal.signal(signal.SIGTERM, stop)',
+      'time.sleep(300)',
+      '',
+    ].join('\n');
+    const { result } = await runVariant(f!, 'graceful', source, { graceSeconds: 0.5 });
+    expect(result.status).toBe('crash');
+    expect(result.output).toMatch(/crash: killed after the 1 s time budget/);
+    expect(result.output).toContain('checkpoint saved');
+  });
+
+  it('a well-behaved program (examples/quadratic) gives the same metric inside and outside', async () => {
+    f = (await dispose(f), await fixture({ dir: QUADRATIC }));
+    const values: Array<number | null> = [];
+    for (const sandbox of [true, false]) {
+      await startWorker({
+        membership: f.membership, paths: f.paths, hardware, env: f.env, sandbox,
+        onEvent: (e) => e.type === 'run-end' && values.push(e.outcome.value),
+      });
+    }
+    expect(values).toHaveLength(2);
+    expect(values[0]).toBeTypeOf('number');
+    expect(values[0]).toBe(values[1]);
+    expect(await readdir(workerDirs(f.paths, 'quadratic').workspace)).toContain('train.py');
+  });
+});

@@ -1,0 +1,80 @@
+import type { CohortPaths } from '../../protocol/paths.ts';
+import { bwrapArgv, type RunMounts, type SandboxPlan } from './argv.ts';
+import { detectSandbox } from './detect.ts';
+import { cacheEnv, sandboxEnv } from './env.ts';
+import { sandboxPlan } from './plan.ts';
+import { SandboxUnavailableError } from './unavailable.ts';
+
+/** How the worker sandboxes runs (WorkerOptions.sandbox as an object; `true` means all defaults). */
+export interface SandboxConfig {
+  /** The bubblewrap to use (default: `COHORT_BWRAP`, else `bwrap` on PATH, else /usr/bin/bwrap). */
+  bwrap?: string;
+  /** More paths runs may read, read-only (e.g. a dataset in the home folder). */
+  expose?: readonly string[];
+}
+
+/** What a worker session's runs get, as the `sandbox` event reports it. */
+export interface SandboxInfo {
+  sandboxed: boolean;
+  bwrap: string | null;
+  version: string | null;
+  /** The program's cache (COHORT_CACHE_DIR, XDG_CACHE_HOME): writable and kept between runs. */
+  cacheDir: string;
+  /** Environment variables not passed into the sandbox (they look like secrets or point at hidden things). */
+  withheldEnv: string[];
+  /** Paths inside hidden folders shown to the run again, read-only (PATH tools, `--expose`). */
+  exposed: string[];
+  /** GPU device nodes passed through. */
+  devices: string[];
+}
+
+export interface SandboxSession {
+  info: SandboxInfo;
+  /** The command prefix and environment of one run. */
+  forRun(mounts: Omit<RunMounts, 'cache'>): { launcher: string[] | undefined; env: NodeJS.ProcessEnv };
+}
+
+/**
+ * Decides, once per worker session, how runs are confined: with `setting === false` they are not
+ * (the caller warns); otherwise bubblewrap must work here, or this throws SandboxUnavailableError
+ * with what to do, before anything has run.
+ */
+export async function openSandbox(opts: {
+  setting: boolean | SandboxConfig | undefined;
+  paths: CohortPaths;
+  cacheDir: string;
+  /** The runs' environment. */
+  env: NodeJS.ProcessEnv;
+}): Promise<SandboxSession> {
+  const env = cacheEnv(opts.env, opts.cacheDir);
+  if (opts.setting === false) {
+    return {
+      info: { sandboxed: false, bwrap: null, version: null, cacheDir: opts.cacheDir, withheldEnv: [], exposed: [], devices: [] },
+      forRun: () => ({ launcher: undefined, env }),
+    };
+  }
+  const config: SandboxConfig = typeof opts.setting === 'object' ? opts.setting : {};
+  const bwrap = config.bwrap ?? (process.env.COHORT_BWRAP || undefined);
+  const support = await detectSandbox(bwrap !== undefined ? { bwrap } : {});
+  if (!support.ok) throw new SandboxUnavailableError(support);
+  const plan: SandboxPlan = sandboxPlan({
+    bwrap: support.bwrap,
+    features: support.features,
+    paths: opts.paths,
+    env,
+    ...(config.expose ? { expose: config.expose } : {}),
+  });
+  const inside = sandboxEnv(env);
+  return {
+    info: {
+      sandboxed: true,
+      bwrap: support.bwrap,
+      version: support.version,
+      cacheDir: opts.cacheDir,
+      withheldEnv: inside.withheld,
+      exposed: plan.exposed,
+      devices: plan.devices,
+    },
+    forRun: (mounts) => ({ launcher: bwrapArgv(plan, { ...mounts, cache: opts.cacheDir }), env: inside.env }),
+  };
+}

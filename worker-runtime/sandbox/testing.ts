@@ -1,0 +1,28 @@
+/**
+ * Test support: tests run the real sandbox. Only where the kernel forbids user namespaces (a
+ * locked-down container) do they fall back to unsandboxed runs, and they say so; a missing
+ * bubblewrap is an error to fix (`sudo apt-get install bubblewrap`), not a reason to skip.
+ */
+import { detectSandbox, type SandboxSupport } from './detect.ts';
+import { unavailableMessage } from './unavailable.ts';
+
+export interface TestSandbox {
+  support: SandboxSupport;
+  /** Whether sandboxed runs can be tested here. */
+  usable: boolean;
+  /** Why not, for a skipped test's name. */
+  skipReason: string | null;
+  /** Spread into startWorker options: `{}` (default, sandboxed) or `{ sandbox: false }`. */
+  option: { sandbox?: false };
+  /** Extra `cohort run` arguments: `[]` or `['--no-sandbox']`. */
+  cliArgs: string[];
+}
+
+export async function testSandbox(): Promise<TestSandbox> {
+  const support = await detectSandbox();
+  if (support.ok) return { support, usable: true, skipReason: null, option: {}, cliArgs: [] };
+  if (support.kind !== 'userns-forbidden') throw new Error(unavailableMessage(support));
+  const skipReason = `the kernel forbids user namespaces here, so runs cannot be sandboxed (${support.reason})`;
+  console.warn(`[cohort tests] ${skipReason}; worker tests run unsandboxed and the sandbox tests are skipped`);
+  return { support, usable: false, skipReason, option: { sandbox: false }, cliArgs: ['--no-sandbox'] };
+}
