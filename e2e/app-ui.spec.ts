@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_RENDERER } from '../main/host.ts';
+import { testSandbox, type TestSandbox } from '../worker-runtime/sandbox/testing.ts';
 import { ARTIFACTS, launchChromium } from './browser.ts';
 
 const COHORT = fileURLToPath(new URL('../cli/cohort.ts', import.meta.url));
@@ -34,6 +35,7 @@ let workerPage: Page;
 let programDir = '';
 let badDir = '';
 let publicUrl = '';
+let sandbox: TestSandbox;
 
 async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -44,7 +46,7 @@ async function tempDir(prefix: string): Promise<string> {
 /** `cohort app` in its own COHORT_HOME; resolves once it printed its UI address. */
 async function startApp(): Promise<AppProcess> {
   const home = await tempDir('cohort-app-');
-  const child = spawn(process.execPath, [COHORT, 'app'], { env: { ...process.env, COHORT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [COHORT, 'app', ...sandbox.cliArgs], { env: { ...process.env, COHORT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const uiUrl = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -75,6 +77,7 @@ async function newPage(): Promise<Page> {
 
 beforeAll(async () => {
   if (!existsSync(join(BUILT_RENDERER, 'index.html'))) throw new Error('The UI is not built: run `npm run build:renderer` first (npm test does).');
+  sandbox = await testSandbox();
   programDir = await tempDir('cohort-quad-');
   await cp(QUADRATIC, programDir, { recursive: true });
   badDir = await tempDir('cohort-bad-');
@@ -177,6 +180,8 @@ describe('app UI: the worker view', () => {
     const id = await row.first().getAttribute('data-id');
     await expect.poll(() => workerPage.getByTestId('champion').getAttribute('data-id'), { timeout: 15_000 }).toBe(id);
     await expect.poll(() => workerPage.getByTestId('run-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('finished');
+    expect(await workerPage.getByTestId('sandbox').getAttribute('data-sandboxed')).toBe(String(sandbox.usable));
+    expect(await workerPage.getByTestId('lineage').textContent()).toMatch(/original code/);
     await workerPage.screenshot({ path: join(ARTIFACTS, 'app-worker-after-run.png'), fullPage: true });
 
     // The owner's leaderboard and chart got it without a reload.

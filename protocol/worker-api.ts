@@ -47,6 +47,8 @@ export const RunState = z.object({
   runs: z.number().int(),
   /** Why it ended: "done", "stopped", "revoked", or the error. */
   message: z.string().nullable(),
+  /** Whether runs happen inside the bubblewrap sandbox (null until the worker has checked). */
+  sandboxed: z.boolean().nullable(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -97,7 +99,23 @@ export const WorkerFeedEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('warning'), message: z.string() }),
   z.object({ type: z.literal('sync'), champion: Champion.nullable(), metric: z.string(), workspace: z.string(), stashed_to: z.string().nullable() }),
   z.object({ type: z.literal('propose'), hypothesis: z.string() }),
-  z.object({ type: z.literal('run-start'), run: z.number(), command: z.string(), log_file: z.string(), budget_seconds: z.number() }),
+  z.object({
+    type: z.literal('sandbox'),
+    sandboxed: z.boolean(),
+    bwrap: z.string().nullable(),
+    cache_dir: z.string(),
+    withheld_env: z.array(z.string()),
+    devices: z.array(z.string()),
+  }),
+  z.object({
+    type: z.literal('lineage'),
+    run: z.number(),
+    champion: z.string().nullable(),
+    chain: z.array(z.object({ id: z.string(), member: z.string(), member_name: z.string(), you: z.boolean(), value: z.number().nullable(), hypothesis: z.string() })),
+    complete: z.boolean(),
+    local_edits: z.array(z.string()),
+  }),
+  z.object({ type: z.literal('run-start'), run: z.number(), command: z.string(), log_file: z.string(), budget_seconds: z.number(), sandboxed: z.boolean() }),
   z.object({ type: z.literal('output'), chunk: z.string(), stream: z.enum(['stdout', 'stderr']) }),
   z.object({ type: z.literal('progress'), elapsed_seconds: z.number(), budget_seconds: z.number() }),
   z.object({ type: z.literal('metric'), point: MetricPoint }),

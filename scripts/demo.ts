@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { torchEnv } from './python-env.ts';
+import { detectSandbox } from '../worker-runtime/sandbox/detect.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cohort = join(root, 'cli', 'cohort.ts');
@@ -63,12 +64,17 @@ const publicUrl = await new Promise<string>((resolve, reject) => {
 await new Promise((r) => setTimeout(r, 200));
 console.log(banner);
 
+// The demo's workers run each other's code; sandboxed where this machine can (bubblewrap).
+const sandbox = await detectSandbox();
+const sandboxArgs = sandbox.ok ? [] : ['--no-sandbox'];
+if (!sandbox.ok) console.log(`[demo] runs are NOT sandboxed here (${sandbox.reason}); \`sudo apt-get install bubblewrap\` sandboxes them.`);
+
 const workers = ['ada', 'bob'].map((name) => {
   const env = { ...(pythonEnv ?? process.env), ...home(name) };
   const joined = spawnSync(process.execPath, [cohort, 'join', publicUrl, '--name', name], { env, encoding: 'utf8' });
   if (joined.status !== 0) throw new Error(`${name} could not join:\n${joined.stdout}${joined.stderr}`);
   console.log(`[${name}] joined`);
-  const child = spawn(process.execPath, [cohort, 'run', '--loop', '--runs', runs, '--propose', 'mutate'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cohort, 'run', '--loop', '--runs', runs, '--propose', 'mutate', ...sandboxArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   prefixed(child, `[${name}]`);
   return new Promise<void>((resolve) => child.on('exit', () => resolve()));

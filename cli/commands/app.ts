@@ -9,6 +9,8 @@ interface AppOptions {
   port: string;
   host: string;
   publicPort: string;
+  sandbox: boolean;
+  expose: string[];
 }
 
 function port(value: string, flag: string): number {
@@ -28,13 +30,15 @@ export function registerApp(program: Command, io: { out: (text: string) => void;
     .option('--port <n>', 'UI port on 127.0.0.1 (0 picks a free one)', '0')
     .option('--host <addr>', 'public listener address of a published program; 0.0.0.0 to serve a LAN', '127.0.0.1')
     .option('--public-port <n>', 'public listener port of a published program (0 picks a free one)', '0')
+    .option('--no-sandbox', 'run experiments WITHOUT the bubblewrap sandbox (they then have all of your user\'s rights)')
+    .option('--expose <path>', 'let sandboxed runs read this path (read-only); repeatable', (p: string, all: string[]) => [...all, p], [] as string[])
     .action(async (dir: string | undefined, opts: AppOptions) => {
       const stack = await startAppStack({
         paths: cohortPaths(),
         port: port(opts.port, '--port'),
         hostOptions: { host: opts.host, port: port(opts.publicPort, '--public-port'), logger: { level: 'warn' } },
         logger: { level: 'warn' },
-        worker: { appVersion: io.version },
+        worker: { appVersion: io.version, runOptions: { sandbox: opts.sandbox && { expose: opts.expose } } },
       });
       if (dir !== undefined) {
         try {

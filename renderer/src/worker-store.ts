@@ -22,6 +22,10 @@ export interface WorkerViewState {
   program: WorkerProgramResponse | null;
   programError: string | null;
   progress: Progress | null;
+  /** Whether runs are sandboxed, as the worker found when the run started. */
+  sandbox: Extract<WorkerFeedEvent, { type: 'sandbox' }> | null;
+  /** Whose changes the code of the current (or last) run contains. */
+  lineage: Extract<WorkerFeedEvent, { type: 'lineage' }> | null;
   /** Notes from the run (warnings, retries, the hypothesis), newest last. */
   notes: { kind: 'info' | 'warning'; text: string }[];
   setToken(token: string): void;
@@ -43,6 +47,8 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
   program: null,
   programError: null,
   progress: null,
+  sandbox: null,
+  lineage: null,
   notes: [],
   setToken: (token) => set({ token }),
   setConnection: (connection) => set({ connection }),
@@ -104,6 +110,12 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
       case 'sync':
       case 'run-end':
         void get().refreshProgram();
+        return;
+      case 'sandbox':
+        set({ sandbox: event });
+        return;
+      case 'lineage':
+        set({ lineage: event });
         return;
       case 'propose':
         return note('info', `Hypothesis: ${event.hypothesis}`);

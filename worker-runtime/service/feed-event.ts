@@ -14,8 +14,19 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
       return { type: 'sync', champion: e.champion, metric: e.metric, workspace: e.report.dir, stashed_to: e.report.stashedTo };
     case 'propose':
       return { type: 'propose', hypothesis: e.hypothesis };
+    case 'sandbox':
+      return { type: 'sandbox', sandboxed: e.sandboxed, bwrap: e.bwrap, cache_dir: e.cacheDir, withheld_env: e.withheldEnv, devices: e.devices };
+    case 'lineage':
+      return {
+        type: 'lineage',
+        run: e.run,
+        champion: e.champion,
+        chain: e.chain.map((s) => ({ id: s.id, member: s.member, member_name: s.memberName, you: s.you, value: s.value, hypothesis: s.hypothesis })),
+        complete: e.complete,
+        local_edits: e.localEdits,
+      };
     case 'run-start':
-      return { type: 'run-start', run: e.run, command: e.command, log_file: e.logFile, budget_seconds: e.budgetSeconds };
+      return { type: 'run-start', run: e.run, command: e.command, log_file: e.logFile, budget_seconds: e.budgetSeconds, sandboxed: e.sandboxed };
     case 'output':
       return { type: 'output', chunk: e.chunk, stream: e.stream };
     case 'progress':

@@ -197,6 +197,7 @@ export class WorkerService {
       started_at: Date.now(),
       runs: 0,
       message: null,
+      sandboxed: null,
     };
     const entry = { state, abort, done: Promise.resolve() };
     this.#run = entry;
@@ -206,6 +207,7 @@ export class WorkerService {
     };
 
     const onEvent = (event: WorkerEvent) => {
+      if (event.type === 'sandbox') update({ sandboxed: event.sandboxed });
       if (event.type === 'run-start') {
         this.#output = new TailBuffer(OUTPUT_BYTES);
         this.#metrics = [];

@@ -4,11 +4,19 @@ import { formatDuration } from '../../format.ts';
 import { useWorkerStore } from '../../worker-store.ts';
 import { RichText } from '../RichText.tsx';
 
+function lineageText(l: NonNullable<ReturnType<typeof useWorkerStore.getState>['lineage']>): string {
+  const people = l.chain.map((step) => `${step.you ? 'you' : step.member_name} (${step.id})`);
+  const base = people.length === 0 ? "the program's original code" : `changes by ${people.join(', ')}${l.complete ? '' : ' (the list may be incomplete)'}`;
+  return l.local_edits.length > 0 ? `${base}, plus your local edits to ${l.local_edits.join(', ')}` : base;
+}
+
 /** Start one run or a loop of the selected program's experiment, and stop it. */
 export function RunPanel({ token, program }: { token: string; program: string }) {
   const run = useWorkerStore((s) => s.state?.run ?? null);
   const progress = useWorkerStore((s) => s.progress);
   const notes = useWorkerStore((s) => s.notes);
+  const sandbox = useWorkerStore((s) => s.sandbox);
+  const lineage = useWorkerStore((s) => s.lineage);
   const [loop, setLoop] = useState(false);
   const [mutate, setMutate] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -70,6 +78,18 @@ export function RunPanel({ token, program }: { token: string; program: string })
       {error !== null && (
         <p className="inline-error" role="alert">
           <RichText text={error} />
+        </p>
+      )}
+      {ours && sandbox !== null && (
+        <p className={sandbox.sandboxed ? 'muted small' : 'note-warning small strong'} data-testid="sandbox" data-sandboxed={String(sandbox.sandboxed)}>
+          {sandbox.sandboxed
+            ? `Runs are sandboxed (bubblewrap): no network, a read-only system, your home and Cohort's tokens hidden; only the workspace and ${sandbox.cache_dir} are writable${sandbox.devices.length > 0 ? `; GPU devices passed through: ${sandbox.devices.join(', ')}` : ''}.`
+            : 'Runs are NOT sandboxed: code from other members runs with all of your rights (network, home folder, membership tokens).'}
+        </p>
+      )}
+      {ours && lineage !== null && (
+        <p className="small" data-testid="lineage">
+          <span className="strong">Code of run {lineage.run}:</span> {lineageText(lineage)}
         </p>
       )}
       {notes.length > 0 && (
