@@ -14,6 +14,7 @@ import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_RENDERER, startHost, type RunningHost } from '../main/host.ts';
 import { loadProgram } from '../main/program/load-program.ts';
+import { testSandbox } from '../worker-runtime/sandbox/testing.ts';
 import { ARTIFACTS, launchChromium } from './browser.ts';
 
 const COHORT = fileURLToPath(new URL('../cli/cohort.ts', import.meta.url));
@@ -25,6 +26,8 @@ let page: Page;
 const homes: string[] = [];
 const consoleErrors: string[] = [];
 let adaHome = '';
+/** `--no-sandbox` only where the kernel forbids user namespaces (testSandbox says so). */
+let sandboxArgs: string[] = [];
 
 async function home(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cohort-ui-'));
@@ -42,6 +45,7 @@ function cohort(cohortHome: string, ...args: string[]): { child: ChildProcess; d
 }
 
 beforeAll(async () => {
+  sandboxArgs = (await testSandbox()).cliArgs;
   if (!existsSync(join(BUILT_RENDERER, 'index.html'))) throw new Error('The UI is not built: run `npm run build:renderer` first (npm test does).');
   const ownerHome = await home();
   host = await startHost({
@@ -89,14 +93,14 @@ describe('owner UI', () => {
     await card.waitFor({ state: 'detached' });
 
     const chart = page.getByTestId('chart');
-    const run = await cohort(workerHome, 'run', '--hypothesis', 'baseline from the UI test').done;
+    const run = await cohort(workerHome, 'run', ...sandboxArgs, '--hypothesis', 'baseline from the UI test').done;
     expect(run.code, run.out).toBe(0);
     const row = page.getByTestId('result-row').filter({ hasText: 'baseline from the UI test' });
     await row.waitFor({ timeout: 15_000 });
     await page.getByTestId('champion').getByText('ada', { exact: true }).waitFor();
     await expect.poll(() => chart.getAttribute('data-points')).toBe('1');
 
-    const second = await cohort(workerHome, 'run', '--propose', 'mutate').done;
+    const second = await cohort(workerHome, 'run', ...sandboxArgs, '--propose', 'mutate').done;
     expect(second.code, second.out).toBe(0);
     await expect.poll(() => page.getByTestId('result-row').count()).toBe(2);
     await expect.poll(() => chart.getAttribute('data-points')).toBe('2');
@@ -124,7 +128,7 @@ describe('owner UI', () => {
     page.once('dialog', (d) => void d.accept());
     await page.getByTestId('member-row').filter({ hasText: 'ada' }).getByTestId('revoke').click();
     await expect.poll(async () => (await host.auth.members()).find((m) => m.name === 'ada')?.revoked_at ?? null).not.toBeNull();
-    const run = await cohort(adaHome, 'run', '--hypothesis', 'after revoke').done;
+    const run = await cohort(adaHome, 'run', ...sandboxArgs, '--hypothesis', 'after revoke').done;
     expect(run.code).toBe(3);
     expect(run.out).toMatch(/revoked by its owner/);
   }, 60_000);
