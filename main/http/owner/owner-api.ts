@@ -8,7 +8,7 @@ const CodeParams = z.object({ code: z.string().min(1).max(32) });
 const MemberParams = z.object({ member: z.string().min(1).max(128) });
 
 /** The owner's API: join requests, members, status and payouts. Guarded by the owner plugin. */
-export const ownerApiRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, auth, publicUrl }) => {
+export const ownerApiRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, auth, publicUrl, tunnel }) => {
   app.get<{ Querystring: { all?: string } }>('/api/owner/requests', async (request) => ({
     requests: await auth.requests({ all: request.query.all === '1' || request.query.all === 'true' }),
   }));
@@ -40,6 +40,7 @@ export const ownerApiRoutes: FastifyPluginAsync<HostServices> = async (app, { kb
       requests,
       public_url: publicUrl(),
       join_command: `cohort join ${publicUrl()}`,
+      tunnel: tunnel(),
     };
   });
 
