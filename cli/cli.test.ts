@@ -47,8 +47,10 @@ async function publish(...args: string[]): Promise<{ output: () => string; publi
 
 describe('cohort CLI', () => {
   it('publish, then requests / approve / members / status / payouts / revoke against the running host, then Ctrl-C', async () => {
-    const pub = await publish(EXAMPLE);
+    // No tunnel: the test must not reach Cloudflare on a machine where cloudflared is installed.
+    const pub = await publish(EXAMPLE, '--no-tunnel');
     expect(pub.output()).toMatch(/hosting "quadratic"/);
+    expect(pub.output()).toMatch(/tunnel\s+off \(--no-tunnel\) — reachable from this machine only/);
     expect(pub.output()).toMatch(/owner UI\s+http:\/\/127\.0\.0\.1:\d+\/#token=/);
     expect(pub.output()).toContain(`cohort join ${pub.publicUrl}`);
 
@@ -76,6 +78,7 @@ describe('cohort CLI', () => {
 
     const status = cohort('status');
     expect(status.code).toBe(0);
+    expect(status.stdout).toContain('Tunnel: off');
     expect(status.stdout).toMatch(/Champion: r1 val_loss 0\.004889 by ada — baseline run/);
     const json = JSON.parse(cohort('status', '--json').stdout) as { champion: { id: string }; results: unknown[] };
     expect(json.champion.id).toBe('r1');

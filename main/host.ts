@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { TunnelStatus } from '../protocol/index.ts';
+import { ServiceError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { DeviceFlow, type DeviceFlowLimits } from './groupauth/device-flow.ts';
 import { buildOwnerServer } from './http/owner-server.ts';
@@ -13,14 +15,35 @@ import { cohortPaths, kbPath, type CohortPaths } from '../protocol/paths.ts';
 import { removeHostState, writeHostState } from './state-file.ts';
 import type { KbStore } from './store/kb-store.ts';
 import { SqliteKbStore } from './store/sqlite-store.ts';
+import type { BackoffOptions } from './tunnel/backoff.ts';
+import { CloudflaredTunnel, tunnelNotFound, tunnelOff } from './tunnel/cloudflared-tunnel.ts';
 
 /** Where `npm run build:renderer` puts the UI; the owner listener serves it when it is there. */
 export const BUILT_RENDERER = fileURLToPath(new URL('../renderer/dist', import.meta.url));
 
+/** A cloudflared quick tunnel in front of the public listener (see docs/host.md, "Tunnel"). */
+export interface HostTunnelOptions {
+  /** The cloudflared executable (`findCloudflared()`), or null when none was found: the status then says how to install it. */
+  binary: string | null;
+  /** Give up when cloudflared prints no URL this long after a start (default 30 s). */
+  timeoutMs?: number;
+  /** Restart timings after cloudflared exits (default 1 s doubling up to 60 s). */
+  backoff?: Partial<BackoffOptions>;
+  /** Extra environment for cloudflared. */
+  env?: Record<string, string>;
+  /** After SIGTERM, wait this long for cloudflared before SIGKILL (default 5 s). */
+  killGraceMs?: number;
+}
+
 export interface HostOptions {
   program: ProgramSnapshot & { dir: string };
-  /** Public listener address; 127.0.0.1 unless the owner asks for a LAN (`0.0.0.0`). */
+  /** Public listener address; 127.0.0.1 unless the owner asks for a LAN (`0.0.0.0`). Always 127.0.0.1 with a tunnel. */
   host?: string;
+  /**
+   * Run a cloudflared quick tunnel to the public listener (default false: no tunnel). With a binary,
+   * the public listener binds 127.0.0.1 only and client addresses come from `Cf-Connecting-Ip`.
+   */
+  tunnel?: HostTunnelOptions | false;
   /** Public listener port; 0 lets the OS pick. */
   port?: number;
   /** Owner listener port (always 127.0.0.1); 0 lets the OS pick. */
@@ -41,12 +64,18 @@ export interface HostOptions {
 }
 
 export interface RunningHost {
-  publicUrl: string;
+  /** What members use: the tunnel URL while the tunnel is up, else the public listener's own URL. */
+  readonly publicUrl: string;
+  /** The public listener's own URL (loopback or LAN), whatever the tunnel does. */
+  listenerUrl: string;
+  /** The tunnel's state now; changes are published on `bus` as `tunnel` events. */
+  readonly tunnel: TunnelStatus;
   ownerUrl: string;
   /** The owner UI in a browser; the token rides in the fragment, which is never sent. */
   ownerUiUrl: string;
   ownerToken: string;
-  joinCommand: string;
+  /** `cohort join <publicUrl>`. */
+  readonly joinCommand: string;
   kbFile: string;
   kb: KnowledgeBase;
   auth: DeviceFlow;
@@ -84,40 +113,90 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       ...(opts.lifetimeSeconds !== undefined ? { lifetimeSeconds: opts.lifetimeSeconds } : {}),
     });
     const ownerToken = randomBytes(32).toString('base64url');
-    let publicUrl = '';
-    const services: HostServices = { kb, auth, bus, tunnelled: false, publicUrl: () => publicUrl };
+    const tunnelOpts = opts.tunnel || null;
+    // Tunnelled: cloudflared on this machine is the only way in from outside, so its
+    // Cf-Connecting-Ip header is the client address. That holds only while nothing else can reach
+    // the listener, hence loopback only.
+    const tunnelled = tunnelOpts !== null && tunnelOpts.binary !== null;
+    if (tunnelled && opts.host !== undefined && opts.host !== '127.0.0.1' && opts.host !== 'localhost') {
+      throw new ServiceError(400, 'bad_request', `The tunnel needs the public listener on 127.0.0.1, not ${opts.host}: leave --host out to use the tunnel, or pass --no-tunnel to serve a LAN.`);
+    }
+    let listenerUrl = '';
+    let tunnel: CloudflaredTunnel | null = null;
+    const staticTunnel: TunnelStatus = tunnelOpts === null ? tunnelOff() : tunnelNotFound();
+    const tunnelStatus = (): TunnelStatus => tunnel?.status ?? staticTunnel;
+    const publicUrl = () => tunnel?.url ?? listenerUrl;
+    const services: HostServices = { kb, auth, bus, tunnelled, publicUrl, tunnel: tunnelStatus };
 
-    const bindHost = opts.host ?? '127.0.0.1';
+    const bindHost = tunnelled ? '127.0.0.1' : (opts.host ?? '127.0.0.1');
     const publicApp = await buildPublicServer(services, { logger: opts.logger ?? false });
     apps.push(publicApp);
     await publicApp.listen({ host: bindHost, port: opts.port ?? 0 });
-    publicUrl = urlOf(publicApp, bindHost === '0.0.0.0' || bindHost === '::' ? lanAddress() : bindHost);
+    listenerUrl = urlOf(publicApp, bindHost === '0.0.0.0' || bindHost === '::' ? lanAddress() : bindHost);
 
     const ownerApp = await buildOwnerServer(() => services, { ownerToken, rendererDir: opts.rendererDir === undefined ? BUILT_RENDERER : opts.rendererDir, logger: opts.logger ?? false });
     apps.push(ownerApp);
     await ownerApp.listen({ host: '127.0.0.1', port: opts.ownerPort ?? 0 });
     const ownerUrl = urlOf(ownerApp, '127.0.0.1');
 
-    if (opts.writeState !== false) {
-      await writeHostState(paths, {
-        pid: process.pid,
-        program: opts.program.spec.name,
-        programDir: opts.program.dir,
-        kbPath: kbFile,
-        publicUrl,
-        ownerUrl,
-        ownerToken,
-        startedAt: new Date().toISOString(),
+    const state = {
+      pid: process.pid,
+      program: opts.program.spec.name,
+      programDir: opts.program.dir,
+      kbPath: kbFile,
+      ownerUrl,
+      ownerToken,
+      startedAt: new Date().toISOString(),
+    };
+    const writeState = opts.writeState !== false;
+    if (writeState) await writeHostState(paths, { ...state, publicUrl: publicUrl() });
+
+    let closing = false;
+    // The state file follows the tunnel, so `cohort status` and friends show the URL members use.
+    let stateWrites: Promise<unknown> = Promise.resolve();
+    const saveState = () => {
+      if (!writeState || closing) return;
+      stateWrites = stateWrites.then(() => (closing ? undefined : writeHostState(paths, { ...state, publicUrl: publicUrl() }))).catch(() => undefined);
+    };
+
+    if (tunnelOpts !== null && tunnelOpts.binary !== null) {
+      tunnel = new CloudflaredTunnel({
+        binary: tunnelOpts.binary,
+        target: listenerUrl,
+        ...(tunnelOpts.timeoutMs !== undefined ? { timeoutMs: tunnelOpts.timeoutMs } : {}),
+        ...(tunnelOpts.backoff ? { backoff: tunnelOpts.backoff } : {}),
+        ...(tunnelOpts.env ? { env: tunnelOpts.env } : {}),
+        ...(tunnelOpts.killGraceMs !== undefined ? { killGraceMs: tunnelOpts.killGraceMs } : {}),
+        ...(opts.now ? { now: opts.now } : {}),
       });
+      let lastUrl: string | null = null;
+      tunnel.subscribe((status) => {
+        bus.publish({ type: 'tunnel', tunnel: status });
+        const url = status.state === 'up' ? (status.url ?? null) : null;
+        if (url !== lastUrl) {
+          lastUrl = url;
+          saveState();
+        }
+      });
+      tunnel.start();
     }
+    const runningTunnel = tunnel;
 
     let closed: Promise<void> | null = null;
     return {
-      publicUrl,
+      get publicUrl() {
+        return publicUrl();
+      },
+      listenerUrl,
+      get tunnel() {
+        return tunnelStatus();
+      },
       ownerUrl,
       ownerUiUrl: `${ownerUrl}/#token=${ownerToken}`,
       ownerToken,
-      joinCommand: `cohort join ${publicUrl}`,
+      get joinCommand() {
+        return `cohort join ${publicUrl()}`;
+      },
       kbFile,
       kb,
       auth,
@@ -125,7 +204,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       services,
       close() {
         closed ??= (async () => {
-          // Owner first (its SSE streams are long-lived), then members; then drain and close the KB.
+          // The tunnel first (no new outside traffic, no orphaned cloudflared), then the owner
+          // listener (its SSE streams are long-lived), then members; then drain and close the KB.
+          closing = true;
+          await runningTunnel?.stop();
+          await stateWrites;
           await Promise.allSettled(apps.reverse().map((a) => a.close()));
           await kb.drain();
           await store.close();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ProgramFile, ProgramInfo } from './task.ts';
 import { ResultRecord } from './results.ts';
+import { TunnelStatus } from './tunnel.ts';
 
 /** The champion: the best accepted result so far, with the editable files it carries. */
 export const Champion = z.object({
@@ -110,7 +111,9 @@ export const MembersResponse = z.object({ members: z.array(Member) });
 export const OwnerStatusResponse = StatusResponse.extend({
   members: z.array(Member),
   requests: z.array(JoinRequest),
+  /** The tunnel URL while the tunnel is up, else the public listener's own URL. */
   public_url: z.string(),
   join_command: z.string(),
+  tunnel: TunnelStatus,
 });
 export type OwnerStatusResponse = z.infer<typeof OwnerStatusResponse>;

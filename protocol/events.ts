@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { Champion, JoinRequest, Member } from './api.ts';
 import { ResultRecord } from './results.ts';
+import { TunnelStatus } from './tunnel.ts';
 
-/** KB events, sent to the owner over SSE (`event:` is the type, `data:` the JSON below). */
+/** KB and host events, sent to the owner over SSE (`event:` is the type, `data:` the JSON below). */
 export const KbEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('join-request'), request: JoinRequest }),
   z.object({ type: z.literal('member-approved'), request: JoinRequest }),
@@ -11,6 +12,8 @@ export const KbEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('member-revoked'), member: Member }),
   z.object({ type: z.literal('result'), result: ResultRecord }),
   z.object({ type: z.literal('champion'), champion: Champion }),
+  /** The tunnel changed state (starting, up with its URL, down with a reason, …). */
+  z.object({ type: z.literal('tunnel'), tunnel: TunnelStatus }),
 ]);
 export type KbEvent = z.infer<typeof KbEvent>;
 export type KbEventType = KbEvent['type'];

@@ -45,7 +45,7 @@ const program = pythonEnv ? 'examples/tiny-gpt' : 'examples/quadratic';
 if (!pythonEnv) console.log('PyTorch was not found (Debian: apt-get install python3-torch libopenblas0-pthread); the demo runs the quadratic example instead.\n');
 
 const ownerEnv = { ...process.env, ...home('owner') };
-const publisher = spawn(process.execPath, [cohort, 'publish', join(root, program), '--membership', 'open'], { env: ownerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+const publisher = spawn(process.execPath, [cohort, 'publish', join(root, program), '--membership', 'open', '--no-tunnel'], { env: ownerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 children.push(publisher);
 let banner = '';
 const publicUrl = await new Promise<string>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersRespo
 import { cohortPaths } from '../../protocol/paths.ts';
 import { CliError, OwnerClient } from '../owner-client.ts';
 import { ago, duration, formatValue, table } from '../table.ts';
+import { describeTunnel } from '../tunnel-text.ts';
 
 type Out = (text: string) => void;
 
@@ -80,6 +81,7 @@ export function registerOwnerCommands(program: Command, out: Out): void {
       const lines = [
         `${spec.name}: ${spec.direction} ${spec.metric} (${spec.accept}${spec.accept === 'threshold' ? ` ${spec.threshold}` : ''}), pool ${spec.pool} ${spec.token} ${spec.split}`,
         `Public URL: ${s.public_url}    join: ${s.join_command}`,
+        `Tunnel: ${describeTunnel(s.tunnel)}`,
         s.champion
           ? `Champion: ${s.champion.id} ${spec.metric} ${formatValue(s.champion.value)} by ${s.champion.member_name} — ${s.champion.hypothesis || 'no hypothesis'}`
           : `Champion: none yet${s.baseline === null ? '' : ` (baseline ${formatValue(s.baseline)})`}`,

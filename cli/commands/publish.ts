@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { KbEvent } from '../../protocol/index.ts';
-import { startHost } from '../../main/host.ts';
+import { startHost, type HostTunnelOptions } from '../../main/host.ts';
+import { CloudflaredNotUsableError, describeSource, findCloudflared, type FoundCloudflared } from '../../main/tunnel/find-cloudflared.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { SchemaError } from '../../main/store/sqlite-store.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
@@ -9,6 +10,7 @@ import { loadProgram } from '../../main/program/load-program.ts';
 import { ProgramError } from '../../main/program/errors.ts';
 import { CliError } from '../owner-client.ts';
 import { duration, formatValue } from '../table.ts';
+import { describeTunnel, describeTunnelEvent } from '../tunnel-text.ts';
 
 type Out = (text: string) => void;
 
@@ -17,6 +19,8 @@ interface PublishOptions {
   ownerPort: string;
   host: string;
   tunnel: boolean;
+  cloudflared?: string;
+  tunnelTimeout: string;
   membership?: 'invite' | 'open';
 }
 
@@ -24,6 +28,32 @@ function port(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535; 0 picks a free one), got "${value}".`);
   return n;
+}
+
+function positiveSeconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a number of seconds above 0, got "${value}".`);
+  return n;
+}
+
+const isLoopbackHost = (host: string) => host === '127.0.0.1' || host === 'localhost';
+
+/** Decides the tunnel: off (--no-tunnel, a LAN listener), or cloudflared when one is found (else not-found). */
+async function tunnelChoice(opts: PublishOptions): Promise<{ tunnel: HostTunnelOptions | false; found: FoundCloudflared | null; offReason: string }> {
+  const timeoutMs = positiveSeconds(opts.tunnelTimeout, '--tunnel-timeout') * 1000;
+  if (!opts.tunnel) return { tunnel: false, found: null, offReason: '--no-tunnel' };
+  if (!isLoopbackHost(opts.host)) {
+    if (opts.cloudflared !== undefined) throw new CliError(`--cloudflared and --host ${opts.host} do not mix: the tunnel needs the public listener on 127.0.0.1. Leave --host out to use the tunnel, or --cloudflared out to serve the LAN.`);
+    return { tunnel: false, found: null, offReason: `--host ${opts.host} serves the LAN directly` };
+  }
+  let found: FoundCloudflared | null;
+  try {
+    found = await findCloudflared({ ...(opts.cloudflared !== undefined ? { explicit: opts.cloudflared } : {}) });
+  } catch (err) {
+    if (err instanceof CloudflaredNotUsableError) throw new CliError(err.message);
+    throw err;
+  }
+  return { tunnel: { binary: found?.path ?? null, timeoutMs }, found, offReason: '' };
 }
 
 /** One line per KB event, so the owner can follow the program from the terminal. */
@@ -45,6 +75,8 @@ export function describeEvent(e: KbEvent, metric: string): string {
       return `result ${e.result.id} by ${e.result.member_name}: ${metric} ${formatValue(e.result.value)} → ${e.result.status.toUpperCase()} (${e.result.reason})`;
     case 'champion':
       return `new champion ${e.champion.id}: ${metric} ${formatValue(e.champion.value)} by ${e.champion.member_name}`;
+    case 'tunnel':
+      return describeTunnelEvent(e.tunnel);
   }
 }
 
@@ -64,7 +96,9 @@ export function registerPublish(program: Command, out: Out): void {
     .option('--port <n>', 'public listener port (0 picks a free one)', '0')
     .option('--owner-port <n>', 'owner UI/API port on 127.0.0.1 (0 picks a free one)', '0')
     .option('--host <addr>', 'public listener address; 0.0.0.0 to serve a LAN', '127.0.0.1')
-    .option('--no-tunnel', 'do not start a cloudflared tunnel (the default until tunnels land)')
+    .option('--no-tunnel', 'do not start a cloudflared quick tunnel (on by default when cloudflared is found)')
+    .option('--cloudflared <path>', 'the cloudflared binary (default: CLOUDFLARED_BIN, PATH, the cloudflared npm package, usual install locations)')
+    .option('--tunnel-timeout <seconds>', 'give up on the tunnel when cloudflared prints no URL within this time', '30')
     .addOption(new Option('--membership <mode>', 'override TASK.md: invite (owner approves) or open').choices(['invite', 'open']))
     .action(async (dir: string, opts: PublishOptions) => {
       let loaded;
@@ -74,9 +108,11 @@ export function registerPublish(program: Command, out: Out): void {
         if (err instanceof ProgramError) throw new CliError(err.message);
         throw err;
       }
+      const choice = await tunnelChoice(opts);
       const host = await startHost({
         program: loaded,
         host: opts.host,
+        tunnel: choice.tunnel,
         port: port(opts.port, '--port'),
         ownerPort: port(opts.ownerPort, '--owner-port'),
         ...(opts.membership ? { membership: opts.membership } : {}),
@@ -87,17 +123,23 @@ export function registerPublish(program: Command, out: Out): void {
       });
       const spec = loaded.spec;
       const champion = host.kb.champion();
+      const local = isLoopbackHost(opts.host) ? 'reachable from this machine only' : 'serving the LAN';
+      const t = host.tunnel;
+      const tunnelLine =
+        t.state === 'off' ? `off (${choice.offReason}) — ${local}${isLoopbackHost(opts.host) ? '; --host 0.0.0.0 serves your LAN' : '; Cf-Connecting-Ip is ignored'}`
+        : t.state === 'not-found' ? `not found — ${local}. ${t.hint ?? ''}`.trimEnd()
+        : `${describeTunnel(t)} (${t.binary}${choice.found ? `, ${describeSource(choice.found.source)}` : ''}); gives up after ${Number(opts.tunnelTimeout)} s without a URL`;
       out([
         `Cohort is hosting "${spec.name}": ${spec.direction} ${spec.metric}, ${spec.accept}, pool ${spec.pool} ${spec.token} (${spec.split})`,
         `  KB           ${host.kbFile}`,
         `  champion     ${champion ? `${champion.id} ${spec.metric} ${formatValue(champion.value)} by ${champion.member_name}` : 'none yet'}`,
         `  membership   ${host.auth.membership}${host.auth.membership === 'open' ? ' (anyone with the URL joins at once)' : ' (you approve each join request)'}`,
         `  public URL   ${host.publicUrl}`,
-        `  tunnel       off — ${opts.host === '127.0.0.1' ? 'reachable from this machine only; --host 0.0.0.0 serves your LAN' : 'serving the LAN'}`,
+        `  tunnel       ${tunnelLine}`,
         `  owner UI     ${host.ownerUiUrl}`,
         '',
         'Workers join with:',
-        `  ${host.joinCommand}`,
+        `  ${host.joinCommand}${t.state === 'starting' ? '   (this machine only; the tunnel URL follows once it is up)' : ''}`,
         '',
         'Join requests and results appear below. Ctrl-C stops the host; the KB keeps everything.',
       ].join('\n'));

@@ -1,3 +1,4 @@
+import type { TunnelStatus } from '../../protocol/index.ts';
 import type { EventBus } from '../events.ts';
 import type { DeviceFlow } from '../groupauth/device-flow.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
@@ -7,10 +8,12 @@ export interface HostServices {
   kb: KnowledgeBase;
   auth: DeviceFlow;
   bus: EventBus;
-  /** True when the public listener sits behind the cloudflared tunnel. */
+  /** True when the public listener sits behind the cloudflared tunnel (and so listens on 127.0.0.1 only). */
   tunnelled: boolean;
-  /** The URL members use (tunnel URL, LAN URL or loopback URL). */
+  /** The URL members use (tunnel URL while it is up, else the LAN URL or loopback URL). */
   publicUrl: () => string;
+  /** The tunnel's state now. */
+  tunnel: () => TunnelStatus;
 }
 
 /**

@@ -5,7 +5,8 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * Server-sent events of the KB (`join-request`, `member-approved`, `member-denied`, `member-joined`,
- * `member-revoked`, `result`, `champion`), so the owner's UI updates without reloading.
+ * `member-revoked`, `result`, `champion`) and of the tunnel (`tunnel`), so the owner's UI updates
+ * without reloading.
  */
 export const eventsRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app, { services }) => {
   // Open streams never go idle, so the server could not close while one is open: end them first.

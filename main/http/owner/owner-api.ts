@@ -33,7 +33,7 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
   app.get('/api/owner/results', async () => ({ results: await services().kb.results() }));
 
   app.get('/api/owner/status', async () => {
-    const { kb, auth, publicUrl } = services();
+    const { kb, auth, publicUrl, tunnel } = services();
     const [status, members, requests] = await Promise.all([kb.status(), auth.members(), auth.requests()]);
     return {
       ...status,
@@ -41,6 +41,7 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
       requests,
       public_url: publicUrl(),
       join_command: `cohort join ${publicUrl()}`,
+      tunnel: tunnel(),
     };
   });
 
