@@ -46,7 +46,7 @@ async function tempDir(prefix: string): Promise<string> {
 /** `cohort app` in its own COHORT_HOME; resolves once it printed its UI address. */
 async function startApp(): Promise<AppProcess> {
   const home = await tempDir('cohort-app-');
-  const child = spawn(process.execPath, [COHORT, 'app', ...sandbox.cliArgs], { env: { ...process.env, COHORT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [COHORT, 'app', '--no-tunnel', ...sandbox.cliArgs], { env: { ...process.env, COHORT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const uiUrl = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -129,6 +129,7 @@ describe('app UI: publish from the UI', () => {
     publicUrl = ((await ownerPage.getByTestId('public-url').textContent()) ?? '').match(/http:\/\/127\.0\.0\.1:\d+/)?.[0] ?? '';
     expect(publicUrl).not.toBe('');
     expect(await ownerPage.getByTestId('tab-owner').textContent()).toContain('quadratic');
+    expect(await ownerPage.getByTestId('tunnel').getAttribute('data-state')).toBe('off');
     await ownerPage.screenshot({ path: join(ARTIFACTS, 'app-owner-published.png'), fullPage: true });
   });
 });

@@ -14,6 +14,7 @@ import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_RENDERER, startHost, type RunningHost } from '../main/host.ts';
 import { loadProgram } from '../main/program/load-program.ts';
+import { standIn, type StandIn } from '../main/tunnel/fixtures/stand-in.ts';
 import { testSandbox } from '../worker-runtime/sandbox/testing.ts';
 import { ARTIFACTS, launchChromium } from './browser.ts';
 
@@ -26,6 +27,8 @@ let page: Page;
 const homes: string[] = [];
 const consoleErrors: string[] = [];
 let adaHome = '';
+/** cloudflared's stand-in: the UI shows a tunnel that is up; workers here use the listener's own URL. */
+let cloudflared: StandIn;
 /** `--no-sandbox` only where the kernel forbids user namespaces (testSandbox says so). */
 let sandboxArgs: string[] = [];
 
@@ -46,6 +49,7 @@ function cohort(cohortHome: string, ...args: string[]): { child: ChildProcess; d
 
 beforeAll(async () => {
   sandboxArgs = (await testSandbox()).cliArgs;
+  cloudflared = await standIn({ NAME: 'quiet-owl-example' });
   if (!existsSync(join(BUILT_RENDERER, 'index.html'))) throw new Error('The UI is not built: run `npm run build:renderer` first (npm test does).');
   const ownerHome = await home();
   host = await startHost({
@@ -53,6 +57,7 @@ beforeAll(async () => {
     paths: { configDir: join(ownerHome, 'config'), dataDir: join(ownerHome, 'data') },
     writeState: false,
     intervalSeconds: 1,
+    tunnel: { binary: cloudflared.binary, env: cloudflared.env },
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -65,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await host?.close();
+  await cloudflared?.cleanup();
   for (const dir of homes) await rm(dir, { recursive: true, force: true });
 });
 
@@ -77,9 +83,16 @@ describe('owner UI', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'owner-empty.png'), fullPage: true });
   });
 
+  it('shows the tunnel\'s state, and its URL as the public URL and in the join command', async () => {
+    const tunnel = page.getByTestId('tunnel');
+    await expect.poll(() => tunnel.getAttribute('data-state'), { timeout: 15_000 }).toBe('up');
+    await expect.poll(async () => (await page.getByTestId('public-url').textContent()) ?? '').toContain('https://quiet-owl-example.trycloudflare.com');
+    expect(await page.getByTestId('join-command').textContent()).toContain('cohort join https://quiet-owl-example.trycloudflare.com');
+  });
+
   it('a join request appears live; Approve lets the worker in; its result reaches the leaderboard and the chart live', async () => {
     const workerHome = (adaHome = await home());
-    const joining = cohort(workerHome, 'join', host.publicUrl, '--name', 'ada');
+    const joining = cohort(workerHome, 'join', host.listenerUrl, '--name', 'ada');
     const card = page.getByTestId('join-request').filter({ hasText: 'ada' });
     await card.waitFor({ timeout: 15_000 });
     await expect(card.textContent()).resolves.toMatch(/[A-Z]{4}-[A-Z]{4}/);
@@ -108,7 +121,7 @@ describe('owner UI', () => {
   }, 90_000);
 
   it('Deny reaches the worker', async () => {
-    const denied = cohort(await home(), 'join', host.publicUrl, '--name', 'mallory');
+    const denied = cohort(await home(), 'join', host.listenerUrl, '--name', 'mallory');
     const card = page.getByTestId('join-request').filter({ hasText: 'mallory' });
     await card.waitFor({ timeout: 15_000 });
     await card.getByTestId('deny').click();

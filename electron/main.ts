@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidProgramError, startAppService, type RunningAppService } from '../main/app-service.ts';
 import { formatIssue } from '../main/program/errors.ts';
+import { findCloudflared } from '../main/tunnel/find-cloudflared.ts';
 import { cohortPaths } from '../protocol/paths.ts';
 import { workerRoutes } from '../worker-runtime/service/worker-routes.ts';
 import { WorkerService } from '../worker-runtime/service/worker-service.ts';
@@ -123,9 +124,12 @@ async function start(): Promise<void> {
   try {
     const started = await WorkerService.create({ paths, appVersion: app.getVersion() });
     worker = started;
+    // A published program gets a quick tunnel when cloudflared is installed (else the UI says how).
+    const cloudflared = await findCloudflared().catch(() => null);
     service = await startAppService({
       paths,
       rendererDir: rendererDir(),
+      hostOptions: { tunnel: { binary: cloudflared?.path ?? null } },
       workerRoutes: async (scope) => {
         await scope.register(workerRoutes, { service: started });
       },

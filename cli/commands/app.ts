@@ -4,6 +4,7 @@ import { formatIssue } from '../../main/program/errors.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
 import { startAppStack } from '../app/app-stack.ts';
 import { CliError } from '../owner-client.ts';
+import { tunnelChoice } from './publish.ts';
 
 interface AppOptions {
   port: string;
@@ -11,6 +12,9 @@ interface AppOptions {
   publicPort: string;
   sandbox: boolean;
   expose: string[];
+  tunnel: boolean;
+  cloudflared?: string;
+  tunnelTimeout: string;
 }
 
 function port(value: string, flag: string): number {
@@ -30,13 +34,17 @@ export function registerApp(program: Command, io: { out: (text: string) => void;
     .option('--port <n>', 'UI port on 127.0.0.1 (0 picks a free one)', '0')
     .option('--host <addr>', 'public listener address of a published program; 0.0.0.0 to serve a LAN', '127.0.0.1')
     .option('--public-port <n>', 'public listener port of a published program (0 picks a free one)', '0')
+    .option('--no-tunnel', 'publish without a cloudflared quick tunnel (on by default when cloudflared is found)')
+    .option('--cloudflared <path>', 'the cloudflared binary (default: CLOUDFLARED_BIN, PATH, the cloudflared npm package, usual install locations)')
+    .option('--tunnel-timeout <seconds>', 'give up on the tunnel when cloudflared prints no URL within this time', '30')
     .option('--no-sandbox', 'run experiments WITHOUT the bubblewrap sandbox (they then have all of your user\'s rights)')
     .option('--expose <path>', 'let sandboxed runs read this path (read-only); repeatable', (p: string, all: string[]) => [...all, p], [] as string[])
     .action(async (dir: string | undefined, opts: AppOptions) => {
+      const choice = await tunnelChoice(opts);
       const stack = await startAppStack({
         paths: cohortPaths(),
         port: port(opts.port, '--port'),
-        hostOptions: { host: opts.host, port: port(opts.publicPort, '--public-port'), logger: { level: 'warn' } },
+        hostOptions: { host: opts.host, port: port(opts.publicPort, '--public-port'), tunnel: choice.tunnel, logger: { level: 'warn' } },
         logger: { level: 'warn' },
         worker: { appVersion: io.version, runOptions: { sandbox: opts.sandbox && { expose: opts.expose } } },
       });

@@ -39,7 +39,7 @@ function positiveSeconds(value: string, flag: string): number {
 const isLoopbackHost = (host: string) => host === '127.0.0.1' || host === 'localhost';
 
 /** Decides the tunnel: off (--no-tunnel, a LAN listener), or cloudflared when one is found (else not-found). */
-async function tunnelChoice(opts: PublishOptions): Promise<{ tunnel: HostTunnelOptions | false; found: FoundCloudflared | null; offReason: string }> {
+export async function tunnelChoice(opts: Pick<PublishOptions, 'host' | 'tunnel' | 'cloudflared' | 'tunnelTimeout'>): Promise<{ tunnel: HostTunnelOptions | false; found: FoundCloudflared | null; offReason: string }> {
   const timeoutMs = positiveSeconds(opts.tunnelTimeout, '--tunnel-timeout') * 1000;
   if (!opts.tunnel) return { tunnel: false, found: null, offReason: '--no-tunnel' };
   if (!isLoopbackHost(opts.host)) {

@@ -3,6 +3,7 @@ import { betterText, ruleText } from '../format.ts';
 import { useOwnerStore } from '../store.ts';
 import { ConnectionIndicator } from './ConnectionIndicator.tsx';
 import { CopyField } from './CopyField.tsx';
+import { TunnelIndicator } from './TunnelIndicator.tsx';
 
 /** The program at a glance, the way in for workers, and whether the page is live. */
 export function Header({ status }: { status: OwnerStatusResponse }) {
@@ -32,6 +33,7 @@ export function Header({ status }: { status: OwnerStatusResponse }) {
           <span className="fact-key">membership</span> {spec.membership === 'invite' ? 'you approve each join request' : 'open: anyone with the URL joins'}
         </li>
       </ul>
+      <TunnelIndicator tunnel={status.tunnel} />
       <div className="copy-fields">
         <CopyField label="Public URL" text={status.public_url} testId="public-url" />
         <CopyField label="Join command" text={status.join_command} testId="join-command" />
