@@ -172,11 +172,22 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
   });
 
   it('cannot write outside the workspace', async () => {
-    const outside = join(f.root, 'outside.txt');
-    const { result } = await runVariant(f, 'outside', `open(${JSON.stringify(outside)}, "w").write("x")\nprint("val_loss: 2.0")\n`);
-    expect(result.status).toBe('crash');
-    expect(result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: '.*outside\.txt'/);
-    expect(existsSync(outside)).toBe(false);
+    // A path on the real, read-only system (not under the private /tmp, where a checkout may live).
+    const system = join('/usr/local', `cohort-sandbox-test-${process.pid}.txt`);
+    try {
+      const { result } = await runVariant(f, 'outside', `open(${JSON.stringify(system)}, "w").write("x")\nprint("val_loss: 2.0")\n`);
+      expect(result.status).toBe('crash');
+      expect(result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: '.*cohort-sandbox-test-\d+\.txt'/);
+      expect(existsSync(system)).toBe(false);
+    } finally {
+      await rm(system, { force: true });
+    }
+    // Beside the workspace: refused, or (when the checkout lives under /tmp) written into the
+    // sandbox's private /tmp, which vanishes with it; either way it never reaches the disk.
+    const beside = join(f.root, 'outside.txt');
+    const { result } = await runVariant(f, 'beside', `open(${JSON.stringify(beside)}, "w").write("x")\nprint("val_loss: 2.5")\n`);
+    expect(existsSync(beside)).toBe(false);
+    if (!f.root.startsWith('/tmp/')) expect(result.status).toBe('crash');
   });
 
   it('cannot rewrite the code it is judged by (.cohort/ and the editable files are read-only)', async () => {
