@@ -18,6 +18,7 @@ export const ErrorCode = {
   unknownParent: 'unknown_parent',
   notFound: 'not_found',
   payloadTooLarge: 'payload_too_large',
+  headersTooLarge: 'headers_too_large',
   unsupportedMediaType: 'unsupported_media_type',
   tooManyRequests: 'too_many_requests',
   conflict: 'conflict',

@@ -11,9 +11,16 @@ export const LIMITS = {
   idempotencyKey: 200,
   detailKeys: 32,
   detailValue: 512,
+  /**
+   * Largest metric magnitude. Finite is not enough: 1.7e308 − (−1.7e308) overflows to Infinity, and
+   * an infinite impact leaves as `null` in JSON and breaks every reader of the results. Within
+   * ±1e300 any difference of two values is finite.
+   */
+  value: 1e300,
 } as const;
 
 const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number (NaN and ±Infinity are not results)');
+const metricValue = finiteNumber.refine((n) => Math.abs(n) <= LIMITS.value, 'must be between -1e300 and 1e300');
 
 /** Small free-form maps (hardware, durations): bounded keys, scalar values only. */
 const detailMap = z
@@ -26,7 +33,7 @@ const detailMap = z
 /** POST /api/results body (DESIGN.md "Minimal wire shapes"). The member comes from the token, never from here. */
 export const SubmitResultRequest = z
   .strictObject({
-    value: finiteNumber.nullable(),
+    value: metricValue.nullable(),
     crashed: z.boolean().optional(),
     hypothesis: z.string().max(LIMITS.hypothesis).optional(),
     patch: z.string().max(LIMITS.patch).optional(),

@@ -28,6 +28,8 @@ export const SearchRange = z.strictObject({
 export type SearchRange = z.infer<typeof SearchRange>;
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+/** Reference values share the submitted values' bound (LIMITS.value in results.ts), so impacts stay finite. */
+const metric = finite.refine((n) => Math.abs(n) <= 1e300, 'must be between -1e300 and 1e300');
 
 export const TaskSpec = z
   .strictObject({
@@ -36,9 +38,9 @@ export const TaskSpec = z
     metric: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a metric name such as "val_bpb"'),
     direction: z.enum(['minimize', 'maximize']),
     accept: z.enum(['beats-champion', 'threshold']).default('beats-champion'),
-    threshold: finite.optional(),
-    min_improvement: finite.refine((n) => n >= 0, 'must be ≥ 0').default(0),
-    baseline: finite.optional(),
+    threshold: metric.optional(),
+    min_improvement: metric.refine((n) => n >= 0, 'must be ≥ 0').default(0),
+    baseline: metric.optional(),
     run: z.string().trim().min(1).default('python3 train.py'),
     editable: z.array(RelativePath).min(1).default(['train.py']),
     time_budget: finite.refine((n) => n > 0, 'must be > 0 seconds').default(300),
@@ -46,7 +48,16 @@ export const TaskSpec = z
     token: z.string().trim().min(1).max(16).default('OBOL'),
     split: z.enum(['by-impact', 'champion-takes-all']).default('by-impact'),
     membership: z.enum(['invite', 'open']).default('invite'),
-    search: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a constant name'), SearchRange).optional(),
+    search: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a constant name')
+          // A record key "__proto__" would set the parsed object's prototype instead of adding an entry.
+          .refine((k) => k !== '__proto__', 'must be a constant name, not "__proto__"'),
+        SearchRange,
+      )
+      .optional(),
   })
   .superRefine((t, ctx) => {
     if (t.accept === 'threshold' && t.threshold === undefined) {

@@ -113,7 +113,7 @@ describe('parseTaskMd', () => {
     const err = fail(md(...REQUIRED, 'direction: minimize', 'editable: [train.py', 'pool: 3'));
     expect(err.line).toBe(7);
     expect(err.message).toMatch(/^TASK\.md:7: invalid YAML: /);
-    expect(fail(md(...REQUIRED, 'metric: m')).message).toBe('TASK.md:5: invalid YAML: Map keys must be unique');
+    expect(fail(md(...REQUIRED, 'metric: m')).message).toBe('TASK.md:5: the key "metric" is given twice (map keys must be unique)');
   });
 
   it('refuses alias bombs and code tags', () => {

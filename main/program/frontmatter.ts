@@ -3,7 +3,7 @@
  * The YAML is parsed as data only (core schema, no custom tags) and validated with the protocol's
  * `TaskSpec`; every problem is reported with the field and the TASK.md line it comes from.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
 import { TaskSpec } from '../../protocol/task.ts';
 import { ProgramError } from './errors.ts';
@@ -13,6 +13,17 @@ import type { PathKey } from './zod-issues.ts';
 
 /** Aliases are legitimate YAML but a handful is plenty for a config; more smells of a "billion laughs". */
 const MAX_ALIAS_COUNT = 20;
+
+/**
+ * The frontmatter is a handful of fields; 32 KiB and 1000 lines are far beyond any real one and keep
+ * a hostile TASK.md (100 000 keys, a 30 000-deep list) from costing seconds before it is refused.
+ */
+export const MAX_FRONTMATTER_CHARS = 32 * 1024;
+export const MAX_FRONTMATTER_LINES = 1000;
+/** Deeper than any field needs (search.NAME.min is 3); also well inside the parser's stack. */
+const MAX_DEPTH = 32;
+/** A TASK.md with hundreds of problems is the wrong file; the first ones say so. */
+const MAX_ISSUES = 20;
 
 /** When a missing field has no line of its own, point at the field that made it necessary. */
 const RELATED_FIELD: Record<string, string> = { threshold: 'accept' };
@@ -63,24 +74,58 @@ export function parseTaskMdWithLines(text: string, file = 'TASK.md'): ParsedTask
     throw ProgramError.at(file, 'the YAML block opened by "---" on line 1 is never closed: add a "---" line after the last field', { line: 1 });
   }
 
+  if (split.yaml.length > MAX_FRONTMATTER_CHARS) {
+    throw ProgramError.at(
+      file,
+      `the YAML block is ${Math.ceil(split.yaml.length / 1024)} KiB, over the ${MAX_FRONTMATTER_CHARS / 1024} KiB limit: keep the frontmatter to its fields and move long text into the markdown body`,
+      { line: 1 },
+    );
+  }
+  const yamlLines = split.yaml.split('\n').length;
+  if (yamlLines > MAX_FRONTMATTER_LINES) {
+    throw ProgramError.at(
+      file,
+      `the YAML block has ${yamlLines} lines, over the ${MAX_FRONTMATTER_LINES}-line limit: keep the frontmatter to its fields and move long text into the markdown body`,
+      { line: 1 },
+    );
+  }
+
   const lineCounter = new LineCounter();
   const offset = split.yamlStartLine - 1;
   const lineAt = (pos: number): number => lineCounter.linePos(pos).line + offset;
-  // version 1.2 + core schema: `yes`/`no` stay strings, no timestamps, no `<<` merges, no code tags.
-  const doc = parseDocument(split.yaml, { lineCounter, prettyErrors: false, version: '1.2', schema: 'core', uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    // version 1.2 + core schema: `yes`/`no` stay strings, no timestamps, no `<<` merges, no code tags.
+    // Duplicate keys are found by checkShape: yaml's own uniqueKeys check is quadratic in the keys.
+    doc = parseDocument(split.yaml, { lineCounter, prettyErrors: false, version: '1.2', schema: 'core', uniqueKeys: false });
+  } catch (err) {
+    // The parser recurses per nesting level; it reports most overflows itself, this catches the rest.
+    throw ProgramError.at(file, err instanceof RangeError ? tooDeep() : `invalid YAML: ${firstLine(String(err))}`, { line: 1 });
+  }
 
   // Warnings (e.g. unresolved tags such as `!!js/function`) are refused too: the frontmatter is plain data.
   const yamlProblems = [...doc.errors, ...doc.warnings];
   if (yamlProblems.length > 0) {
     throw new ProgramError(
-      toTuple(yamlProblems.map((e) => ({ file, field: undefined, line: lineAt(e.pos[0]), message: `invalid YAML: ${firstLine(e.message)}` }))),
+      capIssues(
+        yamlProblems.map((e) => ({
+          file,
+          field: undefined,
+          line: lineAt(e.pos[0]),
+          message: /call stack|stack overflow/i.test(e.message) ? tooDeep() : `invalid YAML: ${firstLine(e.message)}`,
+        })),
+        file,
+      ),
     );
   }
+  const shape = checkShape(doc);
+  if (shape !== null) throw ProgramError.at(file, shape.message, { line: shape.pos === undefined ? undefined : lineAt(shape.pos), field: shape.field });
   if (doc.contents === null) {
     throw ProgramError.at(file, 'the YAML block is empty: it needs at least name, objective, metric and direction', { line: 1 });
   }
   if (!isMap(doc.contents)) {
-    const line = doc.contents.range === undefined ? 1 : lineAt(doc.contents.range[0]);
+    const start = doc.contents.range?.[0];
+    const line = start === undefined ? 1 : lineAt(start);
     throw ProgramError.at(file, 'the YAML block must be a mapping of fields ("name: ...", one a line)', { line });
   }
 
@@ -99,10 +144,12 @@ export function parseTaskMdWithLines(text: string, file = 'TASK.md'): ParsedTask
 
   const parsed = TaskSpec.safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    const issues: ProgramIssue[] = parsed.error.issues
-      .flatMap((issue) => describeIssue(issue, TaskSpec))
+    const described = parsed.error.issues.flatMap((issue) => describeIssue(issue, TaskSpec));
+    // Lines are looked up for the first MAX_ISSUES only: each lookup walks the document.
+    const issues: ProgramIssue[] = described
+      .slice(0, MAX_ISSUES)
       .map(({ path, message }) => ({ file, field: fieldName(path), line: lineOfIssue(path, lineOf), message }));
-    throw new ProgramError(toTuple(sortByLine(issues)));
+    throw new ProgramError(capIssues(sortByLine(issues), file, described.length));
   }
   return { spec: parsed.data, body: split.body, lineOf };
 }
@@ -139,6 +186,53 @@ function locate(doc: Document, path: readonly PathKey[]): number | undefined {
     }
   }
   return pos;
+}
+
+function tooDeep(): string {
+  return `the YAML block nests lists or mappings deeper than ${MAX_DEPTH} levels`;
+}
+
+/** The first MAX_ISSUES issues, and one more saying how many were left out. */
+function capIssues(issues: ProgramIssue[], file: string, total = issues.length): [ProgramIssue, ...ProgramIssue[]] {
+  const kept = issues.slice(0, MAX_ISSUES);
+  if (total > kept.length) kept.push({ file, field: undefined, line: undefined, message: `… and ${total - kept.length} more problems` });
+  return toTuple(kept);
+}
+
+/**
+ * What the YAML parser accepts but a frontmatter never needs, found before anything is converted:
+ * nesting deeper than MAX_DEPTH, a list or mapping used as a key (yaml would stringify it with a
+ * process warning), and a `__proto__` key (which would set a parsed object's prototype).
+ * Iterative, so a deep document cannot overflow the stack here.
+ */
+function checkShape(doc: Document): { message: string; pos: number | undefined; field: string | undefined } | null {
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (depth > MAX_DEPTH) return { message: tooDeep(), pos: startOf(node), field: undefined };
+    if (isMap(node)) {
+      // Keys as JavaScript sees them: `1` and `"1"` are one key once converted, so they clash here too.
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
+          return { message: 'field names must be plain words, not lists or mappings ("name: value", one a line)', pos: startOf(pair.key), field: undefined };
+        }
+        if (isScalar(pair.key) && pair.key.value === '__proto__') {
+          return { message: 'the key "__proto__" is not allowed (it would set the prototype of the parsed mapping)', pos: startOf(pair.key), field: '__proto__' };
+        }
+        if (isScalar(pair.key) || pair.key === null) {
+          const key = String(isScalar(pair.key) ? pair.key.value : null);
+          if (seen.has(key)) return { message: `the key "${key.length > 60 ? `${key.slice(0, 60)}…` : key}" is given twice (map keys must be unique)`, pos: startOf(pair.key), field: key };
+          seen.add(key);
+        }
+        stack.push({ node: pair.value, depth: depth + 1 });
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return null;
 }
 
 /** Top to bottom, as an editor shows them; issues without a line (missing fields) first. */

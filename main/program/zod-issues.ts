@@ -23,15 +23,17 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): Descr
       const where = path.length === 0 ? '' : ` in ${field}`;
       return issue.keys.map((key) => {
         const hint = known === undefined ? '' : knownHint(key, known);
-        return { path: [...path, key], message: `unknown field "${key}"${where}${hint}` };
+        return { path: [...path, key], message: `unknown field ${render(key)}${where}${hint}` };
       });
     }
     case 'invalid_type':
       if (issue.input === undefined) return [{ path, message: `missing field "${field}"` }];
-      // zod's number refuses .inf/.nan as a wrong type; say what is actually wrong.
-      if (typeof issue.input === 'number') return [{ path, message: `${field} must be a finite number, got ${render(issue.input)}` }];
+      // zod's number refuses .inf/.nan as a wrong type; say what is actually wrong (only where a number was expected).
+      if (typeof issue.input === 'number' && issue.expected === 'number') return [{ path, message: `${field} must be a finite number, got ${render(issue.input)}` }];
       return [{ path, message: `${field} must be ${expectedName(issue.expected)}, got ${render(issue.input)}` }];
     case 'invalid_value':
+      // zod reports a missing enum field as an invalid value of `undefined`.
+      if (issue.input === undefined) return [{ path, message: `missing field "${field}"` }];
       return [{ path, message: `${field} must be ${orList(issue.values.map(render))}, got ${render(issue.input)}` }];
     case 'invalid_key': {
       const inner = issue.issues[0]?.message ?? 'is not allowed';
@@ -81,6 +83,8 @@ export function render(value: unknown): string {
   if (value === null || value === undefined) return 'an empty value';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (Array.isArray(value)) return 'a list';
+  if (ArrayBuffer.isView(value)) return 'binary data';
+  if (value instanceof Date) return 'a date';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
 }

@@ -25,7 +25,13 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
       reply.header('www-authenticate', 'Bearer realm="cohort"');
-      throw new HttpError(401, ErrorCode.authRequired, 'This endpoint needs a member token (Authorization: Bearer …); join the program first with `cohort join <url>`.');
+      throw new HttpError(
+        401,
+        ErrorCode.authRequired,
+        header === undefined
+          ? 'This endpoint needs a member token (Authorization: Bearer …); join the program first with `cohort join <url>`.'
+          : 'The Authorization header must be "Bearer <member token>" (one token, no spaces in it); join the program first with `cohort join <url>`.',
+      );
     }
     const member = await auth.authenticate(match[1]!);
     if (member === 'revoked') throw new HttpError(403, ErrorCode.notAMember, 'Your membership of this program was revoked by its owner.');
@@ -43,9 +49,12 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
   app.get('/api/champion', async () => ({ champion: kb.champion() }));
 
   app.get<{ Querystring: { since?: string } }>('/api/results', async (request) => {
-    const since = request.query.since === undefined ? 0 : Number(request.query.since);
-    if (!Number.isInteger(since) || since < 0) throw new HttpError(400, ErrorCode.badRequest, '`since` must be a result sequence number (an integer ≥ 0).');
-    return { results: await kb.results(since) };
+    const raw: unknown = request.query.since;
+    // Digits only: Number() would also take " 1 ", "", "0x10" and "1e20", none of which a client means.
+    if (raw !== undefined && (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw))) {
+      throw new HttpError(400, ErrorCode.badRequest, '`since` must be a result sequence number: digits only, e.g. `?since=12` (once).');
+    }
+    return { results: await kb.results(raw === undefined ? 0 : Number(raw)) };
   });
 
   app.post('/api/results', { bodyLimit: RESULT_BODY_LIMIT }, async (request, reply) => {

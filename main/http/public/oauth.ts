@@ -1,8 +1,10 @@
-import formbody from '@fastify/formbody';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { DEVICE_CODE_GRANT, DeviceAuthorizationRequest, DeviceTokenRequest, type OAuthErrorCode } from '../../../protocol/index.ts';
+import type { ServiceError } from '../../errors.ts';
 import { GroupAuthError } from '../../groupauth/device-flow.ts';
+import { installFormParser } from '../body-parsers.ts';
 import { clientIp, externalBase } from '../client-ip.ts';
+import { clientError, sendServerError } from '../errors.ts';
 import type { HostServices } from '../services.ts';
 
 /** RFC 6749 §5.2 error body, with Cohort's `message` beside the standard `error_description`. */
@@ -16,7 +18,15 @@ function oauthError(reply: FastifyReply, status: number, error: OAuthErrorCode |
  */
 export const oauthRoutes: FastifyPluginAsync<HostServices> = async (app, opts) => {
   const { auth, tunnelled, publicUrl } = opts;
-  await app.register(formbody, { bodyLimit: 8 * 1024 });
+  // Our own strict parser rather than @fastify/formbody, which decodes bytes that are not UTF-8 to
+  // U+FFFD and turns a repeated parameter into a list (docs/hostile-input.md).
+  installFormParser(app, 8 * 1024);
+  // A body these endpoints cannot read is an RFC 6749 §5.2 `invalid_request`, in the OAuth error shape.
+  app.setErrorHandler((err: FastifyError | ServiceError, request, reply) => {
+    const report = clientError(err, request, 'the parameters form-encoded (Content-Type: application/x-www-form-urlencoded), or as JSON');
+    if (report === null) return sendServerError(err, request, reply);
+    return oauthError(reply, report.status, err instanceof GroupAuthError ? report.code : 'invalid_request', report.message);
+  });
   const base = (request: Parameters<typeof externalBase>[0]) => externalBase(request, tunnelled, publicUrl());
 
   // RFC 8414 §3: the issuer identifier is the base URL the client discovered us at.
