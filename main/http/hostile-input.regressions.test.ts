@@ -173,7 +173,7 @@ describe('hostile input: regressions on the public listener', () => {
   it('a body that never finishes held its connection forever (fastify disables Node\'s requestTimeout); now 408 JSON and closed', async () => {
     const { h, ada } = await start();
     // The host's own listener uses 60 s; the same server with 300 ms shows the behaviour quickly.
-    const app = await buildPublicServer({ kb: h.kb, auth: h.auth, bus: h.bus, tunnelled: false, publicUrl: () => '' }, { requestTimeoutMs: 300 });
+    const app = await buildPublicServer({ ...h.services, publicUrl: () => '' }, { requestTimeoutMs: 300 });
     try {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = app.server.address() as AddressInfo;
