@@ -4,6 +4,7 @@ import { formatIssue } from '../../main/program/errors.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
 import { startAppStack } from '../app/app-stack.ts';
 import { CliError } from '../owner-client.ts';
+import { port } from '../options.ts';
 import { tunnelChoice } from './publish.ts';
 
 interface AppOptions {
@@ -15,12 +16,6 @@ interface AppOptions {
   tunnel: boolean;
   cloudflared?: string;
   tunnelTimeout: string;
-}
-
-function port(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535; 0 picks a free one), got "${value}".`);
-  return n;
 }
 
 /**

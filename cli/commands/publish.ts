@@ -9,6 +9,7 @@ import { cohortPaths } from '../../protocol/paths.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import { ProgramError } from '../../main/program/errors.ts';
 import { CliError } from '../owner-client.ts';
+import { port } from '../options.ts';
 import { duration, formatValue } from '../table.ts';
 import { describeTunnel, describeTunnelEvent } from '../tunnel-text.ts';
 
@@ -22,12 +23,6 @@ interface PublishOptions {
   cloudflared?: string;
   tunnelTimeout: string;
   membership?: 'invite' | 'open';
-}
-
-function port(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535; 0 picks a free one), got "${value}".`);
-  return n;
 }
 
 function positiveSeconds(value: string, flag: string): number {

@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { EventStreams } from '../../protocol/sse.ts';
 import { JoinStartRequest, RunStartRequest, type WorkerFeedEvent } from '../../protocol/index.ts';
 import { WorkerServiceError, type WorkerService } from './worker-service.ts';
 
-const HEARTBEAT_MS = 15_000;
 const ProgramParams = z.object({ program: z.string().min(1).max(128) });
 
 function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
@@ -54,38 +54,11 @@ export const workerRoutes: FastifyPluginAsync<{ service: WorkerService }> = asyn
     return service.program(program);
   });
 
-  // Open streams never go idle, so the server could not close while one is open: end them first.
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of open) end();
-  });
+  const streams = new EventStreams();
+  app.addHook('preClose', async () => streams.endAll());
 
   app.get('/api/worker/events', async (request, reply) => {
     reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write('retry: 2000\n: connected\n\n');
-    const unsubscribe = service.subscribe((event: WorkerFeedEvent) => {
-      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
-    heartbeat.unref();
-    const stop = () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      open.delete(end);
-    };
-    const end = () => {
-      stop();
-      res.end();
-    };
-    open.add(end);
-    request.raw.on('close', stop);
-    res.on('error', stop);
+    streams.open(request.raw, reply.raw, (send: (event: WorkerFeedEvent) => void) => service.subscribe(send));
   });
 };
