@@ -62,8 +62,9 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
     if (token === null) return;
     try {
       const state = await workerApi.state(token);
+      const before = get().state;
       set({ state, loadError: null });
-      keepSelection(state);
+      keepSelection(before, state);
     } catch (err) {
       set({ loadError: errorMessage(err) });
     }
@@ -85,7 +86,7 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
       case 'state': {
         const next = { ...current, ...event.state };
         set({ state: next });
-        keepSelection(next);
+        keepSelection(current, next);
         if (event.state.run?.state === 'finished' || event.state.run?.state === 'failed') set({ progress: null });
         return;
       }
@@ -135,14 +136,16 @@ function note(kind: 'info' | 'warning', text: string): void {
   useWorkerStore.setState({ notes });
 }
 
-/** Shows the program just joined or being run; else keeps the choice while it is still a membership. */
-function keepSelection(state: WorkerServiceState): void {
+/**
+ * Turns to a program when it just got joined or just started running (the person's own choice in
+ * the picker stands otherwise), and away from one that is no longer joined.
+ */
+function keepSelection(before: WorkerServiceState | null, state: WorkerServiceState): void {
   const { selected, select } = useWorkerStore.getState();
   const joined = state.memberships.map((m) => m.program);
-  const wanted = state.run?.program ?? (state.join?.state === 'approved' ? state.join.program : null);
-  if (wanted !== null && wanted !== selected && joined.includes(wanted) && (state.run?.state === 'running' || selected === null || state.join?.state === 'approved')) {
-    select(wanted);
-    return;
-  }
-  if (selected === null || !joined.includes(selected)) select(joined[0] ?? null);
+  const justJoined = state.join?.state === 'approved' && before?.join?.state !== 'approved' ? state.join.program : null;
+  const justStarted = state.run?.state === 'running' && (before?.run?.state !== 'running' || before.run.program !== state.run.program) ? state.run.program : null;
+  const focus = justStarted ?? justJoined;
+  if (focus !== null && joined.includes(focus)) select(focus);
+  else if (selected === null || !joined.includes(selected)) select(joined[0] ?? null);
 }

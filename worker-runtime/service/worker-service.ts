@@ -126,18 +126,16 @@ export class WorkerService {
       throw new WorkerServiceError(409, 'conflict', `Already asking to join ${this.#join!.state.url}; cancel that request first.`);
     }
     const abort = new AbortController();
-    const entry = {
-      abort,
-      state: {
-        url: request.url,
-        name: request.name ?? this.#hardware.hostname,
-        user_code: null,
-        expires_at: null,
-        state: 'requesting',
-        message: null,
-        program: null,
-      } satisfies JoinState as JoinState,
+    const state: JoinState = {
+      url: request.url,
+      name: request.name ?? this.#hardware.hostname,
+      user_code: null,
+      expires_at: null,
+      state: 'requesting',
+      message: null,
+      program: null,
     };
+    const entry = { abort, state };
     this.#join = entry;
     const update = (patch: Partial<JoinState>) => {
       if (this.#join !== entry) return; // a newer join replaced this one

@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ResultRecord, TaskSpec } from '../../../protocol/index.ts';
 import { buildSeries } from '../chart-data.ts';
 import { betterText, formatValue } from '../format.ts';
 import { useColorScheme } from '../hooks.ts';
+import { useUplot } from '../use-uplot.ts';
 
 const HEIGHT = 300;
 
@@ -38,13 +39,12 @@ function pointSeries(label: string, color: string): uPlot.Series {
   };
 }
 
-function options(width: number, metric: string, direction: TaskSpec['direction']): uPlot.Options {
+function options(metric: string, direction: TaskSpec['direction']): Omit<uPlot.Options, 'width'> {
   const text = cssVar('--text-muted');
   const grid = cssVar('--border');
   const font = '12px system-ui, sans-serif';
   const axis = { stroke: text, font, labelFont: font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   return {
-    width,
     height: HEIGHT,
     scales: {
       // Half a step of room on each side, so the first and last points are not on the frame.
@@ -97,35 +97,12 @@ function options(width: number, metric: string, direction: TaskSpec['direction']
 export function MetricChart({ results, spec }: { results: readonly ResultRecord[]; spec: TaskSpec }) {
   const series = useMemo(() => buildSeries(results, spec.direction), [results, spec.direction]);
   const scheme = useColorScheme();
-  const holder = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const latest = useRef<uPlot.AlignedData>([[]]);
   const hasPoints = series.points > 0;
   const { metric, direction } = spec;
-
-  // New data: hand it to the plot (created below when there is something to plot).
-  useEffect(() => {
-    latest.current = [series.xs, series.best, series.keep, series.discard, series.duplicate];
-    plot.current?.setData(latest.current);
-  }, [series]);
-
-  // (Re)create the plot when it first has points, or when the colours or labels change.
-  useEffect(() => {
-    const el = holder.current;
-    if (!hasPoints || el === null) return;
-    const u = new uPlot(options(Math.max(el.clientWidth, 200), metric, direction), latest.current, el);
-    plot.current = u;
-    const resize = new ResizeObserver(() => {
-      const width = Math.max(el.clientWidth, 200);
-      if (width !== u.width) u.setSize({ width, height: HEIGHT });
-    });
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
-  }, [hasPoints, scheme, metric, direction]);
+  const data = useMemo<uPlot.AlignedData>(() => [series.xs, series.best, series.keep, series.discard, series.duplicate], [series]);
+  // A new plot when it first has points, or when the colours (scheme) or labels change.
+  const plotOptions = useMemo(() => (hasPoints ? options(metric, direction) : null), [hasPoints, scheme, metric, direction]);
+  const holder = useUplot(plotOptions, data);
 
   const best = series.best.at(-1) ?? null;
   const label = hasPoints

@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import uPlot from 'uplot';
+import { useMemo, useState } from 'react';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MetricPoint } from '../../../../protocol/index.ts';
 import { formatValue } from '../../format.ts';
 import { useColorScheme } from '../../hooks.ts';
+import { useUplot } from '../../use-uplot.ts';
 import { tickLabels } from '../MetricChart.tsx';
 
 const HEIGHT = 240;
@@ -33,52 +34,28 @@ export function RunChart({ points, metric }: { points: readonly MetricPoint[]; m
   }, [points, name]);
   const count = data[0].length;
   const scheme = useColorScheme();
-  const holder = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const latest = useRef(data);
-
-  useEffect(() => {
-    latest.current = data;
-    plot.current?.setData(data);
-  }, [data]);
-
   const hasPlot = count > 0;
-  useEffect(() => {
-    const el = holder.current;
-    if (!hasPlot || el === null || name === null) return;
+  // A new plot when it first has points, or when the line or the colours (scheme) change.
+  const plotOptions = useMemo<Omit<uPlot.Options, 'width'> | null>(() => {
+    if (!hasPlot || name === null) return null;
     const text = cssVar('--text-muted');
     const grid = cssVar('--border');
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-    const u = new uPlot(
-      {
-        width: Math.max(el.clientWidth, 200),
-        height: HEIGHT,
-        scales: { x: { time: false } },
-        legend: { show: true, live: true },
-        series: [
-          { label: 'seconds', value: (_u, v) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} s`) },
-          { label: name, stroke: cssVar('--chart-best'), width: 2, points: { show: true, size: 4 }, value: (_u, v) => (v === null || v === undefined ? '—' : formatValue(v)) },
-        ],
-        axes: [
-          { ...axis, label: 'seconds into the run', values: (_u, splits, _axis, _space, incr) => tickLabels(splits, incr) },
-          { ...axis, label: name, size: 70, values: (_u, splits, _axis, _space, incr) => tickLabels(splits, incr) },
-        ],
-      },
-      latest.current,
-      el,
-    );
-    plot.current = u;
-    const resize = new ResizeObserver(() => {
-      const width = Math.max(el.clientWidth, 200);
-      if (width !== u.width) u.setSize({ width, height: HEIGHT });
-    });
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      u.destroy();
-      plot.current = null;
+    return {
+      height: HEIGHT,
+      scales: { x: { time: false } },
+      legend: { show: true, live: true },
+      series: [
+        { label: 'seconds', value: (_u, v) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} s`) },
+        { label: name, stroke: cssVar('--chart-best'), width: 2, points: { show: true, size: 4 }, value: (_u, v) => (v === null || v === undefined ? '—' : formatValue(v)) },
+      ],
+      axes: [
+        { ...axis, label: 'seconds into the run', values: (_u, splits, _axis, _space, incr) => tickLabels(splits, incr) },
+        { ...axis, label: name, size: 70, values: (_u, splits, _axis, _space, incr) => tickLabels(splits, incr) },
+      ],
     };
   }, [hasPlot, name, scheme]);
+  const holder = useUplot(plotOptions, data);
 
   return (
     <section className="section" aria-labelledby="run-chart-title">
