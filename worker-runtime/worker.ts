@@ -5,6 +5,7 @@ import type { Champion, ResultVerdict, SubmitResultRequest, TaskResponse } from 
 import { codeHash } from '../protocol/code-hash.ts';
 import type { CohortPaths } from '../protocol/paths.ts';
 import { WorkerError, type Membership } from './credentials.ts';
+import { workerDirs } from './dirs.ts';
 import type { Hardware } from './hardware.ts';
 import { codeLineage, type CodeLineage } from './lineage.ts';
 import { HostUnavailableError, MemberClient, NotAMemberError } from './member-client.ts';
@@ -17,6 +18,7 @@ import { openSandbox, type SandboxConfig, type SandboxInfo } from './sandbox/ses
 import { Workspace, type SyncReport } from './workspace.ts';
 
 export type { CodeLineage, LineageStep } from './lineage.ts';
+export { workerDirs, type WorkerDirs } from './dirs.ts';
 export type { SandboxConfig, SandboxInfo } from './sandbox/session.ts';
 
 export type WorkerEvent =
@@ -70,16 +72,6 @@ export interface WorkerSummary {
   runs: number;
   submitted: ResultVerdict[];
   stoppedBecause: 'done' | 'stopped' | 'revoked';
-}
-
-/** Where a program's workspace and outbox live. */
-export function workerDirs(paths: CohortPaths, program: string) {
-  return {
-    workspace: join(paths.dataDir, 'workspaces', program),
-    outbox: join(paths.dataDir, 'outbox', program),
-    /** The program's cache (COHORT_CACHE_DIR): writable by sandboxed runs, kept between them. */
-    cache: join(paths.dataDir, 'cache', program),
-  };
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
