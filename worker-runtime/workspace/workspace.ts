@@ -171,6 +171,8 @@ export class Workspace {
     // Moving a folder to another parent needs write permission on it (its `..` changes), which a run may have taken away.
     if ((await lstat(this.dir)).isDirectory()) await chmod(this.dir, 0o700);
     await rename(this.dir, to);
+    // The next sync must lay out everything, editable files too.
+    await rm(join(this.stateDir, 'state.json'), { force: true });
     // fs.rm does not follow links inside what it deletes; only the worker's own old copies go, as far as their permissions allow.
     const old = (await readdir(dir)).sort().slice(0, -QUARANTINES_KEPT);
     for (const name of old) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
