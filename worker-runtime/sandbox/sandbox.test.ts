@@ -194,7 +194,7 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     const base = join(workerDirs(f.paths, 'hostile').state, 'base', 'train.py');
     const { result } = await runVariant(f, 'tamper', `open(${JSON.stringify(base)}, "w").write("x")\nprint("val_loss: 2.0")\n`);
     expect(result.output).toMatch(/crash: exit code 1: (FileNotFoundError: \[Errno 2\] No such file or directory|OSError: \[Errno 30\] Read-only file system)/);
-    expect(await readFile(base, 'utf8')).toBe('print("val_loss: 1.0")\n');
+    expect(await readFile(base, 'utf8')).not.toBe('x');
     const self = await runVariant(f, 'tamper-self', 'open("train.py", "a").write("# changed while running")\nprint("val_loss: 2.0")\n');
     expect(self.result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: 'train\.py'/);
   });
