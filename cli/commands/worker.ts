@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatUserCode } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
+import { TerminalOutputFilter, terminalSafe } from '../../protocol/terminal-text.ts';
 import { forgetMembership, listMemberships, pickMembership } from '../../worker-runtime/credentials.ts';
 import { detectHardware } from '../../worker-runtime/hardware.ts';
 import { join } from '../../worker-runtime/join.ts';
@@ -22,8 +23,16 @@ function countdown(expiresAt: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** What a person watching `cohort run` wants to see of each worker event. */
-function describe(e: WorkerEvent, metric: string): string | null {
+/**
+ * What a person watching `cohort run` wants to see of each worker event, as one terminal-safe line:
+ * hypotheses, champions' names, verdict reasons and the host's messages come from others.
+ */
+export function describeWorkerEvent(e: WorkerEvent, metric: string): string | null {
+  const line = eventLine(e, metric);
+  return line === null ? null : terminalSafe(line);
+}
+
+function eventLine(e: WorkerEvent, metric: string): string | null {
   switch (e.type) {
     case 'info':
       return `[cohort] ${e.message}`;
@@ -72,7 +81,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
     .action(async (url: string, opts: { name?: string }) => {
       const paths = cohortPaths();
       const hardware = await detectHardware();
-      io.out(`Asking to join ${url} as "${opts.name ?? hardware.hostname}" (${hardware.hostname}, ${hardware.os}${hardware.gpu ? `, ${hardware.gpu}` : ', no GPU'})…`);
+      io.out(terminalSafe(`Asking to join ${url} as "${opts.name ?? hardware.hostname}" (${hardware.hostname}, ${hardware.os}${hardware.gpu ? `, ${hardware.gpu}` : ', no GPU'})…`));
       let ticker: NodeJS.Timeout | undefined;
       const interactive = process.stdout.isTTY === true;
       try {
@@ -83,7 +92,8 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           appVersion: io.version,
           paths,
           onCode: ({ userCode, expiresAt }) => {
-            const code = formatUserCode(userCode.replace('-', ''));
+            // The host chose the code; bigCode draws only the code alphabet and prints anything else as given.
+            const code = terminalSafe(formatUserCode(userCode.replace('-', '')));
             io.out(['', 'Your one-time code:', '', bigCode(code), '', `    ${code}`, '',
               'Tell the program\'s owner this code. They approve it in the Cohort app, or with:', `    cohort approve ${code}`, ''].join('\n'));
             if (interactive) {
@@ -92,11 +102,12 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           },
         });
         if (interactive) process.stdout.write('\n');
-        io.out(`✓ Approved. You are a member of "${membership.program}"${membership.memberId ? ` (${membership.memberId})` : ''}.`);
-        io.out(`Next: cohort run --program ${membership.program}    (or: cohort run --loop --propose mutate)`);
+        // The program's name and the member id are the host's.
+        io.out(terminalSafe(`✓ Approved. You are a member of "${membership.program}"${membership.memberId ? ` (${membership.memberId})` : ''}.`));
+        io.out(terminalSafe(`Next: cohort run --program ${membership.program}    (or: cohort run --loop --propose mutate)`));
       } catch (err) {
         if (interactive) process.stdout.write('\n');
-        throw new CliError((err as Error).message);
+        throw new CliError(terminalSafe((err as Error).message)); // may quote the host's answer
       } finally {
         if (ticker) clearInterval(ticker);
       }
@@ -122,7 +133,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
         throw new CliError(err.message);
       });
       await forgetMembership(paths, m.program);
-      io.out(`Forgot the membership of "${m.program}". The workspace stays in ${workerDirs(paths, m.program).workspace}.`);
+      io.out(terminalSafe(`Forgot the membership of "${m.program}". The workspace stays in ${workerDirs(paths, m.program).workspace}.`));
     });
 
   program
@@ -155,6 +166,13 @@ export function registerWorkerCommands(program: Command, io: Io): void {
       process.once('SIGTERM', stop);
       let metric = '';
       let lastProgress = 0;
+      // Run output is others' code: it keeps colours and progress bars, nothing that does more. One
+      // filter per stream holds back a sequence split between chunks; each run starts afresh.
+      const output = { stdout: new TerminalOutputFilter(), stderr: new TerminalOutputFilter() };
+      const flushOutput = () => {
+        const rest = output.stdout.end() + output.stderr.end();
+        if (rest) process.stdout.write(rest);
+      };
       try {
         const summary = await startWorker({
           membership,
@@ -168,14 +186,15 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           signal: controller.signal,
           onEvent: (e) => {
             if (e.type === 'sync') metric = e.metric;
-            if (e.type === 'output') return process.stdout.write(e.chunk);
+            if (e.type === 'output') return process.stdout.write(output[e.stream].push(e.chunk));
+            if (e.type === 'run-start' || e.type === 'run-end') flushOutput();
             if (e.type === 'progress') {
               // Every 10 s is enough next to the program's own output.
               if (e.elapsedSeconds - lastProgress < 10) return;
               lastProgress = e.elapsedSeconds;
             }
             if (e.type === 'run-start') lastProgress = 0;
-            const line = describe(e, metric || 'metric');
+            const line = describeWorkerEvent(e, metric || 'metric');
             if (line) (e.type === 'warning' || e.type === 'rejected' || e.type === 'tampered' ? io.err : io.out)(line);
           },
         });
@@ -185,6 +204,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
         if (err instanceof SandboxUnavailableError) throw new CliError(err.message);
         throw err;
       } finally {
+        flushOutput();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }
