@@ -43,6 +43,12 @@ export const TaskSpec = z
     baseline: metric.optional(),
     run: z.string().trim().min(1).default('python3 train.py'),
     editable: z.array(RelativePath).min(1).default(['train.py']),
+    /**
+     * Files shipped although they look like secrets (a public certificate named `*.pem`) or are left
+     * out by default (a dot-file, a file under data/). No default, so specs without it are unchanged
+     * on the wire. Editable files always ship and need not be repeated here.
+     */
+    ship: z.array(RelativePath).optional(),
     time_budget: finite.refine((n) => n > 0, 'must be > 0 seconds').default(300),
     pool: finite.refine((n) => n >= 0, 'must be ≥ 0').default(0),
     token: z.string().trim().min(1).max(16).default('OBOL'),

@@ -12,6 +12,7 @@ import { ProgramError } from '../../main/program/errors.ts';
 import { CliError } from '../owner-client.ts';
 import { port } from '../options.ts';
 import { duration, formatValue } from '../table.ts';
+import { describeManifest } from '../manifest-text.ts';
 import { describeTunnel, describeTunnelEvent } from '../tunnel-text.ts';
 
 type Out = (text: string) => void;
@@ -109,6 +110,8 @@ export function registerPublish(program: Command, out: Out): void {
         if (err instanceof ProgramError) throw new CliError(err.message);
         throw err;
       }
+      // Before anything listens: the owner sees what strangers will download while it can still be stopped.
+      out(describeManifest(loaded.manifest));
       const choice = await tunnelChoice(opts);
       const host = await startHost({
         program: loaded,
