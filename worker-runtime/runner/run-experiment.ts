@@ -5,7 +5,7 @@ import { LastErrorLine } from './last-error-line.ts';
 import { LogSink } from './log-sink.ts';
 import { MetricParser, type MetricReading } from './metric-parser.ts';
 import { classifyRun, type RunStatus } from './outcome.ts';
-import { terminateGroup } from './process-group.ts';
+import { terminateGroup, watchGroup } from './process-group.ts';
 import { TailBuffer } from './tail-buffer.ts';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -21,7 +21,9 @@ export interface RunOptions {
   command: string;
   /**
    * A program (and its arguments) that runs the shell, e.g. the bubblewrap command line of a
-   * sandbox ending in `--`; it is spawned in the process group instead of /bin/sh. Default: none.
+   * sandbox ending in `--`; it is spawned in the process group instead of /bin/sh, and must make
+   * the run die with this process itself (bubblewrap's `--die-with-parent`). Default: none, and a
+   * watchdog kills the group if this process dies (see watchGroup).
    */
   launcher?: readonly string[];
   cwd: string;
@@ -175,6 +177,7 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
+  const unwatch = opts.launcher === undefined && pid !== undefined ? watchGroup(pid) : undefined;
   let killing: Promise<void> | undefined;
   const kill = () => {
     if (pid !== undefined) killing ??= terminateGroup(pid, sinks.killAfterMs, { spareLauncher: opts.launcher !== undefined });
@@ -257,6 +260,7 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
   // Leftovers of the group (background jobs, data-loader workers) would hold GPUs and pipes: end them too.
   kill();
   await killing;
+  unwatch?.();
   await withTimeout(bothClosed, DRAIN_MS);
   clearInterval(progressTimer);
   done = true;

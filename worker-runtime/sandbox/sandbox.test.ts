@@ -10,7 +10,7 @@ import { createTwoFilesPatch } from 'diff';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ import { join as joinProgram } from '../join.ts';
 import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../worker.ts';
 import { runExperiment } from '../runner/run-experiment.ts';
 import { openSandbox } from './session.ts';
-import { testSandbox } from './testing.ts';
+import { processesWith, testSandbox } from './testing.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const QUADRATIC = join(REPO, 'examples', 'quadratic');
@@ -84,21 +84,6 @@ async function runVariant(f: Fixture, name: string, source: string, extra: Parti
   expect(summary.submitted).toHaveLength(1);
   const result = (await f.host.kb.results()).find((r) => r.id === summary.submitted[0]!.id)!;
   return { result, events };
-}
-
-/** Processes of this machine whose command line holds `marker` (zombies excepted). */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '')) found.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
 }
 
 const TASK = 'name: hostile\nobjective: x\nmetric: val_loss\ndirection: minimize\nrun: python3 train.py\ntime_budget: 30';
