@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkerError } from '../credentials.ts';
+import { setLongTimeout } from '../runner/long-timeout.ts';
 
 /**
  * `--propose CMD`: runs any command (a script, a coding agent) in the workspace before a run, with
@@ -34,13 +35,13 @@ export async function runProposeCommand(opts: {
         // already gone
       }
     };
-    const timer = setTimeout(kill, (opts.timeoutSeconds ?? 3600) * 1000);
+    const cancelTimeout = setLongTimeout(kill, (opts.timeoutSeconds ?? 3600) * 1000);
     opts.signal?.addEventListener('abort', kill, { once: true });
     child.stdout.on('data', (d: Buffer) => opts.onOutput?.(d.toString()));
     child.stderr.on('data', (d: Buffer) => opts.onOutput?.(d.toString()));
     child.on('error', reject);
     child.on('close', (c) => {
-      clearTimeout(timer);
+      cancelTimeout();
       resolve(c);
     });
   });

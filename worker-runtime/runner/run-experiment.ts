@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { LastErrorLine } from './last-error-line.ts';
+import { setLongTimeout } from './long-timeout.ts';
 import { LogSink } from './log-sink.ts';
 import { MetricParser, type MetricReading } from './metric-parser.ts';
 import { classifyRun, type RunStatus } from './outcome.ts';
@@ -236,13 +237,10 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
     kill();
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const budgetTimer = setTimeout(
-    () => {
-      result.timedOut = true;
-      kill();
-    },
-    (sinks.budgetSeconds + sinks.graceSeconds) * 1000,
-  );
+  const cancelBudget = setLongTimeout(() => {
+    result.timedOut = true;
+    kill();
+  }, (sinks.budgetSeconds + sinks.graceSeconds) * 1000);
   const progressTimer = opts.onProgress
     ? setInterval(() => {
         const progress = { elapsedSeconds: sinks.elapsedSeconds(), budgetSeconds: sinks.budgetSeconds, lastMetric: parser.lastSeen() };
@@ -252,7 +250,7 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
 
   // Wait for the shell's exit, not for 'close': a grandchild may hold the pipes open forever.
   await exited;
-  clearTimeout(budgetTimer);
+  cancelBudget();
   opts.signal?.removeEventListener('abort', onAbort);
 
   const bothClosed = Promise.all([out.closed, err.closed]);
