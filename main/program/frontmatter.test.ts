@@ -80,6 +80,12 @@ describe('parseTaskMd', () => {
     expect(err.message).toBe('TASK.md:6: time_budget must be a number, got "ten"');
   });
 
+  it('bounds time_budget at 7 days, so no timer of the run overflows (1e10 was accepted once)', () => {
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'time_budget: 1e10')).message).toBe('TASK.md:6: time_budget must be at most 604800 seconds (7 days), got 10000000000');
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'time_budget: 604801')).field).toBe('time_budget');
+    expect(parseTaskMd(md(...REQUIRED, 'direction: minimize', 'time_budget: 604800')).spec.time_budget).toBe(604800);
+  });
+
   it('requires a threshold under accept: threshold, pointing at the accept line', () => {
     const err = fail(md(...REQUIRED, 'direction: maximize', 'accept: threshold'));
     expect(err.message).toBe('TASK.md:6: threshold is required when accept is "threshold"');
