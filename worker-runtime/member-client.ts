@@ -30,16 +30,48 @@ export class RejectedError extends WorkerError {
   }
 }
 
+/**
+ * The most a host's answer may hold. The largest is GET /api/task (the program's files: at most
+ * 64 MiB of content, see workspace/host-files.ts, plus JSON escaping); a host that sends more is
+ * broken or hostile, and a worker must not run out of memory reading it.
+ */
+const MAX_RESPONSE_BYTES = 160 * 1024 * 1024;
+
+/** The body as JSON (null when it is not JSON), read only up to `max` bytes. */
+async function boundedJson(res: Response, max: number, url: string): Promise<unknown> {
+  const declared = Number(res.headers.get('content-length') ?? 0);
+  const tooBig = () => new WorkerError(`${url} sent an answer larger than ${max} bytes, which this worker does not read; nothing was written. Tell the program's owner.`);
+  if (declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooBig();
+  }
+  if (!res.body) return null;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body) {
+    total += chunk.byteLength;
+    if (total > max) throw tooBig();
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /** The member API of one program (DESIGN.md "Public listener"), as the worker uses it. */
 export class MemberClient {
   readonly url: string;
   #token: string;
   #timeoutMs: number;
+  #maxResponseBytes: number;
 
-  constructor(url: string, token: string, opts: { timeoutMs?: number } = {}) {
+  constructor(url: string, token: string, opts: { timeoutMs?: number; maxResponseBytes?: number } = {}) {
     this.url = url.replace(/\/+$/, '');
     this.#token = token;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#maxResponseBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   }
 
   async #request<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, body?: unknown): Promise<{ status: number; data: z.output<S> }> {
@@ -57,7 +89,13 @@ export class MemberClient {
     } catch (err) {
       throw new HostUnavailableError(`cannot reach ${this.url} (${(err as Error).message})`);
     }
-    const json: unknown = await res.json().catch(() => null);
+    let json: unknown;
+    try {
+      json = await boundedJson(res, this.#maxResponseBytes, this.url);
+    } catch (err) {
+      if (err instanceof WorkerError) throw err;
+      throw new HostUnavailableError(`lost the answer of ${this.url} (${(err as Error).message})`);
+    }
     if (res.status >= 500 || res.status === 429) throw new HostUnavailableError(`${this.url} answered ${res.status}`);
     if (!res.ok) {
       const err = ErrorBody.safeParse(json);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Champion, ResultVerdict, SubmitResultRequest, TaskResponse } from '../protocol/index.ts';
 import { codeHash } from '../protocol/code-hash.ts';
@@ -15,7 +15,7 @@ import { kbDigest } from './proposer/kb-digest.ts';
 import { mutate, type Random } from './proposer/mutate.ts';
 import { runExperiment, type RunOutcome } from './runner/run-experiment.ts';
 import { openSandbox, type SandboxConfig, type SandboxInfo } from './sandbox/session.ts';
-import { Workspace, type SyncReport } from './workspace.ts';
+import { Workspace, WorkspaceTamperedError, type SyncReport } from './workspace/workspace.ts';
 
 export type { CodeLineage, LineageStep } from './lineage.ts';
 export { workerDirs, type WorkerDirs } from './dirs.ts';
@@ -35,6 +35,8 @@ export type WorkerEvent =
   | { type: 'progress'; elapsedSeconds: number; budgetSeconds: number; lastMetric: { name: string; value: number } | null }
   | { type: 'metric'; name: string; value: number }
   | { type: 'run-end'; run: number; outcome: RunOutcome }
+  /** What ran last (a run, or the propose step before it) left links or special files where the worker keeps the program: nothing of it is submitted. */
+  | { type: 'tampered'; run: number; by: 'run' | 'propose'; problems: string[]; movedTo: string }
   | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean }
   | { type: 'rejected'; key: string; reason: string; movedTo: string }
   | { type: 'retry'; attempt: number; delayMs: number; reason: string };
@@ -136,6 +138,64 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   emit({ type: 'sandbox', ...sandbox.info });
   if (!sandbox.info.sandboxed) emit({ type: 'warning', message: 'runs are NOT sandboxed: code from other members runs with all of your user\'s rights — network, home directory, your Cohort membership tokens' });
 
+  /** Propose, run and submit once on a synced workspace; 'stopped' when the person stopped the run. */
+  const oneRun = async (run: number, task: TaskResponse, workspace: Workspace, running: () => void): Promise<'stopped' | 'done'> => {
+    const spec = task.program.spec;
+    let hypothesis = opts.hypothesis ?? null;
+    if (opts.propose !== undefined) {
+      hypothesis = (await propose(opts, client, workspace, task)) ?? hypothesis;
+      await refuseTampering(workspace, task);
+      if (hypothesis) emit({ type: 'propose', hypothesis });
+    }
+    const patch = await workspace.diff();
+    const parent = task.champion?.id ?? null;
+
+    emit({ type: 'lineage', run, ...(await lineageOf(client, parent, m.memberId, workspace)) });
+    await mkdir(workspace.logsDir, { recursive: true });
+    await mkdir(dirs.cache, { recursive: true });
+    const logFile = join(workspace.logsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+    // The run may write in the workspace and the cache, but not the program's files.
+    const { launcher, env } = sandbox.forRun({ workspace: workspace.dir, readOnly: task.files.map((f) => join(workspace.dir, ...f.path.split('/'))) });
+    emit({ type: 'run-start', run, command: spec.run, logFile, budgetSeconds: spec.time_budget, sandboxed: sandbox.info.sandboxed });
+    running();
+    const started = new Date();
+    const outcome = await runExperiment({
+      command: spec.run,
+      cwd: workspace.dir,
+      env,
+      ...(launcher ? { launcher } : {}),
+      metric: spec.metric,
+      timeBudgetSeconds: spec.time_budget,
+      ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
+      logFile,
+      onOutput: (chunk, stream) => emit({ type: 'output', chunk, stream }),
+      onProgress: (p) => emit({ type: 'progress', ...p }),
+      onMetric: (name, value) => emit({ type: 'metric', name, value }),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    emit({ type: 'run-end', run, outcome });
+    if (outcome.stopped) return 'stopped'; // a run stopped by the person is not a result
+    await refuseTampering(workspace, task);
+
+    const crashed = outcome.status === 'crash';
+    const body: SubmitResultRequest = {
+      value: crashed ? null : outcome.value,
+      crashed,
+      hypothesis: hypothesis ?? 'manual run',
+      patch,
+      output: (crashed ? `[cohort] crash: ${outcome.reason}\n` : '') + outcome.tail,
+      hardware: opts.hardware,
+      durations: { ...outcome.durations, started_at_ms: started.getTime() },
+      parent,
+      idempotency_key: randomUUID(),
+    };
+    await outbox.add(m, body);
+    await deliver();
+    // The run's change now lives in the KB (or the outbox); the next one starts from the champion.
+    if (opts.loop) await workspace.reset();
+    return 'done';
+  };
+
   let runs = 0;
   try {
     if ((await outbox.pending()).length > 0) {
@@ -145,61 +205,27 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     while (runs < maxRuns && !stopped()) {
       const task = await fetchTask();
       const spec = task.program.spec;
-      const workspace = new Workspace(dirs.workspace, spec.editable);
+      const workspace = new Workspace(dirs, spec.editable);
       const report = await workspace.sync(task);
       emit({ type: 'sync', report, champion: task.champion, metric: spec.metric });
+      if (report.rebuilt) emit({ type: 'warning', message: `the workspace held what the worker will not touch (${report.rebuilt.problems.join('; ')}); it was moved to ${report.rebuilt.movedTo} and laid out again` });
       if (report.stashedTo) emit({ type: 'warning', message: `your edits to ${spec.editable.join(', ')} were kept in ${report.stashedTo} before the new champion's code replaced them` });
 
-      let hypothesis = opts.hypothesis ?? null;
-      if (opts.propose !== undefined) {
-        hypothesis = (await propose(opts, client, workspace, task)) ?? hypothesis;
-        if (hypothesis) emit({ type: 'propose', hypothesis });
-      }
-      const patch = await workspace.diff();
-      const parent = task.champion?.id ?? null;
-
       runs += 1;
-      emit({ type: 'lineage', run: runs, ...(await lineageOf(client, parent, m.memberId, workspace)) });
-      await mkdir(join(workspace.metaDir, 'runs'), { recursive: true });
-      await mkdir(dirs.cache, { recursive: true });
-      const logFile = join(workspace.metaDir, 'runs', `${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-      // The run may write in the workspace and the cache, but not the code it is judged by.
-      const { launcher, env } = sandbox.forRun({ workspace: workspace.dir, readOnly: [workspace.metaDir, ...spec.editable.map((p) => join(workspace.dir, p))] });
-      emit({ type: 'run-start', run: runs, command: spec.run, logFile, budgetSeconds: spec.time_budget, sandboxed: sandbox.info.sandboxed });
-      const started = new Date();
-      const outcome = await runExperiment({
-        command: spec.run,
-        cwd: workspace.dir,
-        env,
-        ...(launcher ? { launcher } : {}),
-        metric: spec.metric,
-        timeBudgetSeconds: spec.time_budget,
-        ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
-        logFile,
-        onOutput: (chunk, stream) => emit({ type: 'output', chunk, stream }),
-        onProgress: (p) => emit({ type: 'progress', ...p }),
-        onMetric: (name, value) => emit({ type: 'metric', name, value }),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      emit({ type: 'run-end', run: runs, outcome });
-      if (outcome.stopped) break; // a run stopped by the person is not a result
-
-      const crashed = outcome.status === 'crash';
-      const body: SubmitResultRequest = {
-        value: crashed ? null : outcome.value,
-        crashed,
-        hypothesis: hypothesis ?? 'manual run',
-        patch,
-        output: (crashed ? `[cohort] crash: ${outcome.reason}\n` : '') + outcome.tail,
-        hardware: opts.hardware,
-        durations: { ...outcome.durations, started_at_ms: started.getTime() },
-        parent,
-        idempotency_key: randomUUID(),
-      };
-      await outbox.add(m, body);
-      await deliver();
-      // The run's change now lives in the KB (or the outbox); the next one starts from the champion.
-      if (opts.loop) await workspace.reset();
+      // Whatever ran in the workspace last may have planted links or special files; the worker
+      // refuses to read or write through them, and refuses the run that left them.
+      let stage: 'propose' | 'run' = 'propose';
+      try {
+        const outcome = await oneRun(runs, task, workspace, () => {
+          stage = 'run';
+        });
+        if (outcome === 'stopped') break;
+      } catch (err) {
+        if (!(err instanceof WorkspaceTamperedError)) throw err;
+        const movedTo = await workspace.quarantine();
+        emit({ type: 'tampered', run: runs, by: stage, problems: err.problems, movedTo });
+        await workspace.sync(task);
+      }
     }
     return { runs, submitted, stoppedBecause: stopped() ? 'stopped' : 'done' };
   } catch (err) {
@@ -210,6 +236,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     if (stopped()) return { runs, submitted, stoppedBecause: 'stopped' };
     throw err;
   }
+}
+
+/** Throws when what just ran left the workspace in a state the worker will not read or write through. */
+async function refuseTampering(workspace: Workspace, task: TaskResponse): Promise<void> {
+  const problems = await workspace.inspect(task);
+  if (problems.length > 0) throw new WorkspaceTamperedError(problems);
 }
 
 /** Whose changes the code of the next run contains; a host that cannot list its results only shortens it. */
@@ -230,13 +262,8 @@ async function propose(opts: WorkerOptions, client: MemberClient, workspace: Wor
     // Skip changes whose code was already tried by anyone: the host would only call them duplicates.
     const tried = new Set((await client.results()).filter((r) => r.status !== 'crash').map((r) => r.code_hash));
     for (let attempt = 0; attempt < 20; attempt++) {
-      const { hypothesis } = await mutate(workspace.dir, spec, opts.random);
-      const files = new Map<string, string>();
-      for (const path of spec.editable) {
-        const content = await readFile(join(workspace.dir, path), 'utf8').catch(() => null);
-        if (content !== null) files.set(path, content);
-      }
-      if (!tried.has(codeHash(files, spec.editable))) return hypothesis;
+      const { hypothesis } = await mutate(workspace, spec, opts.random);
+      if (!tried.has(codeHash(await workspace.editableFiles(), spec.editable))) return hypothesis;
       await workspace.reset();
     }
     throw new WorkerError('The built-in proposer found only changes that were already tried; widen the `search` ranges in TASK.md.');
@@ -244,7 +271,7 @@ async function propose(opts: WorkerOptions, client: MemberClient, workspace: Wor
   const status = await client.status();
   const { hypothesis } = await runProposeCommand({
     command: opts.propose!,
-    dir: workspace.dir,
+    workspace,
     kbDigest: kbDigest(status),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onOutput: (chunk) => opts.onEvent?.({ type: 'output', chunk, stream: 'stdout' }),

@@ -55,6 +55,8 @@ function describe(e: WorkerEvent, metric: string): string | null {
       const head = v.champion ? 'NEW CHAMPION' : v.status.toUpperCase();
       return `[cohort] ${v.id} ${head}${e.replayed ? ' (already recorded)' : ''}: ${v.reason}${v.impact > 0 ? ` — impact ${formatValue(v.impact)}` : ''}`;
     }
+    case 'tampered':
+      return `[cohort] ! ${e.by === 'run' ? `run ${e.run}` : `the propose step of run ${e.run}`} was refused and nothing of it submitted: ${e.problems.join('; ')}. The workspace was moved to ${e.movedTo} and laid out again.`;
     case 'rejected':
       return `[cohort] ! a result was not delivered (${e.reason}); it is kept in ${e.movedTo}`;
     case 'retry':
@@ -179,7 +181,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
             }
             if (e.type === 'run-start') lastProgress = 0;
             const line = describe(e, metric || 'metric');
-            if (line) (e.type === 'warning' || e.type === 'rejected' ? io.err : io.out)(line);
+            if (line) (e.type === 'warning' || e.type === 'rejected' || e.type === 'tampered' ? io.err : io.out)(line);
           },
         });
         io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${summary.stoppedBecause === 'stopped' ? ' (stopped)' : ''}.`);

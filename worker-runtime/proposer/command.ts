@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkerError } from '../credentials.ts';
+import { HYPOTHESIS_FILE, KB_FILE, type Workspace } from '../workspace/workspace.ts';
+
+/** A hypothesis is a sentence or a paragraph; more is cut (it goes to the host and to every member). */
+const MAX_HYPOTHESIS_BYTES = 64 * 1024;
 
 /**
  * `--propose CMD`: runs any command (a script, a coding agent) in the workspace before a run, with
@@ -9,20 +12,22 @@ import { WorkerError } from '../credentials.ts';
  */
 export async function runProposeCommand(opts: {
   command: string;
-  dir: string;
+  workspace: Workspace;
   kbDigest: string;
   env?: NodeJS.ProcessEnv;
   onOutput?: (chunk: string) => void;
   timeoutSeconds?: number;
   signal?: AbortSignal;
 }): Promise<{ hypothesis: string | null }> {
-  const kbPath = join(opts.dir, 'KB.md');
-  const hypothesisPath = join(opts.dir, 'HYPOTHESIS.md');
-  await writeFile(kbPath, opts.kbDigest);
-  await rm(hypothesisPath, { force: true });
+  const dir = opts.workspace.dir;
+  const kbPath = join(dir, KB_FILE);
+  const hypothesisPath = join(dir, HYPOTHESIS_FILE);
+  // Through the workspace: whatever ran there before may have left links at these names.
+  await opts.workspace.writeFile(KB_FILE, opts.kbDigest);
+  await opts.workspace.removeFile(HYPOTHESIS_FILE);
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', opts.command], {
-      cwd: opts.dir,
+      cwd: dir,
       env: { ...(opts.env ?? process.env), COHORT_KB: kbPath, COHORT_HYPOTHESIS: hypothesisPath },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -45,7 +50,7 @@ export async function runProposeCommand(opts: {
     });
   });
   if (code !== 0) throw new WorkerError(`The propose command exited with ${code === null ? 'a signal' : `code ${code}`}: ${opts.command}`);
-  const text = await readFile(hypothesisPath, 'utf8').catch(() => null);
-  await rm(hypothesisPath, { force: true });
+  const text = await opts.workspace.readFile(HYPOTHESIS_FILE, MAX_HYPOTHESIS_BYTES);
+  await opts.workspace.removeFile(HYPOTHESIS_FILE);
   return { hypothesis: text === null ? null : text.trim() };
 }

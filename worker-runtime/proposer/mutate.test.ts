@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TaskSpec } from '../../protocol/index.ts';
+import { Workspace } from '../workspace/workspace.ts';
 import { mutate, nudge, seededRandom } from './mutate.ts';
 
 const SOURCE = ['import torch', 'LEARNING_RATE = 3e-3  # peak lr', 'N_LAYER = 4', 'DROPOUT: float = 0.1', 'def f():', '    N_LAYER = 99  # not top level', ''].join('\n');
@@ -12,8 +13,10 @@ const spec = TaskSpec.parse({
 });
 
 let dir: string;
+let ws: Workspace;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cohort-mutate-'));
+  ws = new Workspace({ workspace: dir, state: join(dir, '..', `${dir.split('/').pop()}-state`) }, ['train.py']);
   await writeFile(join(dir, 'train.py'), SOURCE);
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -23,7 +26,7 @@ describe('the built-in proposer', () => {
     const random = seededRandom(7);
     for (let i = 0; i < 30; i++) {
       await writeFile(join(dir, 'train.py'), SOURCE);
-      const { hypothesis, mutations } = await mutate(dir, spec, random);
+      const { hypothesis, mutations } = await mutate(ws, spec, random);
       expect(mutations.length).toBeGreaterThanOrEqual(1);
       expect(hypothesis).toMatch(/^mutate: /);
       const text = await readFile(join(dir, 'train.py'), 'utf8');
@@ -40,9 +43,9 @@ describe('the built-in proposer', () => {
   });
 
   it('is repeatable with a seed', async () => {
-    const a = await mutate(dir, spec, seededRandom(42));
+    const a = await mutate(ws, spec, seededRandom(42));
     await writeFile(join(dir, 'train.py'), SOURCE);
-    const b = await mutate(dir, spec, seededRandom(42));
+    const b = await mutate(ws, spec, seededRandom(42));
     expect(a).toEqual(b);
   });
 
@@ -57,8 +60,8 @@ describe('the built-in proposer', () => {
 
   it('says what to do when there is nothing to change', async () => {
     const bare = TaskSpec.parse({ name: 'm', objective: 'o', metric: 'x', direction: 'minimize' });
-    await expect(mutate(dir, bare)).rejects.toThrow(/no `search` block/);
+    await expect(mutate(ws, bare)).rejects.toThrow(/no `search` block/);
     const missing = TaskSpec.parse({ name: 'm', objective: 'o', metric: 'x', direction: 'minimize', search: { WARMUP: { min: 0, max: 1 } } });
-    await expect(mutate(dir, missing)).rejects.toThrow(/no top-level `WARMUP = <number>` line/);
+    await expect(mutate(ws, missing)).rejects.toThrow(/no top-level `WARMUP = <number>` line/);
   });
 });

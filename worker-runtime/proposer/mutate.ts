@@ -1,5 +1,3 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { SearchRange, TaskSpec } from '../../protocol/index.ts';
 import { WorkerError } from '../credentials.ts';
 
@@ -44,6 +42,12 @@ export function nudge(current: number, range: SearchRange, random: Random): numb
   return range.integer ? clamp(current + (current < range.max ? 1 : -1)) : clamp(range.min + random() * (range.max - range.min));
 }
 
+/** Where the proposer reads and writes the editable files: the workspace, which refuses links and special files. */
+export interface EditableFiles {
+  readFile(path: string): Promise<string | null>;
+  writeFile(path: string, content: string): Promise<void>;
+}
+
 export interface Mutation {
   name: string;
   file: string;
@@ -55,7 +59,7 @@ export interface Mutation {
  * The built-in proposer: edits one or two of the constants TASK.md's `search` names, within their
  * ranges, so a research loop runs with no agent at all. Returns the hypothesis it tests.
  */
-export async function mutate(dir: string, spec: TaskSpec, random: Random = Math.random): Promise<{ hypothesis: string; mutations: Mutation[] }> {
+export async function mutate(files: EditableFiles, spec: TaskSpec, random: Random = Math.random): Promise<{ hypothesis: string; mutations: Mutation[] }> {
   const search = Object.entries(spec.search ?? {});
   if (search.length === 0) throw new WorkerError('TASK.md has no `search` block, so the built-in proposer has nothing to change; use --propose CMD with your own proposer or agent.');
   const count = Math.min(search.length, random() < 0.6 ? 1 : 2);
@@ -63,13 +67,13 @@ export async function mutate(dir: string, spec: TaskSpec, random: Random = Math.
   const mutations: Mutation[] = [];
   for (const [name, range] of picked) {
     const file = range.file ?? spec.editable[0]!;
-    const path = join(dir, file);
-    const text = await readFile(path, 'utf8');
+    const text = await files.readFile(file);
+    if (text === null) throw new WorkerError(`${file} is missing from the workspace, so the search block cannot change it.`);
     const match = assignment(name).exec(text);
     if (!match) throw new WorkerError(`${file} has no top-level \`${name} = <number>\` line for the search block to change.`);
     const from = match[2]!;
     const to = format(nudge(Number(from), range, random), range);
-    await writeFile(path, text.replace(assignment(name), `$1${to}$3`));
+    await files.writeFile(file, text.replace(assignment(name), `$1${to}$3`));
     mutations.push({ name, file, from, to });
   }
   return { hypothesis: `mutate: ${mutations.map((m) => `${m.name} ${m.from} → ${m.to}`).join(', ')}`, mutations };

@@ -190,9 +190,11 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     if (!f.root.startsWith('/tmp/')) expect(result.status).toBe('crash');
   });
 
-  it('cannot rewrite the code it is judged by (.cohort/ and the editable files are read-only)', async () => {
-    const { result } = await runVariant(f, 'tamper', 'open(".cohort/base/train.py", "w").write("x")\nprint("val_loss: 2.0")\n');
-    expect(result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: '\.cohort\/base\/train\.py'/);
+  it('cannot rewrite the code it is judged by (the worker\'s records are out of sight, the editable files read-only)', async () => {
+    const base = join(workerDirs(f.paths, f.membership).state, 'base', 'train.py');
+    const { result } = await runVariant(f, 'tamper', `open(${JSON.stringify(base)}, "w").write("x")\nprint("val_loss: 2.0")\n`);
+    expect(result.output).toMatch(/crash: exit code 1: (FileNotFoundError: \[Errno 2\] No such file or directory|OSError: \[Errno 30\] Read-only file system)/);
+    expect(await readFile(base, 'utf8')).toBe('print("val_loss: 1.0")\n');
     const self = await runVariant(f, 'tamper-self', 'open("train.py", "a").write("# changed while running")\nprint("val_loss: 2.0")\n');
     expect(self.result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: 'train\.py'/);
   });

@@ -44,6 +44,8 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
       };
     case 'submitted':
       return { type: 'submitted', submission: { program: ctx.program, at: Date.now(), replayed: e.replayed, verdict: e.verdict } };
+    case 'tampered':
+      return { type: 'warning', message: `${e.by === 'run' ? `Run ${e.run}` : `The propose step of run ${e.run}`} was refused and nothing of it submitted: ${e.problems.join('; ')}. The workspace was moved to ${e.movedTo} and laid out again.` };
     case 'rejected':
       return { type: 'rejected', reason: e.reason, moved_to: e.movedTo };
     case 'retry':

@@ -18,7 +18,7 @@ import { join, JoinError } from '../join.ts';
 import { MemberClient, NotAMemberError } from '../member-client.ts';
 import { TailBuffer } from '../runner/tail-buffer.ts';
 import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../worker.ts';
-import { Workspace } from '../workspace.ts';
+import { Workspace } from '../workspace/workspace.ts';
 import { toFeedEvent } from './feed-event.ts';
 
 /** A refusal the UI shows as it is: a status, a code and a sentence that says what to do. */
@@ -274,15 +274,15 @@ export class WorkerService {
       if (err instanceof NotAMemberError) throw new WorkerServiceError(403, 'not_a_member', err.message);
       throw new WorkerServiceError(502, 'host_unreachable', `The program's host did not answer: ${(err as Error).message}`);
     }
-    const dir = workerDirs(this.#opts.paths, membership).workspace;
-    const diff = await new Workspace(dir, task.program.spec.editable).diff().catch(() => '');
+    const workspace = new Workspace(workerDirs(this.#opts.paths, membership), task.program.spec.editable);
+    const diff = await workspace.diff().catch(() => '');
     return {
       program: task.program,
       champion: task.champion,
       reference: task.reference,
       member_id: membership.memberId,
       mine: results.filter((r) => r.member === membership.memberId),
-      workspace: { dir, diff },
+      workspace: { dir: workspace.dir, diff },
     };
   }
 

@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskResponse } from '../protocol/index.ts';
-import { call, joinMember, startTestHost, type TestHost } from '../main/testing/harness.ts';
-import { MemberClient } from './member-client.ts';
+import type { TaskResponse } from '../../protocol/index.ts';
+import { call, joinMember, startTestHost, type TestHost } from '../../main/testing/harness.ts';
+import { MemberClient } from '../member-client.ts';
 import { Workspace } from './workspace.ts';
 
 let host: TestHost | undefined;
@@ -18,7 +19,7 @@ describe('workspace', () => {
     const ada = await joinMember(host, 'ada');
     const bob = await joinMember(host, 'bob');
     const client = new MemberClient(host.publicUrl, ada.token);
-    const ws = new Workspace(join(host.home.dir, 'ws'), ['train.py']);
+    const ws = new Workspace({ workspace: join(host.home.dir, 'ws'), state: join(host.home.dir, 'ws-state') }, ['train.py']);
 
     const first = await ws.sync(await client.task());
     expect(first).toMatchObject({ changed: true, championId: null, stashedTo: null });
@@ -50,7 +51,7 @@ describe('workspace', () => {
     expect(moved.stashedTo).not.toBeNull();
     expect(await readFile(join(moved.stashedTo!, 'train.py'), 'utf8')).toContain('DEPTH = 6');
     expect(await readFile(train, 'utf8')).toContain('LEARNING_RATE = 0.03');
-    expect(await readdir(join(ws.metaDir, 'stash'))).toHaveLength(1);
+    expect(await readdir(join(ws.stateDir, 'stash'))).toHaveLength(1);
 
     // reset() puts the champion's code back.
     await writeFile(train, 'broken');
@@ -58,9 +59,10 @@ describe('workspace', () => {
     expect(await readFile(train, 'utf8')).toContain('LEARNING_RATE = 0.03');
   });
 
-  it('refuses files that would land outside the workspace', async () => {
-    const ws = new Workspace('/tmp/cohort-ws-never-written', ['train.py']);
+  it('refuses files that would land outside the workspace before writing anything', async () => {
+    const ws = new Workspace({ workspace: '/tmp/cohort-ws-never-written', state: '/tmp/cohort-ws-never-written-state' }, ['train.py']);
     const task = { program: { spec: { name: 'x' } }, champion: null, files: [{ path: '../evil.py', content: 'x' }], reference: null } as unknown as TaskResponse;
-    await expect(ws.sync(task)).rejects.toThrow(/outside the workspace/);
+    await expect(ws.sync(task)).rejects.toThrow(/"\.\.\/evil\.py" is not a plain relative path/);
+    expect(existsSync('/tmp/cohort-ws-never-written')).toBe(false);
   });
 });
