@@ -50,6 +50,7 @@ describe('cohort CLI', () => {
     // No tunnel: the test must not reach Cloudflare on a machine where cloudflared is installed.
     const pub = await publish(EXAMPLE, '--no-tunnel');
     expect(pub.output()).toMatch(/hosting "quadratic"/);
+    expect(pub.output()).toMatch(/^Members will receive 2 files \(\d+(\.\d)? KiB\): TASK\.md, train\.py$/m);
     expect(pub.output()).toMatch(/tunnel\s+off \(--no-tunnel\) — reachable from this machine only/);
     expect(pub.output()).toMatch(/owner UI\s+http:\/\/127\.0\.0\.1:\d+\/#token=/);
     expect(pub.output()).toContain(`cohort join ${pub.publicUrl}`);
@@ -115,6 +116,16 @@ describe('cohort CLI', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('TASK.md:5: direction must be "minimize" or "maximize", got "lower"');
     expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a folder holding a secret-looking file, saying which and how to fix it', async () => {
+    const dir = join(home, 'leaky-program');
+    await cp(EXAMPLE, dir, { recursive: true });
+    await writeFile(join(dir, '.env'), 'OPENAI_API_KEY=sk-1\n');
+    const res = cohort('publish', dir, '--no-tunnel');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('.env: looks like a secret (an environment file, where API keys usually live) and must not reach members');
+    expect(res.stdout).not.toContain('Members will receive');
   });
 
   it('explains wrong user codes and a missing host', () => {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ErrorBody } from '../protocol/index.ts';
 import type { CohortPaths } from '../protocol/paths.ts';
+import { terminalSafe } from '../protocol/terminal-text.ts';
 import { readHostState, type HostState } from '../main/state-file.ts';
 
 /** A failure the CLI shows as one line, without a stack trace. */
@@ -37,7 +38,8 @@ export class OwnerClient {
     }
     if (!res.ok) {
       const body = ErrorBody.safeParse(await res.json().catch(() => null));
-      throw new CliError(body.success ? body.data.message : `The host answered ${res.status} ${res.statusText}.`);
+      // The host's message can quote what a stranger sent (a name, a code).
+      throw new CliError(body.success ? terminalSafe(body.data.message) : `The host answered ${res.status} ${res.statusText}.`);
     }
     return res;
   }

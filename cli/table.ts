@@ -1,5 +1,14 @@
-/** Plain-text tables a person can read in a terminal: padded columns, a header, a rule. */
+import { terminalSafe } from '../protocol/terminal-text.ts';
+
+/**
+ * Plain-text tables a person can read in a terminal: padded columns, a header, a rule. Cells hold
+ * names, hosts and hypotheses from others, so every cell is made terminal-safe here, before it is measured.
+ */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  return plainTable(headers.map((h) => terminalSafe(h)), rows.map((r) => r.map((c) => terminalSafe(c))));
+}
+
+function plainTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells

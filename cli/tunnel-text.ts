@@ -1,4 +1,5 @@
 import type { TunnelStatus } from '../protocol/index.ts';
+import { terminalSafe } from '../protocol/terminal-text.ts';
 
 function inSeconds(iso: string, now: number): string {
   const s = Math.max(0, (Date.parse(iso) - now) / 1000);
@@ -7,6 +8,11 @@ function inSeconds(iso: string, now: number): string {
 
 /** One line for the tunnel's state, as `cohort status` and `cohort publish` show it. */
 export function describeTunnel(t: TunnelStatus, now: number = Date.now()): string {
+  // The reason can quote cloudflared's output, which quotes what Cloudflare sent.
+  return terminalSafe(tunnelState(t, now));
+}
+
+function tunnelState(t: TunnelStatus, now: number): string {
   switch (t.state) {
     case 'off':
       return `off${t.reason ? ` (${t.reason})` : ''}`;
@@ -23,6 +29,9 @@ export function describeTunnel(t: TunnelStatus, now: number = Date.now()): strin
 
 /** What `cohort publish` prints when the tunnel changes state. */
 export function describeTunnelEvent(t: TunnelStatus, now: number = Date.now()): string {
-  if (t.state === 'up') return `Tunnel up: ${t.url}\n  Workers join with: cohort join ${t.url}`;
+  if (t.state === 'up') {
+    const url = terminalSafe(String(t.url));
+    return `Tunnel up: ${url}\n  Workers join with: cohort join ${url}`;
+  }
   return `tunnel ${describeTunnel(t, now)}`;
 }

@@ -130,6 +130,8 @@ describe('app UI: publish from the UI', () => {
     expect(publicUrl).not.toBe('');
     expect(await ownerPage.getByTestId('tab-owner').textContent()).toContain('quadratic');
     expect(await ownerPage.getByTestId('tunnel').getAttribute('data-state')).toBe('off');
+    // What members receive, from the publish response: the example's two files.
+    expect(await ownerPage.getByTestId('shipped-files').textContent()).toMatch(/What members receive\s*2 files, [\d.]+ KiB.*TASK\.md.*train\.py/);
     await ownerPage.screenshot({ path: join(ARTIFACTS, 'app-owner-published.png'), fullPage: true });
   });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { ErrorCode, PublishRequest, type AppInfo, type InvalidProgramBody, type PublishResponse } from '../protocol/index.ts';
+import { ErrorCode, PublishRequest, type AppInfo, type InvalidProgramBody, type ProgramManifest, type PublishResponse } from '../protocol/index.ts';
 import type { CohortPaths } from '../protocol/paths.ts';
 import { ServiceError } from './errors.ts';
 import { BUILT_RENDERER, startHost, type HostOptions, type RunningHost } from './host.ts';
@@ -34,6 +34,8 @@ export interface RunningAppService {
   host(): RunningHost | null;
   /** Validates the folder and hosts it; throws `InvalidProgramError` with every issue. */
   publish(dir: string): Promise<RunningHost>;
+  /** What the published program ships to members, once there is one. */
+  shipped(): ProgramManifest | null;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,8 @@ export async function startAppService(opts: AppServiceOptions): Promise<RunningA
   const token = randomBytes(32).toString('base64url');
   let host: RunningHost | null = null;
   let publishing: Promise<RunningHost> | null = null;
+  /** What the published program ships, for the publish response. */
+  let shipped: ProgramManifest | null = null;
 
   const publish = (dir: string): Promise<RunningHost> => {
     if (host !== null) return Promise.reject(new ServiceError(409, ErrorCode.conflict, `This app already hosts "${host.kb.spec.name}"; quit it to publish another program.`));
@@ -80,6 +84,7 @@ export async function startAppService(opts: AppServiceOptions): Promise<RunningA
         });
       }
       host = await startHost({ ...opts.hostOptions, program: checked.program, paths: opts.paths, rendererDir: null });
+      shipped = checked.program.manifest;
       return host;
     })().finally(() => {
       publishing = null;
@@ -92,7 +97,7 @@ export async function startAppService(opts: AppServiceOptions): Promise<RunningA
       const { dir } = parseWith(PublishRequest, request.body ?? {}, 'The publish request');
       try {
         const running = await publish(dir);
-        const body: PublishResponse = { program: running.kb.spec.name, dir: expandDir(dir), public_url: running.publicUrl };
+        const body: PublishResponse = { program: running.kb.spec.name, dir: expandDir(dir), public_url: running.publicUrl, manifest: shipped! };
         return await reply.code(201).send(body);
       } catch (err) {
         if (err instanceof InvalidProgramError) return reply.code(400).send(err.body);
@@ -125,6 +130,7 @@ export async function startAppService(opts: AppServiceOptions): Promise<RunningA
     token,
     host: () => host,
     publish,
+    shipped: () => shipped,
     close() {
       closed ??= (async () => {
         // The UI's streams first (they follow the host's events), then the host drains its KB.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProgramManifest } from './manifest.ts';
 
 /**
  * The app's loopback listener (`cohort app`, the desktop app): which views it offers, and
@@ -38,5 +39,6 @@ export const InvalidProgramBody = z.object({
 });
 export type InvalidProgramBody = z.infer<typeof InvalidProgramBody>;
 
-export const PublishResponse = z.object({ program: z.string(), dir: z.string(), public_url: z.string() });
+/** 201: the program is hosted; `manifest` is what members will receive, for the owner to check. */
+export const PublishResponse = z.object({ program: z.string(), dir: z.string(), public_url: z.string(), manifest: ProgramManifest });
 export type PublishResponse = z.infer<typeof PublishResponse>;

@@ -6,4 +6,5 @@ export * from './api.ts';
 export * from './tunnel.ts';
 export * from './events.ts';
 export * from './app.ts';
+export * from './manifest.ts';
 export * from './worker-api.ts';

@@ -27,6 +27,9 @@ export const SearchRange = z.strictObject({
 });
 export type SearchRange = z.infer<typeof SearchRange>;
 
+/** The longest `time_budget` a program may set: 7 days. */
+export const MAX_TIME_BUDGET_SECONDS = 7 * 24 * 3600;
+
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 /** Reference values share the submitted values' bound (LIMITS.value in results.ts), so impacts stay finite. */
 const metric = finite.refine((n) => Math.abs(n) <= 1e300, 'must be between -1e300 and 1e300');
@@ -43,7 +46,17 @@ export const TaskSpec = z
     baseline: metric.optional(),
     run: z.string().trim().min(1).default('python3 train.py'),
     editable: z.array(RelativePath).min(1).default(['train.py']),
-    time_budget: finite.refine((n) => n > 0, 'must be > 0 seconds').default(300),
+    /**
+     * Files shipped although they look like secrets (a public certificate named `*.pem`) or are left
+     * out by default (a dot-file, a file under data/). No default, so specs without it are unchanged
+     * on the wire. Editable files always ship and need not be repeated here.
+     */
+    ship: z.array(RelativePath).optional(),
+    // A week bounds every timer a run sets (the budget plus its grace stays far below setTimeout's ~24.8 days).
+    time_budget: finite
+      .refine((n) => n > 0, 'must be > 0 seconds')
+      .refine((n) => n <= MAX_TIME_BUDGET_SECONDS, `must be at most ${MAX_TIME_BUDGET_SECONDS} seconds (7 days)`)
+      .default(300),
     pool: finite.refine((n) => n >= 0, 'must be ≥ 0').default(0),
     token: z.string().trim().min(1).max(16).default('OBOL'),
     split: z.enum(['by-impact', 'champion-takes-all']).default('by-impact'),

@@ -137,6 +137,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   });
   emit({ type: 'sandbox', ...sandbox.info });
   if (!sandbox.info.sandboxed) emit({ type: 'warning', message: 'runs are NOT sandboxed: code from other members runs with all of your user\'s rights — network, home directory, your Cohort membership tokens' });
+  for (const message of sandbox.info.warnings) emit({ type: 'warning', message });
 
   /** Propose, run and submit once on a synced workspace; 'stopped' when the person stopped the run. */
   const oneRun = async (run: number, task: TaskResponse, workspace: Workspace, running: () => void): Promise<'stopped' | 'done'> => {

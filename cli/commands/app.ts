@@ -4,6 +4,7 @@ import { formatIssue } from '../../main/program/errors.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
 import { startAppStack } from '../app/app-stack.ts';
 import { CliError } from '../owner-client.ts';
+import { describeManifest } from '../manifest-text.ts';
 import { port } from '../options.ts';
 import { tunnelChoice } from './publish.ts';
 
@@ -46,6 +47,8 @@ export function registerApp(program: Command, io: { out: (text: string) => void;
       if (dir !== undefined) {
         try {
           const host = await stack.app.publish(dir);
+          const shipped = stack.app.shipped();
+          if (shipped !== null) io.out(describeManifest(shipped));
           io.out(`Publishing "${host.kb.spec.name}"; workers join with: ${host.joinCommand}`);
         } catch (err) {
           await stack.close();

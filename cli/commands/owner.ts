@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
+import { terminalSafe, terminalSafeJson } from '../../protocol/terminal-text.ts';
 import { CliError, OwnerClient } from '../owner-client.ts';
 import { ago, duration, formatValue, table } from '../table.ts';
 import { describeTunnel } from '../tunnel-text.ts';
@@ -35,7 +36,7 @@ export function registerOwnerCommands(program: Command, out: Out): void {
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       const client = await connect();
       const { requests } = await client.get(`/api/owner/requests${opts.all ? '?all=1' : ''}`, JoinRequestsResponse);
-      out(opts.json ? JSON.stringify(requests, null, 2) : requestsTable(requests));
+      out(opts.json ? terminalSafeJson(requests) : requestsTable(requests));
     });
 
   for (const verb of ['approve', 'deny'] as const) {
@@ -47,9 +48,10 @@ export function registerOwnerCommands(program: Command, out: Out): void {
         if (normalized.length !== 8) throw new CliError(`"${code}" is not a user code; codes look like BCDF-GHJK (see \`cohort requests\`).`);
         const client = await connect();
         const { request } = await client.post(`/api/owner/requests/${formatUserCode(normalized)}/${verb}`, z.object({ request: JoinRequest }));
-        out(verb === 'approve'
+        // Names, hosts and codes are what a stranger declared.
+        out(terminalSafe(verb === 'approve'
           ? `Approved ${request.user_code}: ${request.name} (${request.hostname || 'unknown host'}, ${request.ip}). Their worker picks up its token at its next poll.`
-          : `Denied ${request.user_code}: ${request.name} (${request.ip}).`);
+          : `Denied ${request.user_code}: ${request.name} (${request.ip}).`));
       });
   }
 
@@ -59,7 +61,7 @@ export function registerOwnerCommands(program: Command, out: Out): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const { members } = await (await connect()).get('/api/owner/members', MembersResponse);
-      out(opts.json ? JSON.stringify(members, null, 2) : membersTable(members));
+      out(opts.json ? terminalSafeJson(members) : membersTable(members));
     });
 
   program
@@ -67,7 +69,7 @@ export function registerOwnerCommands(program: Command, out: Out): void {
     .description('revoke a member (by id, or by name when it is unique); their token stops working at once')
     .action(async (member: string) => {
       const res = await (await connect()).post(`/api/owner/members/${encodeURIComponent(member)}/revoke`, z.object({ member: Member }));
-      out(`Revoked ${res.member.id} (${res.member.name}). Their results stay in the KB.`);
+      out(terminalSafe(`Revoked ${res.member.id} (${res.member.name}). Their results stay in the KB.`));
     });
 
   program
@@ -76,8 +78,9 @@ export function registerOwnerCommands(program: Command, out: Out): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const s = await (await connect()).get('/api/owner/status', OwnerStatusResponse);
-      if (opts.json) return out(JSON.stringify(s, null, 2));
+      if (opts.json) return out(terminalSafeJson(s));
       const spec = s.program.spec;
+      // One line each; the champion's holds a member's name and hypothesis. Tables make their cells safe.
       const lines = [
         `${spec.name}: ${spec.direction} ${spec.metric} (${spec.accept}${spec.accept === 'threshold' ? ` ${spec.threshold}` : ''}), pool ${spec.pool} ${spec.token} ${spec.split}`,
         `Public URL: ${s.public_url}    join: ${s.join_command}`,
@@ -86,8 +89,8 @@ export function registerOwnerCommands(program: Command, out: Out): void {
           ? `Champion: ${s.champion.id} ${spec.metric} ${formatValue(s.champion.value)} by ${s.champion.member_name} — ${s.champion.hypothesis || 'no hypothesis'}`
           : `Champion: none yet${s.baseline === null ? '' : ` (baseline ${formatValue(s.baseline)})`}`,
         `Members: ${s.members.filter((m) => m.revoked_at === null).length} active, ${s.requests.length} join request(s) waiting`,
-        '',
-      ];
+      ].map((line) => terminalSafe(line));
+      lines.push('');
       if (s.results.length === 0) lines.push('No results yet.');
       else {
         const recent = s.results.slice(-20).reverse();
@@ -109,9 +112,9 @@ export function registerOwnerCommands(program: Command, out: Out): void {
     .action(async (opts: { format: string }) => {
       if (!['table', 'json', 'csv'].includes(opts.format)) throw new CliError(`--format must be table, json or csv, got "${opts.format}".`);
       const client = await connect();
-      if (opts.format === 'csv') return out((await client.text('/api/owner/payouts?format=csv')).trimEnd());
+      if (opts.format === 'csv') return out((await client.text('/api/owner/payouts?format=csv')).trimEnd().split('\n').map((line) => terminalSafe(line)).join('\n'));
       const p = await client.get('/api/owner/payouts', PayoutsResponse);
-      if (opts.format === 'json') return out(JSON.stringify(p, null, 2));
+      if (opts.format === 'json') return out(terminalSafeJson(p));
       if (p.payouts.length === 0) return out(p.pool <= 0 ? 'The pool is 0: nothing to pay.' : 'Nothing to pay yet: no accepted result has impact.');
       out(`${p.split}, pool ${p.pool} ${p.token}\n${table(['MEMBER', 'NAME', 'IMPACT', 'AMOUNT'], p.payouts.map((x) => [x.member, x.name, formatValue(x.impact), `${x.amount} ${p.token}`]))}`);
     });

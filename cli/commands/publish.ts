@@ -6,11 +6,13 @@ import { CloudflaredNotUsableError, describeSource, findCloudflared, type FoundC
 import { ServiceError } from '../../main/errors.ts';
 import { SchemaError } from '../../main/store/sqlite-store.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
+import { terminalSafe } from '../../protocol/terminal-text.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import { ProgramError } from '../../main/program/errors.ts';
 import { CliError } from '../owner-client.ts';
 import { port } from '../options.ts';
 import { duration, formatValue } from '../table.ts';
+import { describeManifest } from '../manifest-text.ts';
 import { describeTunnel, describeTunnelEvent } from '../tunnel-text.ts';
 
 type Out = (text: string) => void;
@@ -51,8 +53,15 @@ export async function tunnelChoice(opts: Pick<PublishOptions, 'host' | 'tunnel' 
   return { tunnel: { binary: found?.path ?? null, timeoutMs }, found, offReason: '' };
 }
 
-/** One line per KB event, so the owner can follow the program from the terminal. */
+/**
+ * One line per KB event, so the owner can follow the program from the terminal. Names, hosts and
+ * reasons come from strangers and members, so the line is made terminal-safe whole.
+ */
 export function describeEvent(e: KbEvent, metric: string): string {
+  return e.type === 'tunnel' ? describeTunnelEvent(e.tunnel) : terminalSafe(kbEventLine(e, metric));
+}
+
+function kbEventLine(e: Exclude<KbEvent, { type: 'tunnel' }>, metric: string): string {
   switch (e.type) {
     case 'join-request': {
       const r = e.request;
@@ -70,8 +79,6 @@ export function describeEvent(e: KbEvent, metric: string): string {
       return `result ${e.result.id} by ${e.result.member_name}: ${metric} ${formatValue(e.result.value)} → ${e.result.status.toUpperCase()} (${e.result.reason})`;
     case 'champion':
       return `new champion ${e.champion.id}: ${metric} ${formatValue(e.champion.value)} by ${e.champion.member_name}`;
-    case 'tunnel':
-      return describeTunnelEvent(e.tunnel);
   }
 }
 
@@ -103,6 +110,8 @@ export function registerPublish(program: Command, out: Out): void {
         if (err instanceof ProgramError) throw new CliError(err.message);
         throw err;
       }
+      // Before anything listens: the owner sees what strangers will download while it can still be stopped.
+      out(describeManifest(loaded.manifest));
       const choice = await tunnelChoice(opts);
       const host = await startHost({
         program: loaded,
@@ -127,7 +136,7 @@ export function registerPublish(program: Command, out: Out): void {
       out([
         `Cohort is hosting "${spec.name}": ${spec.direction} ${spec.metric}, ${spec.accept}, pool ${spec.pool} ${spec.token} (${spec.split})`,
         `  KB           ${host.kbFile}`,
-        `  champion     ${champion ? `${champion.id} ${spec.metric} ${formatValue(champion.value)} by ${champion.member_name}` : 'none yet'}`,
+        `  champion     ${champion ? terminalSafe(`${champion.id} ${spec.metric} ${formatValue(champion.value)} by ${champion.member_name}`) : 'none yet'}`,
         `  membership   ${host.auth.membership}${host.auth.membership === 'open' ? ' (anyone with the URL joins at once)' : ' (you approve each join request)'}`,
         `  public URL   ${host.publicUrl}`,
         `  tunnel       ${tunnelLine}`,

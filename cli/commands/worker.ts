@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatUserCode } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
+import { TerminalOutputFilter, terminalSafe } from '../../protocol/terminal-text.ts';
 import { forgetMembership, pickMembership, readMemberships } from '../../worker-runtime/credentials.ts';
 import { detectHardware } from '../../worker-runtime/hardware.ts';
 import { join } from '../../worker-runtime/join.ts';
@@ -22,8 +23,16 @@ function countdown(expiresAt: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** What a person watching `cohort run` wants to see of each worker event. */
-function describe(e: WorkerEvent, metric: string): string | null {
+/**
+ * What a person watching `cohort run` wants to see of each worker event, as one terminal-safe line:
+ * hypotheses, champions' names, verdict reasons and the host's messages come from others.
+ */
+export function describeWorkerEvent(e: WorkerEvent, metric: string): string | null {
+  const line = eventLine(e, metric);
+  return line === null ? null : terminalSafe(line);
+}
+
+function eventLine(e: WorkerEvent, metric: string): string | null {
   switch (e.type) {
     case 'info':
       return `[cohort] ${e.message}`;
@@ -72,7 +81,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
     .action(async (url: string, opts: { name?: string }) => {
       const paths = cohortPaths();
       const hardware = await detectHardware();
-      io.out(`Asking to join ${url} as "${opts.name ?? hardware.hostname}" (${hardware.hostname}, ${hardware.os}${hardware.gpu ? `, ${hardware.gpu}` : ', no GPU'})…`);
+      io.out(terminalSafe(`Asking to join ${url} as "${opts.name ?? hardware.hostname}" (${hardware.hostname}, ${hardware.os}${hardware.gpu ? `, ${hardware.gpu}` : ', no GPU'})…`));
       let ticker: NodeJS.Timeout | undefined;
       let replaced = false;
       const interactive = process.stdout.isTTY === true;
@@ -84,7 +93,8 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           appVersion: io.version,
           paths,
           onCode: ({ userCode, expiresAt }) => {
-            const code = formatUserCode(userCode.replace('-', ''));
+            // The host chose the code; bigCode draws only the code alphabet and prints anything else as given.
+            const code = terminalSafe(formatUserCode(userCode.replace('-', '')));
             io.out(['', 'Your one-time code:', '', bigCode(code), '', `    ${code}`, '',
               'Tell the program\'s owner this code. They approve it in the Cohort app, or with:', `    cohort approve ${code}`, ''].join('\n'));
             if (interactive) {
@@ -94,14 +104,15 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           onSaved: (saved) => (replaced = saved.replaced),
         });
         if (interactive) process.stdout.write('\n');
-        io.out(`✓ Approved. You are a member of "${membership.program}" at ${membership.url}${membership.memberId ? ` (${membership.memberId})` : ''}; membership ${membership.id}.`);
-        if (replaced) io.out(`This replaces your earlier membership of "${membership.program}" at ${membership.url} (its old token is forgotten; the workspace stays).`);
+        // The program's name, its URL and the member id are the host's.
+        io.out(terminalSafe(`✓ Approved. You are a member of "${membership.program}" at ${membership.url}${membership.memberId ? ` (${membership.memberId})` : ''}; membership ${membership.id}.`));
+        if (replaced) io.out(terminalSafe(`This replaces your earlier membership of "${membership.program}" at ${membership.url} (its old token is forgotten; the workspace stays).`));
         const others = (await readMemberships(paths)).memberships.filter((m) => m.program === membership.program && m.id !== membership.id);
-        if (others.length > 0) io.out(`You are also a member of a "${membership.program}" at ${others.map((m) => m.url).join(', ')}; pick with --program ${membership.id}.`);
-        io.out(`Next: cohort run --program ${others.length > 0 ? membership.id : membership.program}    (or: cohort run --loop --propose mutate)`);
+        if (others.length > 0) io.out(terminalSafe(`You are also a member of a "${membership.program}" at ${others.map((m) => m.url).join(', ')}; pick with --program ${membership.id}.`));
+        io.out(terminalSafe(`Next: cohort run --program ${others.length > 0 ? membership.id : membership.program}    (or: cohort run --loop --propose mutate)`));
       } catch (err) {
         if (interactive) process.stdout.write('\n');
-        throw new CliError((err as Error).message);
+        throw new CliError(terminalSafe((err as Error).message)); // may quote the host's answer
       } finally {
         if (ticker) clearInterval(ticker);
       }
@@ -114,7 +125,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
       const { memberships: all, problems } = await readMemberships(cohortPaths());
       if (all.length === 0 && problems.length === 0) io.out('No programs joined yet; join one with `cohort join <url>`.');
       if (all.length > 0) io.out(table(['ID', 'PROGRAM', 'URL', 'MEMBER', 'NAME', 'JOINED'], all.map((m) => [m.id, m.program, m.url, m.memberId, m.name, m.joinedAt])));
-      for (const p of problems) io.err(`! ${p.message}`);
+      for (const p of problems) io.err(terminalSafe(`! ${p.message}`)); // quotes the file's contents in the JSON error
     });
 
   program
@@ -127,7 +138,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
         throw new CliError(err.message);
       });
       await forgetMembership(paths, m);
-      io.out(`Forgot the membership of "${m.program}" at ${m.url} (${m.id}). The workspace stays in ${workerDirs(paths, m).workspace}.`);
+      io.out(terminalSafe(`Forgot the membership of "${m.program}" at ${m.url} (${m.id}). The workspace stays in ${workerDirs(paths, m).workspace}.`));
     });
 
   program
@@ -160,6 +171,13 @@ export function registerWorkerCommands(program: Command, io: Io): void {
       process.once('SIGTERM', stop);
       let metric = '';
       let lastProgress = 0;
+      // Run output is others' code: it keeps colours and progress bars, nothing that does more. One
+      // filter per stream holds back a sequence split between chunks; each run starts afresh.
+      const output = { stdout: new TerminalOutputFilter(), stderr: new TerminalOutputFilter() };
+      const flushOutput = () => {
+        const rest = output.stdout.end() + output.stderr.end();
+        if (rest) process.stdout.write(rest);
+      };
       try {
         const summary = await startWorker({
           membership,
@@ -173,14 +191,15 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           signal: controller.signal,
           onEvent: (e) => {
             if (e.type === 'sync') metric = e.metric;
-            if (e.type === 'output') return process.stdout.write(e.chunk);
+            if (e.type === 'output') return process.stdout.write(output[e.stream].push(e.chunk));
+            if (e.type === 'run-start' || e.type === 'run-end') flushOutput();
             if (e.type === 'progress') {
               // Every 10 s is enough next to the program's own output.
               if (e.elapsedSeconds - lastProgress < 10) return;
               lastProgress = e.elapsedSeconds;
             }
             if (e.type === 'run-start') lastProgress = 0;
-            const line = describe(e, metric || 'metric');
+            const line = describeWorkerEvent(e, metric || 'metric');
             if (line) (e.type === 'warning' || e.type === 'rejected' || e.type === 'tampered' ? io.err : io.out)(line);
           },
         });
@@ -190,6 +209,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
         if (err instanceof SandboxUnavailableError) throw new CliError(err.message);
         throw err;
       } finally {
+        flushOutput();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }

@@ -59,7 +59,7 @@ describe('parseTaskMd', () => {
   it('names the line of an unknown field and lists the known ones', () => {
     const err = fail(md(...REQUIRED, 'direction: minimize', 'pool: 10', 'token: OBOL', 'split: by-impact', 'colour: red'));
     expect(err.message).toBe(
-      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, time_budget, pool, token, split, membership, search)',
+      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, ship, time_budget, pool, token, split, membership, search)',
     );
     expect(err.line).toBe(9);
     expect(err.field).toBe('colour');
@@ -78,6 +78,12 @@ describe('parseTaskMd', () => {
   it('names the line of a wrong type', () => {
     const err = fail(md(...REQUIRED, 'direction: minimize', 'time_budget: ten', 'pool: 1'));
     expect(err.message).toBe('TASK.md:6: time_budget must be a number, got "ten"');
+  });
+
+  it('bounds time_budget at 7 days, so no timer of the run overflows (1e10 was accepted once)', () => {
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'time_budget: 1e10')).message).toBe('TASK.md:6: time_budget must be at most 604800 seconds (7 days), got 10000000000');
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'time_budget: 604801')).field).toBe('time_budget');
+    expect(parseTaskMd(md(...REQUIRED, 'direction: minimize', 'time_budget: 604800')).spec.time_budget).toBe(604800);
   });
 
   it('requires a threshold under accept: threshold, pointing at the accept line', () => {

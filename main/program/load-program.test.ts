@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProgramError } from './errors.ts';
 import { hashFiles } from './hash.ts';
@@ -58,7 +59,8 @@ describe('loadProgram', () => {
       'train.py': 'print(1)\n',
       '.git/config': '[core]\n',
       '.venv/lib/x.py': 'x\n',
-      '.env': 'SECRET=1\n',
+      '.DS_Store': 'x',
+      '.env.example': 'API_KEY=\n',
       '__pycache__/train.cpython-312.pyc': 'x',
       'node_modules/a/index.js': 'x\n',
       'data/train.txt': 'lots of text\n',
@@ -72,6 +74,22 @@ describe('loadProgram', () => {
     });
     const program = await loadProgram(dir);
     expect(program.files.map((f) => f.path)).toEqual(['TASK.md', 'notes/readme.md', 'train.py']);
+    expect(program.manifest.left_out).toEqual([
+      { path: '.DS_Store', why: 'dot-file (tool or editor state)' },
+      { path: '.env.example', why: 'dot-file (tool or editor state)' },
+      { path: '.git/', why: 'version control: never shipped' },
+      { path: '.venv/', why: 'dot-folder (tool, editor or environment state)' },
+      { path: '__pycache__/', why: 'cache, environment or data folder' },
+      { path: 'blob.dat', why: 'binary (not UTF-8 text)' },
+      { path: 'corpus.tar.gz', why: 'data, weights or compiled code, by its extension' },
+      { path: 'data/', why: 'cache, environment or data folder' },
+      { path: 'latin1.txt', why: 'binary (not UTF-8 text)' },
+      { path: 'node_modules/', why: 'cache, environment or data folder' },
+      { path: 'table.csv', why: 'data, weights or compiled code, by its extension' },
+      { path: 'tokens.npy', why: 'data, weights or compiled code, by its extension' },
+      { path: 'weights.pt', why: 'data, weights or compiled code, by its extension' },
+    ]);
+    expect(program.manifest.left_out_count).toBe(13);
   });
 
   it('says what to create when the folder or TASK.md is missing', async () => {
@@ -172,6 +190,162 @@ describe('loadProgram', () => {
   it('refuses file names the wire format cannot carry', async () => {
     await put({ 'TASK.md': TASK, 'train.py': '', 'a\\b.py': 'x\n' });
     expect((await failLoad()).message).toBe('a\\b.py: is not a plain relative path (no backslashes, no "..", at most 255 characters): rename it');
+  });
+});
+
+describe('what a program ships', () => {
+  const withTask = (frontmatter: string) => TASK.replace('---\n#', `${frontmatter}\n---\n#`);
+  const PEM = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+
+  it('lists the shipped files with their sizes, the count and the total', async () => {
+    await put({ 'TASK.md': TASK, 'train.py': 'print("é")\n', 'lib/util.py': 'x = 1\n' });
+    const { manifest } = await loadProgram(dir);
+    const taskBytes = Buffer.byteLength(TASK);
+    expect(manifest).toEqual({
+      files: [
+        { path: 'TASK.md', bytes: taskBytes },
+        { path: 'lib/util.py', bytes: 6 },
+        { path: 'train.py', bytes: 12 },
+      ],
+      count: 3,
+      bytes: taskBytes + 18,
+      left_out: [],
+      left_out_count: 0,
+    });
+  });
+
+  it('bounds the left-out list and counts the rest', async () => {
+    await put({ 'TASK.md': TASK, 'train.py': '', ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`t${String(i).padStart(2, '0')}.csv`, 'a\n'])) });
+    const { manifest } = await loadProgram(dir);
+    expect(manifest.left_out).toHaveLength(50);
+    expect(manifest.left_out_count).toBe(60);
+  });
+
+  it('refuses every secret-looking file at once, saying why and how to fix it', async () => {
+    await put({
+      'TASK.md': TASK,
+      'train.py': '',
+      '.env': 'OPENAI_API_KEY=sk-1\n',
+      id_rsa: 'not really\n',
+      'kaggle.json': '{"username":"a","key":"b"}\n',
+      '.aws/credentials': '[default]\naws_secret_access_key = x\n',
+      'lib/deploy.txt': `notes\n${PEM}`,
+      '.npmrc': '//registry.npmjs.org/:_authToken=npm_abc\n',
+      'keys/service-account-prod.json': '{}\n',
+      'cert.pem': 'x\n',
+      'vault.kdbx': Buffer.from([0, 1, 2]),
+      '.netrc': 'machine x login a password b\n',
+    });
+    const err = await failLoad();
+    expect(err.issues.map((i) => [i.file, /looks like a secret \((.*)\) and must not reach members/.exec(i.message)?.[1]])).toEqual([
+      ['.aws/', 'AWS credentials'],
+      ['.env', 'an environment file, where API keys usually live'],
+      ['.netrc', 'login passwords for hosts (netrc)'],
+      ['.npmrc', 'an npm registry token'],
+      ['cert.pem', 'a PEM private key or certificate'],
+      ['id_rsa', 'an SSH private key'],
+      ['kaggle.json', 'a Kaggle API token'],
+      ['keys/service-account-prod.json', 'a Google Cloud service-account key'],
+      ['lib/deploy.txt', 'a private key (it holds a "-----BEGIN … PRIVATE KEY-----" block)'],
+      ['vault.kdbx', 'a KeePass password database'],
+    ]);
+    expect(err.issues[1]?.message).toBe(
+      'looks like a secret (an environment file, where API keys usually live) and must not reach members: move it out of the program folder, or add "/.env" to .cohortignore; if members really need it, list it under "ship:" in TASK.md',
+    );
+    expect(err.issues[0]?.message).toMatch(/add "\/\.aws\/" to \.cohortignore; if members really need it, list the files inside it that must ship under "ship:" in TASK\.md$/);
+  });
+
+  it('keeps harmless dot-things and token-less registry configs quiet', async () => {
+    await put({ 'TASK.md': TASK, 'train.py': '', '.npmrc': 'save-exact=true\n', '.vscode/settings.json': '{}\n', '.ipynb_checkpoints/a.py': '', 'id_rsa.pub': 'ssh-ed25519 AAAA\n' });
+    const program = await loadProgram(dir);
+    expect(program.files.map((f) => f.path)).toEqual(['TASK.md', 'id_rsa.pub', 'train.py']);
+  });
+
+  it('ships secret-looking files that TASK.md names, under ship: or editable', async () => {
+    await put({
+      'TASK.md': withTask('editable: [train.py, keys.env]\nship: [cacert.pem, .aws/config, .flake8, data/vocab.csv]'),
+      'train.py': '',
+      'keys.env': 'LR=0.1\n',
+      'cacert.pem': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      '.aws/config': '[default]\nregion = eu-west-1\n',
+      '.aws/credentials': '[default]\naws_secret_access_key = x\n',
+      '.flake8': '[flake8]\n',
+      'data/vocab.csv': 'a\n',
+    });
+    const program = await loadProgram(dir);
+    expect(program.files.map((f) => f.path)).toEqual(['.aws/config', '.flake8', 'TASK.md', 'cacert.pem', 'data/vocab.csv', 'keys.env', 'train.py']);
+    expect(program.spec.ship).toEqual(['cacert.pem', '.aws/config', '.flake8', 'data/vocab.csv']);
+    expect(program.manifest.left_out).toContainEqual({ path: '.aws/', why: 'holds credentials; only the files TASK.md names ship' });
+  });
+
+  it('refuses a shipped file that is missing or binary, naming its TASK.md line', async () => {
+    await put({ 'TASK.md': withTask('ship: [nope.pem, model.bin]'), 'train.py': '', 'model.bin': Buffer.from([0, 1]) });
+    const err = await failLoad();
+    expect(err.issues.map((i) => [i.field, i.line, i.message])).toEqual([
+      ['ship.0', 6, `shipped file "nope.pem" does not exist in ${await realpath(dir)}: create it or fix the ship list`],
+      ['ship.1', 6, 'shipped file "model.bin" is not a UTF-8 text file (members receive text files only)'],
+    ]);
+  });
+
+  it('applies .cohortignore: patterns, negation, folder patterns, anchored paths', async () => {
+    await put({
+      'TASK.md': TASK,
+      '.cohortignore': ['# scratch work', '*.ipynb', 'scratch/', '/notes.md', 'logs/**', '!logs/keep.txt', 'docs/*.txt', '!docs/readme.txt', '.env', ''].join('\n'),
+      'train.py': '',
+      'explore.ipynb': '{}\n',
+      'lib/explore.ipynb': '{}\n',
+      'scratch/a.py': '',
+      'lib/scratch/b.py': '',
+      'notes.md': '',
+      'lib/notes.md': '',
+      'logs/keep.txt': '',
+      'docs/a.txt': '',
+      'docs/readme.txt': '',
+      '.env': 'X=1\n', // ignored, so not refused
+    });
+    const program = await loadProgram(dir);
+    expect(program.files.map((f) => f.path)).toEqual(['TASK.md', 'docs/readme.txt', 'lib/notes.md', 'logs/keep.txt', 'train.py']);
+    expect(program.manifest.left_out).toEqual([
+      { path: '.cohortignore', why: 'the ignore rules themselves' },
+      { path: '.env', why: 'ignored by .cohortignore line 9 (".env")' },
+      { path: 'docs/a.txt', why: 'ignored by .cohortignore line 7 ("docs/*.txt")' },
+      { path: 'explore.ipynb', why: 'ignored by .cohortignore line 2 ("*.ipynb")' },
+      { path: 'lib/explore.ipynb', why: 'ignored by .cohortignore line 2 ("*.ipynb")' },
+      { path: 'lib/scratch/', why: 'ignored by .cohortignore line 3 ("scratch/")' },
+      { path: 'notes.md', why: 'ignored by .cohortignore line 4 ("/notes.md")' },
+      { path: 'scratch/', why: 'ignored by .cohortignore line 3 ("scratch/")' },
+    ]);
+  });
+
+  it('does not descend into an ignored folder, so nothing in it is refused', async () => {
+    await put({ 'TASK.md': TASK, '.cohortignore': 'private/\n', 'train.py': '', 'private/id_ed25519': 'x\n', 'private/deep/kaggle.json': '{}\n' });
+    expect((await loadProgram(dir)).manifest.left_out).toEqual([
+      { path: '.cohortignore', why: 'the ignore rules themselves' },
+      { path: 'private/', why: 'ignored by .cohortignore line 1 ("private/")' },
+    ]);
+  });
+
+  it('refuses a named file that .cohortignore leaves out, naming the rule', async () => {
+    await put({ 'TASK.md': withTask('editable: [train.py, src/model.py]\nship: [vocab.txt]'), '.cohortignore': '*.txt\n\nsrc/\n', 'train.py': '', 'src/model.py': '', 'vocab.txt': '' });
+    const err = await failLoad();
+    expect(err.issues.map((i) => [i.field, i.message])).toEqual([
+      ['editable.1', 'editable file "src/model.py" is left out by .cohortignore line 3 ("src/"), but TASK.md names it, so it must ship: remove or narrow that rule'],
+      ['ship.0', 'shipped file "vocab.txt" is left out by .cohortignore line 1 ("*.txt"), but TASK.md names it, so it must ship: remove or narrow that rule'],
+    ]);
+  });
+
+  it('reports named-file problems and secrets together', async () => {
+    await put({ 'TASK.md': withTask('editable: [model.py]'), 'kaggle.json': '{}\n' });
+    const err = await failLoad();
+    expect(err.issues.map((i) => i.file)).toEqual(['TASK.md', 'kaggle.json']);
+  });
+
+  it('still loads the examples', async () => {
+    for (const name of ['quadratic', 'tiny-gpt']) {
+      const program = await loadProgram(fileURLToPath(new URL(`../../examples/${name}`, import.meta.url)));
+      expect(program.manifest.count).toBe(program.files.length);
+      expect(program.manifest.files.map((f) => f.path)).toContain('TASK.md');
+    }
   });
 });
 

@@ -2,16 +2,24 @@
  * Loads a research program folder (DESIGN.md, "Research program"): TASK.md plus the text files that
  * members receive. The folder is untrusted input shipped to other machines, so the loader keeps to
  * the folder (no links out, no `..`), keeps text only, and refuses sizes that would bloat every pull.
+ * It also decides what ships (docs/host.md, "What a program ships"): `.cohortignore` rules apply,
+ * secret-looking files are refused unless TASK.md names them, and the result is listed.
  */
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { formatBytes } from '../../protocol/manifest.ts';
+import type { ProgramManifest } from '../../protocol/manifest.ts';
 import { RelativePath } from '../../protocol/task.ts';
 import type { ProgramFile, TaskSpec } from '../../protocol/task.ts';
+import { COHORTIGNORE, describeRule, NO_RULES, parseCohortIgnore } from './cohortignore.ts';
+import type { CohortIgnore } from './cohortignore.ts';
 import { ProgramError } from './errors.ts';
 import type { ProgramIssue } from './errors.ts';
 import { parseTaskMdWithLines } from './frontmatter.ts';
 import { hashFiles } from './hash.ts';
-import { isSkippedDir, isSkippedFile } from './skip.ts';
+import { buildManifest, LeftOut } from './manifest.ts';
+import { mayHoldToken, secretContentReason, secretDirReason, secretFileReason } from './secrets.ts';
+import { skippedDirReason, skippedFileReason } from './skip.ts';
 
 export type LoadProgramOptions = {
   /** Largest text file kept, in bytes (default 1 MiB). */
@@ -34,6 +42,8 @@ export type Program = {
   hash: string;
   /** `hashFiles` of the editable files only: the code that submissions change. */
   editableHash: string;
+  /** What members receive and what was left out, for the owner to check before publishing. */
+  manifest: ProgramManifest;
 };
 
 export type ValidateProgramResult = { ok: true; program: Program } | { ok: false; errors: ProgramIssue[] };
@@ -59,8 +69,13 @@ export async function loadProgram(dir: string, opts: LoadProgramOptions = {}): P
 
   const collector = new Collector(limits);
   collector.add('TASK.md', taskText);
-  await walk(root, '', collector);
-  await checkEditable(root, parsed.spec.editable, parsed.lineOf, collector);
+  const named = namedFiles(parsed.spec);
+  const walk: Walk = { root, rules: await readCohortIgnore(root, limits), named: new Set(named.map((n) => n.rel)), out: collector, leftOut: new LeftOut(), secrets: [] };
+  await walkDir(walk, '');
+  // Every problem at once: a wrong TASK.md list and a forgotten key are fixed in one go.
+  const issues = [...(await checkNamed(walk, named, parsed.lineOf)), ...walk.secrets];
+  const [first, ...rest] = issues;
+  if (first !== undefined) throw new ProgramError([first, ...rest]);
 
   const files = collector.sorted();
   const editable = new Set(parsed.spec.editable);
@@ -71,6 +86,7 @@ export async function loadProgram(dir: string, opts: LoadProgramOptions = {}): P
     files,
     hash: hashFiles(files),
     editableHash: hashFiles(files.filter((f) => editable.has(f.path))),
+    manifest: buildManifest(files, walk.leftOut),
   };
 }
 
@@ -111,59 +127,167 @@ class Collector {
   }
 }
 
-async function walk(root: string, relDir: string, out: Collector): Promise<void> {
-  const absDir = relDir === '' ? root : path.join(root, ...relDir.split('/'));
+/** One walk of the folder: the rules it applies and what it finds. */
+type Walk = {
+  root: string;
+  rules: CohortIgnore;
+  /** Files TASK.md names (`editable`, `ship`): collected and checked by `checkNamed`, not by the walk. */
+  named: ReadonlySet<string>;
+  out: Collector;
+  leftOut: LeftOut;
+  /** Secret-looking files and folders, refused together once the walk is done. */
+  secrets: ProgramIssue[];
+};
+
+async function readCohortIgnore(root: string, limits: Limits): Promise<CohortIgnore> {
+  const entry = await resolveEntry(root, COHORTIGNORE);
+  if (entry.kind !== 'file') return NO_RULES;
+  const text = await readText(entry.real, COHORTIGNORE, limits.maxFileBytes);
+  if (text === undefined) throw ProgramError.at(COHORTIGNORE, 'is not a UTF-8 text file: write it in gitignore syntax, one pattern a line');
+  return parseCohortIgnore(text);
+}
+
+/**
+ * Order of the decisions, for each entry: named by TASK.md (always ships), `.cohortignore` (the
+ * owner's explicit word), secret-looking (refused), skipped by name, then binary content.
+ */
+async function walkDir(w: Walk, relDir: string): Promise<void> {
+  const absDir = relDir === '' ? w.root : path.join(w.root, ...relDir.split('/'));
   const entries = await fsCall(relDir || '.', () => readdir(absDir, { withFileTypes: true }));
   for (const entry of entries.toSorted((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
     if (rel === 'TASK.md') continue; // read first, already collected
     if (entry.isDirectory()) {
-      if (!isSkippedDir(entry.name)) await walk(root, checkedPath(rel), out);
+      await walkSubdir(w, rel, entry.name);
       continue;
     }
     if (!entry.isFile() && !entry.isSymbolicLink()) continue; // sockets, FIFOs, devices: nothing to ship
-    if (isSkippedFile(entry.name)) continue;
+    if (w.named.has(rel)) continue;
+    const rule = w.rules.match(rel, false);
+    if (rule !== undefined) {
+      w.leftOut.add(rel, `ignored by ${describeRule(rule)}`);
+      continue;
+    }
+    const secret = secretFileReason(entry.name);
+    if (secret !== undefined) {
+      w.secrets.push(secretIssue(rel, secret));
+      continue;
+    }
     // Skipped folder names are decided before a link is resolved: a `data -> /mnt/big` link is fine.
-    if (entry.isSymbolicLink() && isSkippedDir(entry.name)) continue;
-    const target = await resolveEntry(root, rel);
-    if (target.kind !== 'file') continue; // links to folders are not followed
-    const content = await readText(target.real, checkedPath(rel), out.limits.maxFileBytes);
-    if (content !== undefined) out.add(rel, content);
+    const linkSkip = entry.isSymbolicLink() ? skippedDirReason(entry.name) : undefined;
+    const skipped = skippedFileReason(entry.name) ?? linkSkip;
+    if (skipped !== undefined) {
+      // `.npmrc` is not shipped either way, but one holding a token is worth a word to the owner.
+      if (entry.isFile() && mayHoldToken(entry.name)) await checkContent(w, rel, entry.name);
+      w.leftOut.add(rel, skipped);
+      continue;
+    }
+    const target = await resolveEntry(w.root, rel);
+    if (target.kind !== 'file') {
+      w.leftOut.add(rel, target.kind === 'dir' ? 'a link to a folder (not followed)' : 'not a regular file');
+      continue;
+    }
+    const content = await readText(target.real, checkedPath(rel), w.out.limits.maxFileBytes);
+    if (content === undefined) {
+      w.leftOut.add(rel, 'binary (not UTF-8 text)');
+      continue;
+    }
+    const secretContent = secretContentReason(entry.name, content);
+    if (secretContent !== undefined) w.secrets.push(secretIssue(rel, secretContent));
+    else w.out.add(rel, content);
   }
 }
 
-/** Every editable file must be a real, regular text file of the folder; all problems are reported together. */
-async function checkEditable(
-  root: string,
-  editable: readonly string[],
-  lineOf: (p: readonly (string | number)[]) => number | undefined,
-  out: Collector,
-): Promise<void> {
+async function walkSubdir(w: Walk, rel: string, name: string): Promise<void> {
+  const rule = w.rules.match(rel, true);
+  if (rule !== undefined) {
+    w.leftOut.add(`${rel}/`, `ignored by ${describeRule(rule)}`);
+    return;
+  }
+  // A named file inside (`ship: [.aws/config]`) says the owner looked: that file ships, the rest stays.
+  const namesInside = [...w.named].some((n) => n.startsWith(`${rel}/`));
+  const secret = secretDirReason(name);
+  if (secret !== undefined && !namesInside) {
+    w.secrets.push(secretIssue(`${rel}/`, secret));
+    return;
+  }
+  const skipped = secret !== undefined ? 'holds credentials; only the files TASK.md names ship' : skippedDirReason(name);
+  if (skipped !== undefined) {
+    w.leftOut.add(`${rel}/`, skipped);
+    return;
+  }
+  await walkDir(w, checkedPath(rel));
+}
+
+async function checkContent(w: Walk, rel: string, name: string): Promise<void> {
+  const text = await readText(path.join(w.root, ...rel.split('/')), rel, w.out.limits.maxFileBytes);
+  const secret = text === undefined ? undefined : secretContentReason(name, text);
+  if (secret !== undefined) w.secrets.push(secretIssue(rel, secret));
+}
+
+/** `rel` ends with "/" for a folder. */
+function secretIssue(rel: string, why: string): ProgramIssue {
+  const isDir = rel.endsWith('/');
+  const howToShip = isDir ? 'list the files inside it that must ship under "ship:" in TASK.md' : `list it under "ship:" in TASK.md`;
+  return {
+    file: rel,
+    field: undefined,
+    line: undefined,
+    message: `looks like a secret (${why}) and must not reach members: move it out of the program folder, or add "/${rel}" to .cohortignore; if members really need it, ${howToShip}`,
+  };
+}
+
+type Named = { rel: string; field: string; path: (string | number)[] };
+
+/** `editable` then `ship`, each with where it is written, for messages that point at the line. */
+function namedFiles(spec: TaskSpec): Named[] {
+  return [
+    ...spec.editable.map((rel, i) => ({ rel, field: `editable.${i}`, path: ['editable', i] })),
+    ...(spec.ship ?? []).map((rel, i) => ({ rel, field: `ship.${i}`, path: ['ship', i] })),
+  ];
+}
+
+/** Every named file must ship: a real, regular text file of the folder that `.cohortignore` leaves in. */
+async function checkNamed(w: Walk, named: readonly Named[], lineOf: (p: readonly (string | number)[]) => number | undefined): Promise<ProgramIssue[]> {
   const issues: ProgramIssue[] = [];
-  for (const [i, rel] of editable.entries()) {
-    const problem = await editableProblem(root, rel, out);
+  for (const n of named) {
+    const editable = n.path[0] === 'editable';
+    const problem = await namedProblem(w, n.rel, editable);
     if (problem !== undefined) {
-      issues.push({ file: 'TASK.md', field: `editable.${i}`, line: lineOf(['editable', i]), message: `editable file "${rel}" ${problem}` });
+      const what = editable ? 'editable file' : 'shipped file';
+      issues.push({ file: 'TASK.md', field: n.field, line: lineOf(n.path), message: `${what} "${n.rel}" ${problem}` });
     }
   }
-  const [first, ...rest] = issues;
-  if (first !== undefined) throw new ProgramError([first, ...rest]);
+  return issues;
 }
 
-async function editableProblem(root: string, rel: string, out: Collector): Promise<string | undefined> {
-  const abs = path.join(root, ...rel.split('/'));
+async function namedProblem(w: Walk, rel: string, editable: boolean): Promise<string | undefined> {
+  const abs = path.join(w.root, ...rel.split('/'));
   const st = await fsCall(rel, () => lstat(abs)).catch(undefinedIfMissing);
-  if (st === undefined) return `does not exist in ${root}: create it or fix the editable list`;
-  // Members' patches rewrite these files; a link or a linked parent folder would make them edit something else.
+  if (st === undefined) return `does not exist in ${w.root}: create it or fix the ${editable ? 'editable' : 'ship'} list`;
+  // Members' patches rewrite editable files; a link or a linked parent folder would make them edit
+  // something else. Shipped files keep the same rule: one rule for every file TASK.md names.
   if (st.isSymbolicLink()) return 'must be a regular file, not a symlink';
   if (st.isDirectory()) return 'is a folder: list the files inside it instead';
   if (!st.isFile()) return 'must be a regular file';
   if ((await fsCall(rel, () => realpath(abs))) !== abs) return 'must be reached without symlinked folders, and spelt with its exact case';
-  if (out.files.has(rel)) return undefined;
-  // Not collected by the walk: either skipped by name (e.g. under data/) or not text.
-  const content = await readText(abs, rel, out.limits.maxFileBytes);
-  if (content === undefined) return 'is not a UTF-8 text file (binary files cannot be edited by patches)';
-  out.add(rel, content);
+  // TASK.md and .cohortignore disagree: neither wins silently, the owner picks.
+  const rule = ignoredBy(w.rules, rel);
+  if (rule !== undefined) return `is left out by ${rule}, but TASK.md names it, so it must ship: remove or narrow that rule`;
+  if (w.out.files.has(rel)) return undefined; // listed twice (editable and ship)
+  const content = await readText(abs, rel, w.out.limits.maxFileBytes);
+  if (content === undefined) return editable ? 'is not a UTF-8 text file (binary files cannot be edited by patches)' : 'is not a UTF-8 text file (members receive text files only)';
+  w.out.add(rel, content);
+  return undefined;
+}
+
+/** The rule leaving `rel` out, checking its folders first: git cannot re-include a file under an ignored folder. */
+function ignoredBy(rules: CohortIgnore, rel: string): string | undefined {
+  const parts = rel.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const rule = rules.match(parts.slice(0, i).join('/'), i < parts.length);
+    if (rule !== undefined) return describeRule(rule);
+  }
   return undefined;
 }
 
@@ -281,11 +405,6 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function formatBytes(n: number): string {
-  if (n >= MiB) return `${Number((n / MiB).toFixed(1))} MiB`;
-  if (n >= 1024) return `${Number((n / 1024).toFixed(1))} KiB`;
-  return `${n} bytes`;
-}
 
 /** `{ maxFiles: undefined }` must not override the default. */
 function definedOnly(opts: LoadProgramOptions): Partial<Limits> {

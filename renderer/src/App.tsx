@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AppInfo } from '../../protocol/index.ts';
+import type { AppInfo, ProgramManifest } from '../../protocol/index.ts';
 import { ApiError, appApi, errorMessage } from './api.ts';
 import { MissingToken } from './components/MissingToken.tsx';
 import { OwnerView } from './components/OwnerView.tsx';
@@ -30,6 +30,8 @@ export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [error, setError] = useState<{ message: string; auth: boolean } | null>(null);
   const [view, setView] = useState<View>(savedView() ?? 'owner');
+  // What the program published from this page ships; shown in the owner view until the page reloads.
+  const [shipped, setShipped] = useState<ProgramManifest | null>(null);
 
   const load = useCallback(async () => {
     if (token === null) return;
@@ -85,7 +87,17 @@ export function App() {
   const hasWorker = info.views.includes('worker');
   const current: View = hasWorker ? view : 'owner';
   const owner =
-    info.program === null && info.can_publish ? <PublishView token={token} onPublished={() => void load()} /> : <OwnerView token={token} />;
+    info.program === null && info.can_publish ? (
+      <PublishView
+        token={token}
+        onPublished={(manifest) => {
+          setShipped(manifest);
+          void load();
+        }}
+      />
+    ) : (
+      <OwnerView token={token} shipped={shipped} />
+    );
 
   if (!hasWorker) return owner;
   return (

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { WorkerError } from '../credentials.ts';
+import { setLongTimeout } from '../runner/long-timeout.ts';
 import { HYPOTHESIS_FILE, KB_FILE, type Workspace } from '../workspace/workspace.ts';
 
-/** A hypothesis is a sentence or a paragraph; more is cut (it goes to the host and to every member). */
+/** A hypothesis is a sentence or a paragraph; more is refused (it goes to the host and to every member). */
 const MAX_HYPOTHESIS_BYTES = 64 * 1024;
 
 /**
@@ -39,13 +40,13 @@ export async function runProposeCommand(opts: {
         // already gone
       }
     };
-    const timer = setTimeout(kill, (opts.timeoutSeconds ?? 3600) * 1000);
+    const cancelTimeout = setLongTimeout(kill, (opts.timeoutSeconds ?? 3600) * 1000);
     opts.signal?.addEventListener('abort', kill, { once: true });
     child.stdout.on('data', (d: Buffer) => opts.onOutput?.(d.toString()));
     child.stderr.on('data', (d: Buffer) => opts.onOutput?.(d.toString()));
     child.on('error', reject);
     child.on('close', (c) => {
-      clearTimeout(timer);
+      cancelTimeout();
       resolve(c);
     });
   });

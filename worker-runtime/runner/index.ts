@@ -1,5 +1,6 @@
 // The worker's experiment runner: run a command under a time budget and read its metric.
 export { runExperiment } from './run-experiment.ts';
+export { MAX_TIMEOUT_MS, setLongTimeout } from './long-timeout.ts';
 export type { OutputStream, RunDurations, RunOptions, RunOutcome, RunProgress } from './run-experiment.ts';
 export { MetricParser, parseMetricLine } from './metric-parser.ts';
 export type { MetricParserOptions, MetricReading, ParseResult } from './metric-parser.ts';

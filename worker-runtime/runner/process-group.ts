@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -120,4 +121,38 @@ export async function terminateGroup(pgid: number, killAfterMs: number, opts: { 
   if (await waitGroupGone(pgid, killAfterMs)) return;
   signalGroup(pgid, 'SIGKILL');
   await waitGroupGone(pgid, 2000);
+}
+
+// Polls once a second while the worker lives and is still its parent (on Linux a dead worker that
+// nobody has reaped yet still answers `kill -0`, but the watchdog has then been handed to another
+// parent), then kills the run's group.
+const WATCHDOG = [
+  'w=$1 g=$2',
+  'while kill -0 "$w" 2>/dev/null; do',
+  '  if [ -r /proc/$$/stat ]; then read -r _ _ _ ppid _ < /proc/$$/stat; [ "$ppid" = "$w" ] || break; fi',
+  '  sleep 1',
+  'done',
+  'kill -KILL -"$g" 2>/dev/null',
+].join('\n');
+
+/**
+ * Ties a process group's life to this process's: a detached shell kills the group with SIGKILL
+ * within about a second of this process dying, even by SIGKILL. For runs without a launcher that
+ * does it (bubblewrap's `--die-with-parent`). Processes that left the group (setsid) escape it.
+ * Returns the function that ends the watchdog once the group is gone; a no-op where there is no
+ * /bin/sh (Windows).
+ */
+export function watchGroup(pgid: number): () => void {
+  if (process.platform === 'win32') return () => {};
+  let watchdog: ReturnType<typeof spawn>;
+  try {
+    watchdog = spawn('/bin/sh', ['-c', WATCHDOG, 'cohort-watchdog', String(process.pid), String(pgid)], { detached: true, stdio: 'ignore' });
+  } catch {
+    return () => {};
+  }
+  watchdog.on('error', () => {}); // no /bin/sh: the run is then bound by its group alone
+  watchdog.unref();
+  return () => {
+    if (watchdog.pid !== undefined) signalGroup(watchdog.pid, 'SIGKILL');
+  };
 }

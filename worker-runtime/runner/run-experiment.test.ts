@@ -213,6 +213,12 @@ write();`,
     await expectGone(await readPid('bg.pid'));
   });
 
+  it('runs out a budget longer than setTimeout can hold (~24.8 days) instead of killing the run at once', async () => {
+    // Node fires a timer of more than 2^31 - 1 ms after 1 ms: the budget kill would come at the start.
+    const o = await run(`sleep 0.5; echo 'val_bpb: 1.5'`, { timeBudgetSeconds: 30 * 24 * 3600 });
+    expect(o).toMatchObject({ status: 'ok', value: 1.5, timedOut: false });
+  });
+
   it('escalates to SIGKILL when the group ignores SIGTERM', async () => {
     const o = await run(`trap '' TERM; sleep 300 & echo $! > bg-trap.pid; while :; do sleep 0.1; done`, {
       timeBudgetSeconds: 1,

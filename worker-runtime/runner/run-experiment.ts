@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { LastErrorLine } from './last-error-line.ts';
+import { setLongTimeout } from './long-timeout.ts';
 import { LogSink } from './log-sink.ts';
 import { MetricParser, type MetricReading } from './metric-parser.ts';
 import { classifyRun, type RunStatus } from './outcome.ts';
-import { terminateGroup } from './process-group.ts';
+import { terminateGroup, watchGroup } from './process-group.ts';
 import { TailBuffer } from './tail-buffer.ts';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -21,7 +22,9 @@ export interface RunOptions {
   command: string;
   /**
    * A program (and its arguments) that runs the shell, e.g. the bubblewrap command line of a
-   * sandbox ending in `--`; it is spawned in the process group instead of /bin/sh. Default: none.
+   * sandbox ending in `--`; it is spawned in the process group instead of /bin/sh, and must make
+   * the run die with this process itself (bubblewrap's `--die-with-parent`). Default: none, and a
+   * watchdog kills the group if this process dies (see watchGroup).
    */
   launcher?: readonly string[];
   cwd: string;
@@ -175,6 +178,7 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
+  const unwatch = opts.launcher === undefined && pid !== undefined ? watchGroup(pid) : undefined;
   let killing: Promise<void> | undefined;
   const kill = () => {
     if (pid !== undefined) killing ??= terminateGroup(pid, sinks.killAfterMs, { spareLauncher: opts.launcher !== undefined });
@@ -233,13 +237,10 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
     kill();
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const budgetTimer = setTimeout(
-    () => {
-      result.timedOut = true;
-      kill();
-    },
-    (sinks.budgetSeconds + sinks.graceSeconds) * 1000,
-  );
+  const cancelBudget = setLongTimeout(() => {
+    result.timedOut = true;
+    kill();
+  }, (sinks.budgetSeconds + sinks.graceSeconds) * 1000);
   const progressTimer = opts.onProgress
     ? setInterval(() => {
         const progress = { elapsedSeconds: sinks.elapsedSeconds(), budgetSeconds: sinks.budgetSeconds, lastMetric: parser.lastSeen() };
@@ -249,7 +250,7 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
 
   // Wait for the shell's exit, not for 'close': a grandchild may hold the pipes open forever.
   await exited;
-  clearTimeout(budgetTimer);
+  cancelBudget();
   opts.signal?.removeEventListener('abort', onAbort);
 
   const bothClosed = Promise.all([out.closed, err.closed]);
@@ -257,6 +258,7 @@ async function superviseChild(opts: RunOptions, sinks: Sinks): Promise<ChildRun>
   // Leftovers of the group (background jobs, data-loader workers) would hold GPUs and pipes: end them too.
   kill();
   await killing;
+  unwatch?.();
   await withTimeout(bothClosed, DRAIN_MS);
   clearInterval(progressTimer);
   done = true;

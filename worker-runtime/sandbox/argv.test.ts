@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bwrapArgv, type SandboxPlan } from './argv.ts';
+import { bwrapArgv, pinnedFolders, type SandboxPlan } from './argv.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -61,6 +61,26 @@ describe('bwrapArgv', () => {
     expect(argv).not.toContain(r('cohort/data/inner'));
     expect(argv).not.toContain(r('dev/absent'));
     expect(argv).not.toContain(join(ws, 'train.py'));
+  });
+
+  it('pins every folder between the workspace and a read-only file, outer first, before the read-only binds', async () => {
+    const ws = join(root, 'pin-ws');
+    await mkdir(join(ws, 'src', 'model'), { recursive: true });
+    await writeFile(join(ws, 'src', 'model', 'train.py'), '');
+    await writeFile(join(ws, 'prepare.py'), '');
+    await mkdir(join(root, 'elsewhere'));
+    await symlink(join(root, 'elsewhere'), join(ws, 'linked'));
+    const readOnly = [join(ws, 'src', 'model', 'train.py'), join(ws, 'prepare.py'), join(ws, 'linked', 'x.py'), join(ws, 'gone', 'y.py'), join(root, 'outside.py')];
+    expect(pinnedFolders(`${ws}/`, readOnly)).toEqual([join(ws, 'src'), join(ws, 'src', 'model')]);
+
+    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: ws, cache: root, readOnly });
+    const order = [at(argv, '--bind', ws), at(argv, '--bind', join(ws, 'src')), at(argv, '--bind', join(ws, 'src', 'model')), at(argv, '--ro-bind', join(ws, 'src', 'model', 'train.py'))];
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(at(argv, '--ro-bind', join(ws, 'prepare.py'))).toBeGreaterThan(order[2]!);
+    // Neither a symbolic link (it would pin its target) nor a folder that does not exist is bound.
+    expect(argv).not.toContain(join(ws, 'linked'));
+    expect(argv).not.toContain(join(ws, 'gone'));
   });
 
   it('leaves out --disable-userns where bubblewrap lacks it', () => {

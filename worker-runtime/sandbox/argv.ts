@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { namespaceFlags, type BwrapFeatures } from './detect.ts';
 import { outermost, within } from './paths.ts';
 
@@ -22,7 +23,11 @@ export interface RunMounts {
   workspace: string;
   /** Bound read-write: the program's cache (COHORT_CACHE_DIR). */
   cache: string;
-  /** Paths inside the workspace bound read-only over the writable workspace (`.cohort/`, the editable files). */
+  /**
+   * Absolute paths bound read-only over the writable workspace: every program file the host served
+   * (editable or not), and any folder the run must not change. The folders between the workspace
+   * and each of them are pinned (see `pinnedFolders`).
+   */
   readOnly: string[];
 }
 
@@ -50,8 +55,35 @@ export function bwrapArgv(plan: SandboxPlan, run: RunMounts): string[] {
   const secret = outermost(plan.secret).filter((d) => d !== '/' && existsSync(d));
   for (const dir of secret) args.push('--tmpfs', dir);
   args.push('--bind', run.workspace, run.workspace, '--bind', run.cache, run.cache);
+  for (const dir of pinnedFolders(run.workspace, run.readOnly)) args.push('--bind', dir, dir);
   for (const p of run.readOnly) if (existsSync(p)) args.push('--ro-bind', p, p);
   for (const dir of secret) args.push('--remount-ro', dir);
   args.push('--chdir', run.workspace, '--');
   return args;
+}
+
+/**
+ * The folders between the workspace and each read-only path, outer ones first, to be bound onto
+ * themselves: a mount point cannot be renamed, removed or replaced (EBUSY), so a run cannot move
+ * `src/model/` aside and put a link or a folder of its own where `src/model/train.py` was. They stay
+ * writable, so new files beside the program's are fine. Only real folders are pinned: binding a
+ * symbolic link would pin wherever it points.
+ */
+export function pinnedFolders(workspace: string, readOnly: readonly string[]): string[] {
+  const root = resolve(workspace);
+  const pinned = new Set<string>();
+  for (const p of readOnly.map((r) => resolve(r))) {
+    if (!within(p, root)) continue;
+    for (let dir = dirname(p); dir !== root && within(dir, root); dir = dirname(dir)) pinned.add(dir);
+  }
+  const isFolder = (dir: string) => {
+    try {
+      return lstatSync(dir).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  // Sorted by depth so a folder is bound before the folders inside it (a later bind would cover an earlier one).
+  const depth = (d: string) => d.split('/').length;
+  return [...pinned].filter(isFolder).sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
 }

@@ -104,6 +104,20 @@ function usernsSysctls(): string {
 const USERNS_DENIED = /user namespace|uid map|setting up uid|new namespace|unshare|Operation not permitted|No permissions/i;
 
 const cache = new Map<string, Promise<SandboxSupport>>();
+const lifetimeCache = new Map<string, Promise<LifetimeSupport>>();
+
+/** Whether bubblewrap can tie a run's whole process tree to the worker here (for `--no-sandbox`). */
+export type LifetimeSupport = { ok: true; bwrap: string } | { ok: false; bwrap: string | null; reason: string };
+
+/**
+ * The flags that make a run die with the worker and confine nothing else: everything stays visible
+ * and writable (`--dev-bind / /`), the network is shared, but the run has its own pid namespace, and
+ * `--die-with-parent` kills its first process when the worker dies, which ends every process of the
+ * namespace, those that called setsid included. The probe tries exactly these.
+ */
+export function lifetimeFlags(): string[] {
+  return ['--dev-bind', '/', '/', '--die-with-parent', '--unshare-pid', '--proc', '/proc'];
+}
 
 /**
  * Whether runs can be sandboxed here: bubblewrap is found, and a trial sandbox with the flags the
@@ -122,6 +136,24 @@ export function detectSandbox(opts: DetectOptions = {}): Promise<SandboxSupport>
   if (!answer) {
     answer = probe(bwrap);
     cache.set(bwrap, answer);
+  }
+  return answer;
+}
+
+/** Whether `lifetimeFlags()` work with this bubblewrap (remembered per bwrap path, as detectSandbox). */
+export function detectLifetime(opts: DetectOptions = {}): Promise<LifetimeSupport> {
+  const platform = opts.platform ?? process.platform;
+  if (platform !== 'linux') return Promise.resolve({ ok: false, bwrap: null, reason: `bubblewrap exists only on Linux, and this is ${platform}` });
+  const bwrap = opts.bwrap ?? findBwrap(opts.path);
+  if (bwrap === null || !executable(bwrap)) return Promise.resolve({ ok: false, bwrap, reason: `bubblewrap was not found${bwrap === null ? '' : ` at ${bwrap}`}` });
+  let answer = lifetimeCache.get(bwrap);
+  if (!answer) {
+    answer = run(bwrap, [...lifetimeFlags(), '--', '/bin/true']).then((trial): LifetimeSupport => {
+      if (trial.code === 0) return { ok: true, bwrap };
+      const said = (trial.error ?? trial.stderr).trim().split('\n').at(-1) ?? '';
+      return { ok: false, bwrap, reason: `bubblewrap could not start a pid namespace: ${said || `exit code ${trial.code}`}` };
+    });
+    lifetimeCache.set(bwrap, answer);
   }
   return answer;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheEnv, sandboxEnv } from './env.ts';
+import { cacheEnv, sandboxEnv, secretValue } from './env.ts';
 
 describe('sandbox environment', () => {
   it('withholds variables that look like secrets or point at hidden things, and keeps the rest', () => {
@@ -14,6 +14,37 @@ describe('sandbox environment', () => {
       PATH: '/usr/bin', HOME: '/home/ada', PYTHONPATH: '/opt/lib', CUDA_VISIBLE_DEVICES: '0', TOKENIZERS_PARALLELISM: 'false',
       COHORT_CACHE_DIR: '/c', TMPDIR: '/tmp', TEMP: '/tmp',
     });
+  });
+
+  it('withholds variables whose value carries a credential, whatever their name', () => {
+    const { env, withheld } = sandboxEnv({
+      DATABASE_URL: 'postgres://ada:s3cret@db.internal:5432/app',
+      HTTPS_PROXY: 'http://user:pw@proxy:3128',
+      REDIS: 'redis://:only-a-password@cache:6379',
+      DEPLOY_KEY_PEM: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----',
+      GH: `ghp_${'a'.repeat(36)}`,
+      GH_FINE: `github_pat_11ABC_${'b'.repeat(60)}`,
+      HUB: `hf_${'c'.repeat(34)}`,
+      OAI: `sk-proj-${'d'.repeat(40)}`,
+      AWS_ID: 'AKIAIOSFODNN7EXAMPLE',
+      SLACK: 'xoxb-1234567890-abcdefghij',
+      BEARER: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig',
+      MEMBER: 'cohort_mt_AbCdEf0123456789xyz',
+      // Look alike, but carry nothing secret:
+      REPO_URL: 'https://github.com/karpathy/autoresearch',
+      SSH_REMOTE: 'git@github.com:org/repo.git',
+      SERVICE: 'http://localhost:8080/path@v2',
+      MASK: 'task-runner-with-a-long-name',
+    });
+    expect(withheld).toEqual(['AWS_ID', 'BEARER', 'DATABASE_URL', 'DEPLOY_KEY_PEM', 'GH', 'GH_FINE', 'HTTPS_PROXY', 'HUB', 'MEMBER', 'OAI', 'REDIS', 'SLACK']);
+    expect(Object.keys(env).sort()).toEqual(['MASK', 'REPO_URL', 'SERVICE', 'SSH_REMOTE', 'TMPDIR']);
+  });
+
+  it('recognises each credential format on its own, and not a short or ordinary lookalike', () => {
+    for (const secret of ['mysql://root:hunter2@127.0.0.1/db', 'amqps://guest:guest@mq', `gho_${'x'.repeat(36)}`, 'ASIAXXXXXXXXXXXXXXXX', 'xoxp-12-34-abcdefgh', '-----BEGIN RSA PRIVATE KEY-----']) {
+      expect(secretValue(secret), secret).toBe(true);
+    }
+    for (const plain of ['hf_short', 'sk-1', 'AKIA-not-a-key', 'https://user@example.com/', '/usr/local/cuda/bin', '1', 'eyJ.eyJ.']) expect(secretValue(plain), plain).toBe(false);
   });
 
   it('exports the program cache, keeping kernel caches the person set', () => {

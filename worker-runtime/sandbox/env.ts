@@ -17,6 +17,24 @@ export function cacheEnv(env: NodeJS.ProcessEnv, cacheDir: string): NodeJS.Proce
 // Names that usually hold a secret: *_TOKEN, *SECRET*, *PASSWORD*, *_API_KEY, AWS keys, …
 const SECRET_NAME = /(^|_)TOKENS?(_|$)|SECRET|PASSW|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|(^|_)AUTH(_|$)|COOKIE|(^|_)SESSION(_|$)/i;
 
+// Values that carry a credential whatever the variable is called; each pattern is one well-known form.
+const SECRET_VALUE: readonly RegExp[] = [
+  /[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]+@/i, // a URL with a user and password: postgres://ada:pw@db/x (DATABASE_URL, proxies)
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/, // a PEM private key
+  /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{30,}/, // GitHub tokens
+  /\bhf_[A-Za-z0-9]{30,}/, // Hugging Face tokens
+  /\bsk-[A-Za-z0-9_-]{20,}/, // OpenAI- and Anthropic-style API keys (sk-…, sk-proj-…, sk-ant-…)
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, // AWS access key ids (long-term and temporary)
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack tokens
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./, // a JWT: base64url of '{"' twice, dot-separated
+  /\bcohort_mt_[A-Za-z0-9_-]{8,}/, // a Cohort member token
+];
+
+/** Whether a variable's value looks like a credential (see SECRET_VALUE). */
+export function secretValue(value: string): boolean {
+  return SECRET_VALUE.some((pattern) => pattern.test(value));
+}
+
 // Pointers to things the sandbox hides or that would only confuse the run there.
 const HIDDEN_THINGS = new Set([
   'COHORT_HOME', // the member token and the KBs
@@ -35,8 +53,8 @@ const HIDDEN_THINGS = new Set([
 ]);
 
 /**
- * The environment inside the sandbox: the run's environment without variables that look like
- * secrets (a run's output is shared with the program, so whatever it can read it can publish) or
+ * The environment inside the sandbox: the run's environment without variables whose name or value
+ * looks like a secret (a run's output is shared with the program, so whatever it can read it can publish) or
  * that point at hidden things, and with TMPDIR on the sandbox's private /tmp. Returns the names
  * withheld, so the person can see them.
  */
@@ -46,7 +64,7 @@ export function sandboxEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; wi
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     if (name === 'COHORT_CACHE_DIR') out[name] = value;
-    else if (HIDDEN_THINGS.has(name) || SECRET_NAME.test(name)) withheld.push(name);
+    else if (HIDDEN_THINGS.has(name) || SECRET_NAME.test(name) || secretValue(value)) withheld.push(name);
     else out[name] = value;
   }
   out.TMPDIR = '/tmp';

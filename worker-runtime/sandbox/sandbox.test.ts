@@ -10,7 +10,7 @@ import { createTwoFilesPatch } from 'diff';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,9 @@ import type { Membership } from '../credentials.ts';
 import type { Hardware } from '../hardware.ts';
 import { join as joinProgram } from '../join.ts';
 import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../worker.ts';
-import { testSandbox } from './testing.ts';
+import { runExperiment } from '../runner/run-experiment.ts';
+import { openSandbox } from './session.ts';
+import { processesWith, testSandbox } from './testing.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const QUADRATIC = join(REPO, 'examples', 'quadratic');
@@ -82,21 +84,6 @@ async function runVariant(f: Fixture, name: string, source: string, extra: Parti
   expect(summary.submitted).toHaveLength(1);
   const result = (await f.host.kb.results()).find((r) => r.id === summary.submitted[0]!.id)!;
   return { result, events };
-}
-
-/** Processes of this machine whose command line holds `marker` (zombies excepted). */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '')) found.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
 }
 
 const TASK = 'name: hostile\nobjective: x\nmetric: val_loss\ndirection: minimize\nrun: python3 train.py\ntime_budget: 30';
@@ -194,7 +181,7 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     const base = join(workerDirs(f.paths, f.membership).state, 'base', 'train.py');
     const { result } = await runVariant(f, 'tamper', `open(${JSON.stringify(base)}, "w").write("x")\nprint("val_loss: 2.0")\n`);
     expect(result.output).toMatch(/crash: exit code 1: (FileNotFoundError: \[Errno 2\] No such file or directory|OSError: \[Errno 30\] Read-only file system)/);
-    expect(await readFile(base, 'utf8')).toBe('print("val_loss: 1.0")\n');
+    expect(await readFile(base, 'utf8')).not.toBe('x');
     const self = await runVariant(f, 'tamper-self', 'open("train.py", "a").write("# changed while running")\nprint("val_loss: 2.0")\n');
     expect(self.result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: 'train\.py'/);
   });
@@ -316,5 +303,84 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs, budget and results${SANDBOX.sk
     expect(values[0]).toBeTypeOf('number');
     expect(values[0]).toBe(values[1]);
     expect(await readdir(workerDirs(f.paths, f.membership).workspace)).toContain('train.py');
+  });
+});
+
+describe.skipIf(!SANDBOX.usable)(`the program's files in the sandbox${SANDBOX.skipReason ? ` (skipped: ${SANDBOX.skipReason})` : ''}`, () => {
+  let root: string | undefined;
+  afterAll(() => root && rm(root, { recursive: true, force: true }));
+
+  // Each attempt prints "<what>: done" or "<what>: refused <errno>"; a run that could move a folder
+  // aside and put a link in its place would run code the worker never checked.
+  const ATTACK = [
+    'import errno, os',
+    'def attempt(what, fn):',
+    '    try:',
+    '        fn()',
+    '        print(what + ": done", flush=True)',
+    '    except OSError as e:',
+    '        print(what + ": refused " + errno.errorcode[e.errno], flush=True)',
+    'def link_over(path):',
+    '    tmp = os.path.join(os.path.dirname(path), "link.tmp")  # beside it: a rename across mounts fails anyway',
+    '    os.symlink("/", tmp)',
+    '    try:',
+    '        os.replace(tmp, path)',
+    '    finally:',
+    '        if os.path.islink(tmp): os.remove(tmp)',
+    'for f in ["prepare.py", "src/model/train.py"]:',
+    '    attempt("write " + f, lambda: open(f, "a").write("# changed"))',
+    '    attempt("remove " + f, lambda: os.remove(f))',
+    '    attempt("rename " + f, lambda: os.rename(f, f + ".moved"))',
+    '    attempt("link over " + f, lambda: link_over(f))',
+    'for d in ["src/model", "src"]:',
+    '    attempt("rename " + d, lambda: os.rename(d, d + ".moved"))',
+    '    attempt("rmdir " + d, lambda: os.rmdir(d))',
+    'attempt("link over src/model", lambda: (os.rename("src/model", "src/x"), os.symlink("/", "src/model")))',
+    'attempt("create data/out.bin", lambda: (os.makedirs("data"), open("data/out.bin", "w").write("1")))',
+    'attempt("create src/model/new_file.py", lambda: open("src/model/new_file.py", "w").write("1"))',
+    'attempt("create src/newpkg/", lambda: os.mkdir("src/newpkg"))',
+    'print("val_loss: 1.0")',
+    '',
+  ].join('\n');
+
+  it('a run can neither change nor move aside the program files, editable or not, nor the folders holding them, and may add files anywhere', async () => {
+    await mkdir(join(REPO, '.cohort-test'), { recursive: true });
+    root = await mkdtemp(join(REPO, '.cohort-test', 'pinned-'));
+    const paths = { configDir: join(root, 'config'), dataDir: join(root, 'data') };
+    const workspace = join(paths.dataDir, 'workspaces', 'p');
+    const cacheDir = join(paths.dataDir, 'cache', 'p');
+    await mkdir(join(workspace, 'src', 'model'), { recursive: true });
+    await mkdir(cacheDir, { recursive: true });
+    const files: Record<string, string> = { 'prepare.py': 'print("prepare")\n', 'src/model/train.py': 'print("train")\n', 'attack.py': ATTACK };
+    for (const [path, content] of Object.entries(files)) await writeFile(join(workspace, path), content);
+
+    const sandbox = await openSandbox({ setting: true, paths, cacheDir, env: { ...process.env, HOME: join(root, 'home') } });
+    const { launcher, env } = sandbox.forRun({ workspace, readOnly: Object.keys(files).map((p) => join(workspace, p)) });
+    const outcome = await runExperiment({ command: 'python3 attack.py', ...(launcher ? { launcher } : {}), env, cwd: workspace, metric: 'val_loss', timeBudgetSeconds: 30 });
+    expect(outcome.status, outcome.tail).toBe('ok');
+    const said = Object.fromEntries(outcome.tail.trim().split('\n').filter((l) => l.includes(': ')).map((l) => l.split(': ') as [string, string]));
+    expect(said).toEqual({
+      'write prepare.py': 'refused EROFS',
+      'remove prepare.py': 'refused EBUSY',
+      'rename prepare.py': 'refused EBUSY',
+      'link over prepare.py': 'refused EBUSY',
+      'write src/model/train.py': 'refused EROFS',
+      'remove src/model/train.py': 'refused EBUSY',
+      'rename src/model/train.py': 'refused EBUSY',
+      'link over src/model/train.py': 'refused EBUSY',
+      // Without the folders pinned, these renames succeed.
+      'rename src/model': 'refused EBUSY',
+      'rmdir src/model': 'refused EBUSY',
+      'rename src': 'refused EBUSY',
+      'rmdir src': 'refused EBUSY',
+      'link over src/model': 'refused EBUSY',
+      'create data/out.bin': 'done',
+      'create src/model/new_file.py': 'done',
+      'create src/newpkg/': 'done',
+      val_loss: '1.0',
+    });
+    for (const [path, content] of Object.entries(files)) expect(await readFile(join(workspace, path), 'utf8')).toBe(content);
+    expect((await readdir(join(workspace, 'src'))).sort()).toEqual(['model', 'newpkg']);
+    expect(await readFile(join(workspace, 'data', 'out.bin'), 'utf8')).toBe('1');
   });
 });

@@ -1,7 +1,8 @@
 import type { CohortPaths } from '../../protocol/paths.ts';
 import { bwrapArgv, type RunMounts, type SandboxPlan } from './argv.ts';
-import { detectSandbox } from './detect.ts';
+import { detectLifetime, detectSandbox, lifetimeFlags } from './detect.ts';
 import { cacheEnv, sandboxEnv } from './env.ts';
+import { processGroupWarning, rootWarning } from './notices.ts';
 import { sandboxPlan } from './plan.ts';
 import { SandboxUnavailableError } from './unavailable.ts';
 
@@ -16,6 +17,7 @@ export interface SandboxConfig {
 /** What a worker session's runs get, as the `sandbox` event reports it. */
 export interface SandboxInfo {
   sandboxed: boolean;
+  /** The bubblewrap runs start under: the sandbox's, or unsandboxed the one that ties their lifetime to the worker's. */
   bwrap: string | null;
   version: string | null;
   /** The program's cache (COHORT_CACHE_DIR, XDG_CACHE_HOME): writable and kept between runs. */
@@ -26,6 +28,15 @@ export interface SandboxInfo {
   exposed: string[];
   /** GPU device nodes passed through. */
   devices: string[];
+  /**
+   * How a run dies with the worker, also when the worker is killed (SIGKILL): `bwrap`, with its
+   * own pid namespace (every process of the run, those that called setsid included); or
+   * `process-group`, where a watchdog kills the run's process group (processes that left the group
+   * survive). Sandboxed runs always use `bwrap`.
+   */
+  reaper: 'bwrap' | 'process-group';
+  /** What the person should be told before any run (e.g. the worker runs as root); one warning each. */
+  warnings: string[];
 }
 
 export interface SandboxSession {
@@ -36,8 +47,9 @@ export interface SandboxSession {
 
 /**
  * Decides, once per worker session, how runs are confined: with `setting === false` they are not
- * (the caller warns); otherwise bubblewrap must work here, or this throws SandboxUnavailableError
- * with what to do, before anything has run.
+ * (the caller warns), though bubblewrap, where it works, still ties their lifetime to the worker's;
+ * otherwise bubblewrap must work here, or this throws SandboxUnavailableError with what to do,
+ * before anything has run.
  */
 export async function openSandbox(opts: {
   setting: boolean | SandboxConfig | undefined;
@@ -45,16 +57,21 @@ export async function openSandbox(opts: {
   cacheDir: string;
   /** The runs' environment. */
   env: NodeJS.ProcessEnv;
+  /** Whether the worker runs as root; default: this process's user id is 0. */
+  root?: boolean;
 }): Promise<SandboxSession> {
   const env = cacheEnv(opts.env, opts.cacheDir);
-  if (opts.setting === false) {
-    return {
-      info: { sandboxed: false, bwrap: null, version: null, cacheDir: opts.cacheDir, withheldEnv: [], exposed: [], devices: [] },
-      forRun: () => ({ launcher: undefined, env }),
-    };
-  }
+  const root = opts.root ?? process.getuid?.() === 0;
   const config: SandboxConfig = typeof opts.setting === 'object' ? opts.setting : {};
   const bwrap = config.bwrap ?? (process.env.COHORT_BWRAP || undefined);
+  if (opts.setting === false) {
+    const lifetime = await detectLifetime(bwrap !== undefined ? { bwrap } : {});
+    const warnings = [...(root ? [rootWarning(false)] : []), ...(lifetime.ok ? [] : [processGroupWarning(lifetime.reason)])];
+    return {
+      info: { sandboxed: false, bwrap: lifetime.ok ? lifetime.bwrap : null, version: null, cacheDir: opts.cacheDir, withheldEnv: [], exposed: [], devices: [], reaper: lifetime.ok ? 'bwrap' : 'process-group', warnings },
+      forRun: (mounts) => ({ launcher: lifetime.ok ? [lifetime.bwrap, ...lifetimeFlags(), '--chdir', mounts.workspace, '--'] : undefined, env }),
+    };
+  }
   const support = await detectSandbox(bwrap !== undefined ? { bwrap } : {});
   if (!support.ok) throw new SandboxUnavailableError(support);
   const plan: SandboxPlan = sandboxPlan({
@@ -74,6 +91,8 @@ export async function openSandbox(opts: {
       withheldEnv: inside.withheld,
       exposed: plan.exposed,
       devices: plan.devices,
+      reaper: 'bwrap',
+      warnings: root ? [rootWarning(true)] : [],
     },
     forRun: (mounts) => ({ launcher: bwrapArgv(plan, { ...mounts, cache: opts.cacheDir }), env: inside.env }),
   };

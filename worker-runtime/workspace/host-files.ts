@@ -18,6 +18,7 @@ export const DEFAULT_HOST_FILE_LIMITS: HostFileLimits = { maxFiles: 2_000, maxFi
 /** The folder the worker reserves in a workspace; no program file may live there. */
 const RESERVED = '.cohort';
 /** Control characters (C0, DEL, C1) have no business in a file name, and would reach terminals. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The host sent files this worker will not write; nothing was written, the workspace is as it was. */

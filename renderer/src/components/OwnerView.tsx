@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { ProgramManifest } from '../../../protocol/index.ts';
 import { followEvents } from '../events.ts';
 import { useOwnerStore } from '../store.ts';
 import { Header } from './Header.tsx';
@@ -8,9 +9,13 @@ import { LoadProblem } from './LoadProblem.tsx';
 import { Members } from './Members.tsx';
 import { MetricChart } from './MetricChart.tsx';
 import { Payouts } from './Payouts.tsx';
+import { ShippedFiles } from './ShippedFiles.tsx';
 
-/** The research owner's view: who wants in, who is in, what they found, and what they earn. */
-export function OwnerView({ token }: { token: string }) {
+/**
+ * The research owner's view: who wants in, who is in, what they found, and what they earn; right
+ * after publishing from the UI, also what members receive (`shipped`).
+ */
+export function OwnerView({ token, shipped = null }: { token: string; shipped?: ProgramManifest | null }) {
   const status = useOwnerStore((s) => s.status);
   const fetchedAt = useOwnerStore((s) => s.fetchedAt);
   const loadError = useOwnerStore((s) => s.loadError);
@@ -40,6 +45,7 @@ export function OwnerView({ token }: { token: string }) {
       <Header status={status} />
       <main className="content">
         {loadError !== null && <LoadProblem error={loadError} stale />}
+        {shipped !== null && <ShippedFiles manifest={shipped} />}
         <JoinRequests status={status} fetchedAt={fetchedAt} />
         <MetricChart results={status.results} spec={status.program.spec} />
         <Leaderboard status={status} />

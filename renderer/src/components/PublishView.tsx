@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { InvalidProgramBody } from '../../../protocol/index.ts';
+import type { InvalidProgramBody, ProgramManifest } from '../../../protocol/index.ts';
 import { appApi, errorMessage, programIssues } from '../api.ts';
 import { RichText } from './RichText.tsx';
 
@@ -7,7 +7,7 @@ import { RichText } from './RichText.tsx';
  * Publish a research program: a folder on this machine with TASK.md. The host checks it; every
  * problem is shown here, placed by file, line and field, so the owner can fix them all at once.
  */
-export function PublishView({ token, onPublished }: { token: string; onPublished(): void }) {
+export function PublishView({ token, onPublished }: { token: string; onPublished(shipped: ProgramManifest): void }) {
   const [dir, setDir] = useState('');
   const [busy, setBusy] = useState(false);
   const [invalid, setInvalid] = useState<InvalidProgramBody | null>(null);
@@ -21,8 +21,8 @@ export function PublishView({ token, onPublished }: { token: string; onPublished
     setInvalid(null);
     setError(null);
     try {
-      await appApi.publish(token, dir);
-      onPublished();
+      const published = await appApi.publish(token, dir);
+      onPublished(published.manifest);
     } catch (err) {
       const issues = programIssues(err);
       if (issues !== null) setInvalid(issues);
