@@ -16,6 +16,7 @@ export const JoinStartRequest = z.object({
 export type JoinStartRequest = z.infer<typeof JoinStartRequest>;
 
 export const RunStartRequest = z.object({
+  /** Which membership: its id (MembershipInfo.id), or a program name only one membership has. */
   program: z.string().min(1).max(128),
   /** Repeat sync → propose → run → submit until stopped. */
   loop: z.boolean().default(false),
@@ -34,11 +35,15 @@ export const JoinState = z.object({
   state: z.enum(['requesting', 'waiting', 'approved', 'denied', 'expired', 'cancelled', 'failed']),
   message: z.string().nullable(),
   program: z.string().nullable(),
+  /** The membership's id once approved. */
+  membership: z.string().nullable(),
 });
 export type JoinState = z.infer<typeof JoinState>;
 
 export const RunState = z.object({
+  /** The program's name, and the id of the membership that runs it. */
   program: z.string(),
+  membership: z.string(),
   loop: z.boolean(),
   propose: z.enum(['mutate']).nullable(),
   state: z.enum(['running', 'stopping', 'finished', 'failed']),
@@ -52,7 +57,9 @@ export const RunState = z.object({
 });
 export type RunState = z.infer<typeof RunState>;
 
+/** One host's program this machine has joined; `id` tells two hosts' programs of the same name apart. */
 export const MembershipInfo = z.object({
+  id: z.string(),
   program: z.string(),
   url: z.string(),
   name: z.string(),
@@ -71,6 +78,8 @@ export type Submission = z.infer<typeof Submission>;
 export const WorkerServiceState = z.object({
   machine: z.object({ hostname: z.string(), os: z.string(), gpu: z.string().nullable() }),
   memberships: z.array(MembershipInfo),
+  /** Membership files that could not be used: the file and what to do. */
+  membership_problems: z.array(z.object({ file: z.string(), message: z.string() })),
   join: JoinState.nullable(),
   run: RunState.nullable(),
   /** The current (or last) run's output, its last ~64 KB. */
@@ -81,7 +90,7 @@ export const WorkerServiceState = z.object({
 });
 export type WorkerServiceState = z.infer<typeof WorkerServiceState>;
 
-/** GET /api/worker/programs/:program: the program as its host sees it, and this member's results. */
+/** GET /api/worker/programs/:membership (its id, or a program name only one membership has): the program as its host sees it, and this member's results. */
 export const WorkerProgramResponse = z.object({
   program: ProgramInfo,
   champion: Champion.nullable(),

@@ -5,6 +5,7 @@ import { call, startTestHost, type TestHost } from '../main/testing/harness.ts';
 import { listMemberships, pickMembership } from './credentials.ts';
 import type { Hardware } from './hardware.ts';
 import { join, programUrl } from './join.ts';
+import { membershipId } from './membership-id.ts';
 import { MemberClient, NotAMemberError } from './member-client.ts';
 
 const hardware: Hardware = { hostname: 'spark-9', os: 'Linux 6.8', cpu: 'Grace', cpu_count: 20, memory_gb: 128, gpu: 'NVIDIA GB10', gpu_count: 1, gpu_memory_mb: 128000 };
@@ -39,14 +40,34 @@ describe('cohort join (worker side of RFC 8628)', () => {
     ]);
     expect(shown).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
     expect(seen).toEqual(expect.objectContaining({ name: 'ada', gpu: 'NVIDIA GB10', hostname: 'spark-9' }));
-    expect(membership).toMatchObject({ program: 'sample', url: h.publicUrl, name: 'ada' });
+    expect(membership).toMatchObject({ id: membershipId(h.publicUrl, 'sample'), program: 'sample', url: h.publicUrl, name: 'ada' });
     expect(membership.memberId).toMatch(/^m_/);
-    const file = pathJoin(h.home.paths.configDir, 'memberships', 'sample.json');
+    const file = pathJoin(h.home.paths.configDir, 'memberships', `${membership.id}.json`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await pickMembership(h.home.paths)).toEqual(membership);
     expect(await listMemberships(h.home.paths)).toHaveLength(1);
     // The saved token works after a "restart": no new approval needed.
     expect((await new MemberClient(membership.url, membership.token).champion())).toBeNull();
+  });
+
+  it('a second host\'s program of the same name is a second membership; joining the same host again replaces its own', async () => {
+    host = await startTestHost({ membership: 'open', intervalSeconds: 1 });
+    const other = await startTestHost({ membership: 'open', intervalSeconds: 1 });
+    try {
+      const paths = host.home.paths;
+      const saved: boolean[] = [];
+      const first = await join({ url: host.publicUrl, name: 'ada', hardware, appVersion: '1', paths, onSaved: (s) => saved.push(s.replaced) });
+      const second = await join({ url: other.publicUrl, name: 'ada', hardware, appVersion: '1', paths, onSaved: (s) => saved.push(s.replaced) });
+      expect(second.program).toBe(first.program);
+      expect(second.id).not.toBe(first.id);
+      const again = await join({ url: `${host.publicUrl}/`, name: 'ada', hardware, appVersion: '1', paths, onSaved: (s) => saved.push(s.replaced) });
+      expect(again.id).toBe(first.id);
+      expect(saved).toEqual([false, false, true]);
+      expect((await listMemberships(paths)).map((m) => m.token).sort()).toEqual([second.token, again.token].sort());
+      await expect(pickMembership(paths, 'sample')).rejects.toThrow(/joined "sample" at 2 hosts/);
+    } finally {
+      await other.dispose();
+    }
   });
 
   it('says plainly when the owner denies', async () => {

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { hostname as osHostname } from 'node:os';
 import type { CohortPaths } from '../protocol/paths.ts';
-import { saveMembership, WorkerError, type Membership } from './credentials.ts';
+import { newMembership, saveMembership, WorkerError, type Membership } from './credentials.ts';
 import type { Hardware } from './hardware.ts';
 import { MemberClient } from './member-client.ts';
 
@@ -10,6 +10,8 @@ export const CLIENT_ID = 'cohort-worker';
 export interface JoinCallbacks {
   /** The code to tell the owner, with its lifetime; called once. */
   onCode?: (code: { userCode: string; verificationUri: string; expiresIn: number; expiresAt: number }) => void;
+  /** Where the membership was saved; `replaced`: this host's program had been joined before, and its old token is gone. */
+  onSaved?: (saved: { file: string; replaced: boolean }) => void;
 }
 
 export interface JoinOptions extends JoinCallbacks {
@@ -57,7 +59,9 @@ function explain(err: unknown): JoinError {
 /**
  * RFC 8628 login with any standard client (openid-client): discovery, device authorization with the
  * worker's details, then polling at the interval the host sets until the owner decides. The token
- * is saved per program (mode 0600) so a restart needs no new approval.
+ * is saved per membership (host and program, mode 0600) so a restart needs no new approval; joining
+ * the same host's program again replaces that membership, another host's program of the same name
+ * is a second one.
  */
 export async function join(opts: JoinOptions): Promise<Membership> {
   const base = programUrl(opts.url);
@@ -100,14 +104,15 @@ export async function join(opts: JoinOptions): Promise<Membership> {
   }
   const memberId = typeof tokens.member_id === 'string' ? tokens.member_id : '';
   const task = await new MemberClient(base, tokens.access_token).task();
-  const membership: Membership = {
+  const membership = newMembership({
     program: task.program.spec.name,
     url: base,
     token: tokens.access_token,
     memberId,
     name,
     joinedAt: new Date().toISOString(),
-  };
-  await saveMembership(opts.paths, membership);
+  });
+  const saved = await saveMembership(opts.paths, membership);
+  opts.onSaved?.(saved);
   return membership;
 }

@@ -1,18 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { ResultVerdict} from '../protocol/index.ts';
 import { SubmitResultRequest } from '../protocol/index.ts';
 import { HostUnavailableError, NotAMemberError, RejectedError, type MemberClient } from './member-client.ts';
+import { normaliseHostUrl } from './membership-id.ts';
 
 const Entry = z.object({
   key: z.string(),
   program: z.string(),
+  /** The host and membership the result was made for (absent in entries an older Cohort wrote: those belong to the folder's membership). */
+  url: z.string().optional(),
+  membership: z.string().optional(),
   createdAt: z.string(),
   body: SubmitResultRequest,
 });
 type Entry = z.infer<typeof Entry>;
+
+/** The membership a result is made for: it goes to this host and no other. */
+export interface OutboxOwner {
+  id: string;
+  url: string;
+  program: string;
+}
 
 export interface Delivered {
   key: string;
@@ -49,6 +60,34 @@ async function writeDurably(dir: string, name: string, text: string): Promise<vo
   }
 }
 
+function sameHost(a: string, b: string): boolean {
+  try {
+    return normaliseHostUrl(a) === normaliseHostUrl(b);
+  } catch {
+    return false;
+  }
+}
+
+/** An entry, or why the file is not one (naming it: the person may want to look, or to delete it). */
+async function readEntry(file: string): Promise<{ entry: Entry } | { reason: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return { reason: `unreadable: the outbox entry ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it was not sent` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { reason: `corrupt: the outbox entry ${file} is not valid JSON (${(err as Error).message}; perhaps cut short by a crash); it was not sent and cannot be: look at it, then delete it` };
+  }
+  const parsed = Entry.safeParse(json);
+  if (parsed.success) return { entry: parsed.data };
+  const issues = parsed.error.issues.slice(0, 3).map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
+  return { reason: `corrupt: the outbox entry ${file} is not a Cohort result (${issues.join('; ')}); it was not sent; fix it by hand and move it back, or delete it` };
+}
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
@@ -61,61 +100,108 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /**
  * A result is written here before it is sent and removed only once the host acknowledged it.
  * Each entry has an idempotency key, so resending after a lost answer cannot create a second result.
- * A result the host refuses for good moves to `rejected/` with the reason, never silently dropped.
+ * A result the host refuses for good moves to `rejected/` with the reason, never silently dropped;
+ * so does an entry that cannot be read, and one made for another host or membership (never sent).
  */
 export class Outbox {
   readonly dir: string;
+  readonly #owner: OutboxOwner | undefined;
 
-  constructor(dir: string) {
+  /** `owner`: the membership whose outbox this is; entries recorded for another one are not sent. */
+  constructor(dir: string, owner?: OutboxOwner) {
     this.dir = dir;
+    this.#owner = owner;
   }
 
-  async add(program: string, body: SubmitResultRequest): Promise<string> {
+  async add(membership: OutboxOwner, body: SubmitResultRequest): Promise<string> {
     const key = body.idempotency_key ?? randomUUID();
-    const entry: Entry = { key, program, createdAt: new Date().toISOString(), body: { ...body, idempotency_key: key } };
+    const entry: Entry = {
+      key,
+      program: membership.program,
+      url: membership.url,
+      membership: membership.id,
+      createdAt: new Date().toISOString(),
+      body: { ...body, idempotency_key: key },
+    };
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // Names sort by creation time so results are delivered in the order they were made.
     await writeDurably(this.dir, `${Date.now().toString().padStart(15, '0')}-${key}.json`, JSON.stringify(entry));
     return key;
   }
 
+  /** The entries waiting to be sent, oldest first; those that cannot be read are left for `flush` to move aside. */
   async pending(): Promise<{ file: string; entry: Entry }[]> {
+    return (await this.#scan()).good;
+  }
+
+  async #scan(): Promise<{ good: { file: string; entry: Entry }[]; bad: { file: string; reason: string }[] }> {
+    const good: { file: string; entry: Entry }[] = [];
+    const bad: { file: string; reason: string }[] = [];
     let names: string[];
     try {
       names = (await readdir(this.dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
     } catch {
-      return [];
+      return { good, bad };
     }
-    const out: { file: string; entry: Entry }[] = [];
     for (const name of names) {
       const file = join(this.dir, name);
-      const parsed = Entry.safeParse(JSON.parse(await readFile(file, 'utf8').catch(() => 'null')));
-      if (parsed.success) out.push({ file, entry: parsed.data });
-      else await this.#reject(file, 'unreadable outbox entry');
+      const read = await readEntry(file);
+      if ('entry' in read) good.push({ file, entry: read.entry });
+      else bad.push({ file, reason: read.reason });
     }
-    return out;
+    return { good, bad };
   }
 
+  /** Where it moved to; the file's own path when it could not be moved (the next flush tries again). */
   async #reject(file: string, reason: string): Promise<string> {
     const dir = join(this.dir, 'rejected');
-    await mkdir(dir, { recursive: true });
-    const to = join(dir, file.split(/[/\\]/).pop()!);
-    await rename(file, to);
-    await writeDurably(dir, `${to.split(/[/\\]/).pop()!}.reason.txt`, `${reason}\n`);
+    const to = join(dir, basename(file));
+    try {
+      await mkdir(dir, { recursive: true });
+      await rename(file, to);
+    } catch {
+      return file;
+    }
+    await writeDurably(dir, `${basename(to)}.reason.txt`, `${reason}\n`).catch(() => undefined);
     return to;
+  }
+
+  /** Why an entry must not go to this client's host, or null when it may. */
+  #wrongDestination(entry: Entry, client: MemberClient): string | null {
+    const made = `made for ${entry.membership ?? entry.program} at ${entry.url ?? '?'}`;
+    const fix = 'it was not sent. To deliver it, move it into the outbox folder of that membership (`cohort programs` lists them) and run that membership';
+    if (entry.url !== undefined && !sameHost(entry.url, client.url)) return `wrong_host: this result was ${made}, not for ${client.url}; ${fix}.`;
+    const owner = this.#owner;
+    if (owner !== undefined && entry.membership !== undefined && entry.membership !== owner.id) return `wrong_membership: this result was ${made}, not for ${owner.id}; ${fix}.`;
+    return null;
   }
 
   /**
    * Sends every pending entry, oldest first, retrying with exponential backoff while the host is
-   * unreachable. A revoked membership stops delivery (NotAMemberError); a refused entry is moved
-   * aside and reported through `onRejected`.
+   * unreachable. A revoked membership stops delivery (NotAMemberError); a refused entry, an unreadable
+   * one and one made for another host or membership are moved aside and reported through `onRejected`
+   * (`key` is the file's name when the entry could not be read).
    */
   async flush(client: MemberClient, opts: OutboxOptions & { onRejected?: (key: string, reason: string, movedTo: string) => void } = {}): Promise<Delivered[]> {
     const delivered: Delivered[] = [];
-    for (const { file, entry } of await this.pending()) {
+    const { good, bad } = await this.#scan();
+    // One bad entry must not hold up the others: it is moved aside and reported, and delivery goes on.
+    // (The move is awaited first: `onRejected?.(…, await move)` would skip the move when nobody listens.)
+    for (const { file, reason } of bad) {
+      const movedTo = await this.#reject(file, reason);
+      opts.onRejected?.(basename(file), reason, movedTo);
+    }
+    for (const { file, entry } of good) {
+      const wrong = this.#wrongDestination(entry, client);
+      if (wrong !== null) {
+        const movedTo = await this.#reject(file, wrong);
+        opts.onRejected?.(entry.key, wrong, movedTo);
+        continue;
+      }
       const result = await this.#deliver(client, entry, opts);
       if ('rejected' in result) {
-        opts.onRejected?.(entry.key, result.rejected, await this.#reject(file, result.rejected));
+        const movedTo = await this.#reject(file, result.rejected);
+        opts.onRejected?.(entry.key, result.rejected, movedTo);
         continue;
       }
       await rm(file, { force: true });

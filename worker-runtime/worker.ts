@@ -93,8 +93,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const emit = opts.onEvent ?? (() => undefined);
   const m = opts.membership;
   const client = new MemberClient(m.url, m.token);
-  const dirs = workerDirs(opts.paths, m.program);
-  const outbox = new Outbox(dirs.outbox);
+  const dirs = workerDirs(opts.paths, m);
+  const outbox = new Outbox(dirs.outbox, m);
   const submitted: ResultVerdict[] = [];
   const retry = { baseDelayMs: opts.retry?.baseDelayMs ?? 1_000, maxDelayMs: opts.retry?.maxDelayMs ?? 60_000 };
   const maxRuns = opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1);
@@ -190,7 +190,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       parent,
       idempotency_key: randomUUID(),
     };
-    await outbox.add(m.program, body);
+    await outbox.add(m, body);
     await deliver();
     // The run's change now lives in the KB (or the outbox); the next one starts from the champion.
     if (opts.loop) await workspace.reset();

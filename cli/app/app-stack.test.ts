@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,9 @@ import type { JoinState, WorkerProgramResponse, WorkerServiceState } from '../..
 import { startHost, type RunningHost } from '../../main/host.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import { call, tempHome, type TempHome } from '../../main/testing/harness.ts';
+import { newMembership, saveMembership } from '../../worker-runtime/credentials.ts';
 import type { Hardware } from '../../worker-runtime/hardware.ts';
+import { membershipId } from '../../worker-runtime/membership-id.ts';
 import { startAppStack, type AppStack } from './app-stack.ts';
 
 const QUADRATIC = fileURLToPath(new URL('../../examples/quadratic', import.meta.url));
@@ -92,7 +94,8 @@ describe('the worker routes', () => {
     const second = (await api('/api/worker/join', { json: { url: host.publicUrl, name: 'ui-worker' } })).body as { join: JoinState };
     await host.auth.approve(second.join.user_code!);
     await until('the approval', async () => (await workerState()).join?.state === 'approved');
-    expect((await workerState()).memberships).toMatchObject([{ program: 'quadratic', name: 'ui-worker', url: host.publicUrl }]);
+    expect((await workerState()).memberships).toMatchObject([{ id: membershipId(host.publicUrl, 'quadratic'), program: 'quadratic', name: 'ui-worker', url: host.publicUrl }]);
+    expect((await workerState()).join).toMatchObject({ state: 'approved', membership: membershipId(host.publicUrl, 'quadratic') });
   });
 
   it('run: live output and metric lines over SSE, the submission and its verdict, then the champion', async () => {
@@ -120,7 +123,7 @@ describe('the worker routes', () => {
     }, 60_000);
     await reading;
     controller.abort();
-    expect(done.run).toMatchObject({ program: 'quadratic', runs: 1, message: 'done' });
+    expect(done.run).toMatchObject({ program: 'quadratic', membership: membershipId(host.publicUrl, 'quadratic'), runs: 1, message: 'done' });
     expect(done.output).toContain('val_loss:');
     expect(done.metrics.some((m) => m.name === 'val_loss')).toBe(true);
     expect(done.submissions).toHaveLength(1);
@@ -128,7 +131,7 @@ describe('the worker routes', () => {
     expect(verdict).toMatchObject({ status: 'keep', champion: true });
     for (const type of ['run-start', 'output', 'metric', 'run-end', 'submitted']) expect(seen).toContain(`event: ${type}`);
 
-    const program = (await api('/api/worker/programs/quadratic')).body as unknown as WorkerProgramResponse;
+    const program = (await api(`/api/worker/programs/${membershipId(host.publicUrl, 'quadratic')}`)).body as unknown as WorkerProgramResponse;
     expect(program.champion).toMatchObject({ id: verdict.id, member_name: 'ui-worker' });
     expect(program.mine.map((r) => r.id)).toEqual([verdict.id]);
     expect(program.workspace.dir).toContain(workerHome.dir);
@@ -147,5 +150,25 @@ describe('the worker routes', () => {
     expect(end.run!.message).toBe('stopped');
     // A run that finished before the stop landed may have been submitted; the stopped one never is.
     expect((await host.kb.results()).length - before).toBeLessThanOrEqual(1);
+  });
+
+  it('two hosts\' programs of one name: the name alone is refused with the choices, the id picks; a corrupt membership file is reported', async () => {
+    const other = newMembership({ program: 'quadratic', url: 'http://other.example:8080', token: 't', memberId: 'm_x', name: 'ui-worker', joinedAt: new Date().toISOString() });
+    await saveMembership(workerHome.paths, other);
+    const ours = membershipId(host.publicUrl, 'quadratic');
+    expect((await workerState()).memberships.map((m) => m.id).sort()).toEqual([ours, other.id].sort());
+
+    const ambiguous = await api('/api/worker/programs/quadratic');
+    expect(ambiguous.status).toBe(409);
+    expect(ambiguous.body).toMatchObject({ error: 'ambiguous', message: expect.stringContaining(`--program ${other.id}`) });
+    expect((await api('/api/worker/run', { json: { program: 'quadratic' } })).status).toBe(409);
+    expect((await api(`/api/worker/programs/${ours}`)).status).toBe(200);
+
+    const broken = join(workerHome.paths.configDir, 'memberships', 'broken.json');
+    await mkdir(join(workerHome.paths.configDir, 'memberships'), { recursive: true });
+    await writeFile(broken, '{');
+    const state = await workerState();
+    expect(state.memberships).toHaveLength(2);
+    expect(state.membership_problems).toEqual([{ file: broken, message: expect.stringMatching(/broken\.json is not valid JSON .*cohort join/) }]);
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatUserCode } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/paths.ts';
 import { TerminalOutputFilter, terminalSafe } from '../../protocol/terminal-text.ts';
-import { forgetMembership, listMemberships, pickMembership } from '../../worker-runtime/credentials.ts';
+import { forgetMembership, pickMembership, readMemberships } from '../../worker-runtime/credentials.ts';
 import { detectHardware } from '../../worker-runtime/hardware.ts';
 import { join } from '../../worker-runtime/join.ts';
 import { describeLineage } from '../../worker-runtime/lineage.ts';
@@ -67,7 +67,7 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
     case 'tampered':
       return `[cohort] ! ${e.by === 'run' ? `run ${e.run}` : `the propose step of run ${e.run}`} was refused and nothing of it submitted: ${e.problems.join('; ')}. The workspace was moved to ${e.movedTo} and laid out again.`;
     case 'rejected':
-      return `[cohort] ! the host refused a result (${e.reason}); it was kept in ${e.movedTo}`;
+      return `[cohort] ! a result was not delivered (${e.reason}); it is kept in ${e.movedTo}`;
     case 'retry':
       return `[cohort] host unreachable (${e.reason}); retrying in ${duration(e.delayMs / 1000)}`;
   }
@@ -83,6 +83,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
       const hardware = await detectHardware();
       io.out(terminalSafe(`Asking to join ${url} as "${opts.name ?? hardware.hostname}" (${hardware.hostname}, ${hardware.os}${hardware.gpu ? `, ${hardware.gpu}` : ', no GPU'})…`));
       let ticker: NodeJS.Timeout | undefined;
+      let replaced = false;
       const interactive = process.stdout.isTTY === true;
       try {
         const membership = await join({
@@ -100,11 +101,15 @@ export function registerWorkerCommands(program: Command, io: Io): void {
               ticker = setInterval(() => process.stdout.write(`\rWaiting for the owner… ${countdown(expiresAt)} left `), 1000);
             } else io.out(`Waiting for the owner (the code expires in ${countdown(expiresAt)})…`);
           },
+          onSaved: (saved) => (replaced = saved.replaced),
         });
         if (interactive) process.stdout.write('\n');
-        // The program's name and the member id are the host's.
-        io.out(terminalSafe(`✓ Approved. You are a member of "${membership.program}"${membership.memberId ? ` (${membership.memberId})` : ''}.`));
-        io.out(terminalSafe(`Next: cohort run --program ${membership.program}    (or: cohort run --loop --propose mutate)`));
+        // The program's name, its URL and the member id are the host's.
+        io.out(terminalSafe(`✓ Approved. You are a member of "${membership.program}" at ${membership.url}${membership.memberId ? ` (${membership.memberId})` : ''}; membership ${membership.id}.`));
+        if (replaced) io.out(terminalSafe(`This replaces your earlier membership of "${membership.program}" at ${membership.url} (its old token is forgotten; the workspace stays).`));
+        const others = (await readMemberships(paths)).memberships.filter((m) => m.program === membership.program && m.id !== membership.id);
+        if (others.length > 0) io.out(terminalSafe(`You are also a member of a "${membership.program}" at ${others.map((m) => m.url).join(', ')}; pick with --program ${membership.id}.`));
+        io.out(terminalSafe(`Next: cohort run --program ${others.length > 0 ? membership.id : membership.program}    (or: cohort run --loop --propose mutate)`));
       } catch (err) {
         if (interactive) process.stdout.write('\n');
         throw new CliError(terminalSafe((err as Error).message)); // may quote the host's answer
@@ -115,31 +120,31 @@ export function registerWorkerCommands(program: Command, io: Io): void {
 
   program
     .command('programs')
-    .description('the programs this machine has joined')
+    .description('the programs this machine has joined (ID is what --program takes)')
     .action(async () => {
-      const all = await listMemberships(cohortPaths());
-      io.out(all.length === 0
-        ? 'No programs joined yet; join one with `cohort join <url>`.'
-        : table(['PROGRAM', 'URL', 'MEMBER', 'NAME', 'JOINED'], all.map((m) => [m.program, m.url, m.memberId, m.name, m.joinedAt])));
+      const { memberships: all, problems } = await readMemberships(cohortPaths());
+      if (all.length === 0 && problems.length === 0) io.out('No programs joined yet; join one with `cohort join <url>`.');
+      if (all.length > 0) io.out(table(['ID', 'PROGRAM', 'URL', 'MEMBER', 'NAME', 'JOINED'], all.map((m) => [m.id, m.program, m.url, m.memberId, m.name, m.joinedAt])));
+      for (const p of problems) io.err(terminalSafe(`! ${p.message}`)); // quotes the file's contents in the JSON error
     });
 
   program
     .command('leave')
     .description('forget this machine\'s membership token for a program')
-    .option('--program <name>', 'which program (needed when several are joined)')
+    .option('--program <id|name|name@host>', 'which membership (needed when several are joined; `cohort programs` lists them)')
     .action(async (opts: { program?: string }) => {
       const paths = cohortPaths();
       const m = await pickMembership(paths, opts.program).catch((err: Error) => {
         throw new CliError(err.message);
       });
-      await forgetMembership(paths, m.program);
-      io.out(terminalSafe(`Forgot the membership of "${m.program}". The workspace stays in ${workerDirs(paths, m.program).workspace}.`));
+      await forgetMembership(paths, m);
+      io.out(terminalSafe(`Forgot the membership of "${m.program}" at ${m.url} (${m.id}). The workspace stays in ${workerDirs(paths, m).workspace}.`));
     });
 
   program
     .command('run')
     .description('run the program\'s experiment in your workspace and submit the result')
-    .option('--program <name>', 'which program (needed when several are joined)')
+    .option('--program <id|name|name@host>', 'which membership (needed when several are joined; `cohort programs` lists them)')
     .option('--hypothesis <text>', 'what this run tests')
     .option('--loop', 'repeat: sync the champion, propose, run, submit')
     .option('--runs <n>', 'stop after this many runs')

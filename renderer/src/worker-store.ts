@@ -16,7 +16,7 @@ export interface WorkerViewState {
   state: WorkerServiceState | null;
   loadError: string | null;
   connection: Connection;
-  /** The program the view shows (a joined one). */
+  /** The membership the view shows: its id (two hosts may both publish a program of one name). */
   selected: string | null;
   /** What its host says now: champion, this member's results, the workspace. */
   program: WorkerProgramResponse | null;
@@ -30,7 +30,7 @@ export interface WorkerViewState {
   notes: { kind: 'info' | 'warning'; text: string }[];
   setToken(token: string): void;
   setConnection(connection: Connection): void;
-  select(program: string | null): void;
+  select(membership: string | null): void;
   refresh(): Promise<void>;
   refreshProgram(): Promise<void>;
   apply(event: WorkerFeedEvent): void;
@@ -52,9 +52,9 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
   notes: [],
   setToken: (token) => set({ token }),
   setConnection: (connection) => set({ connection }),
-  select(program) {
-    if (program === get().selected) return;
-    set({ selected: program, program: null, programError: null });
+  select(membership) {
+    if (membership === get().selected) return;
+    set({ selected: membership, program: null, programError: null });
     void get().refreshProgram();
   },
   async refresh() {
@@ -124,7 +124,7 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
       case 'warning':
         return note(event.type, event.message);
       case 'rejected':
-        return note('warning', `The host refused a result (${event.reason}); it was kept in ${event.moved_to}.`);
+        return note('warning', `A result was not delivered (${event.reason}); it is kept in ${event.moved_to}.`);
       case 'retry':
         return note('warning', `The host is unreachable (${event.reason}); retrying in ${Math.round(event.delay_ms / 1000)} s.`);
     }
@@ -137,14 +137,14 @@ function note(kind: 'info' | 'warning', text: string): void {
 }
 
 /**
- * Turns to a program when it just got joined or just started running (the person's own choice in
+ * Turns to a membership when it just got joined or just started running (the person's own choice in
  * the picker stands otherwise), and away from one that is no longer joined.
  */
 function keepSelection(before: WorkerServiceState | null, state: WorkerServiceState): void {
   const { selected, select } = useWorkerStore.getState();
-  const joined = state.memberships.map((m) => m.program);
-  const justJoined = state.join?.state === 'approved' && before?.join?.state !== 'approved' ? state.join.program : null;
-  const justStarted = state.run?.state === 'running' && (before?.run?.state !== 'running' || before.run.program !== state.run.program) ? state.run.program : null;
+  const joined = state.memberships.map((m) => m.id);
+  const justJoined = state.join?.state === 'approved' && before?.join?.state !== 'approved' ? state.join.membership : null;
+  const justStarted = state.run?.state === 'running' && (before?.run?.state !== 'running' || before.run.membership !== state.run.membership) ? state.run.membership : null;
   const focus = justStarted ?? justJoined;
   if (focus !== null && joined.includes(focus)) select(focus);
   else if (selected === null || !joined.includes(selected)) select(joined[0] ?? null);

@@ -113,7 +113,7 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     expect(result.output).toMatch(/^\[cohort\] crash: exit code 1: (ConnectionRefusedError: \[Errno 111\] Connection refused|OSError: \[Errno 101\] Network is unreachable)/);
     expect(connections).toBe(0);
     expect(events.find((e) => e.type === 'run-start')).toMatchObject({ sandboxed: true });
-    expect(events.find((e) => e.type === 'sandbox')).toMatchObject({ sandboxed: true, bwrap: expect.stringMatching(/bwrap$/), cacheDir: workerDirs(f.paths, 'hostile').cache });
+    expect(events.find((e) => e.type === 'sandbox')).toMatchObject({ sandboxed: true, bwrap: expect.stringMatching(/bwrap$/), cacheDir: workerDirs(f.paths, f.membership).cache });
 
     // The server is reachable for the very same code outside the sandbox: the sandbox is what stopped it.
     const outside = await runVariant(f, 'socket-unsandboxed', source, { sandbox: false });
@@ -150,11 +150,11 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
   });
 
   it('cannot read the membership token (the Cohort config folder is hidden)', async () => {
-    const tokenFile = join(f.paths.configDir, 'memberships', 'hostile.json');
+    const tokenFile = join(f.paths.configDir, 'memberships', `${f.membership.id}.json`);
     expect(await readFile(tokenFile, 'utf8')).toContain(f.membership.token);
     const { result } = await runVariant(f, 'token', `print(open(${JSON.stringify(tokenFile)}).read())\nprint("val_loss: 2.0")\n`);
     expect(result.status).toBe('crash');
-    expect(result.output).toMatch(/crash: exit code 1: FileNotFoundError: \[Errno 2\] No such file or directory: '.*memberships\/hostile\.json'/);
+    expect(result.output).toMatch(/crash: exit code 1: FileNotFoundError: \[Errno 2\] No such file or directory: '.*memberships\/hostile-[0-9a-f]{10}\.json'/);
     expect(result.output).not.toContain(f.membership.token);
   });
 
@@ -178,7 +178,7 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
   });
 
   it('cannot rewrite the code it is judged by (the worker\'s records are out of sight, the editable files read-only)', async () => {
-    const base = join(workerDirs(f.paths, 'hostile').state, 'base', 'train.py');
+    const base = join(workerDirs(f.paths, f.membership).state, 'base', 'train.py');
     const { result } = await runVariant(f, 'tamper', `open(${JSON.stringify(base)}, "w").write("x")\nprint("val_loss: 2.0")\n`);
     expect(result.output).toMatch(/crash: exit code 1: (FileNotFoundError: \[Errno 2\] No such file or directory|OSError: \[Errno 30\] Read-only file system)/);
     expect(await readFile(base, 'utf8')).not.toBe('x');
@@ -196,7 +196,7 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
       '',
     ].join('\n'));
     expect(result.status, result.output).toBe('keep');
-    expect(await readFile(join(workerDirs(f.paths, 'hostile').cache, 'cached.txt'), 'utf8')).toBe('kept');
+    expect(await readFile(join(workerDirs(f.paths, f.membership).cache, 'cached.txt'), 'utf8')).toBe('kept');
   });
 
   it('may write into the workspace, and /tmp is private and writable', async () => {
@@ -209,7 +209,7 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
       '',
     ].join('\n'));
     expect(result.status, result.output).toBe('keep');
-    expect(await readFile(join(workerDirs(f.paths, 'hostile').workspace, 'data', 'out.bin'), 'utf8')).toBe('123');
+    expect(await readFile(join(workerDirs(f.paths, f.membership).workspace, 'data', 'out.bin'), 'utf8')).toBe('123');
   });
 
   it('says before each run whose changes the code contains', async () => {
@@ -302,7 +302,7 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs, budget and results${SANDBOX.sk
     expect(values).toHaveLength(2);
     expect(values[0]).toBeTypeOf('number');
     expect(values[0]).toBe(values[1]);
-    expect(await readdir(workerDirs(f.paths, 'quadratic').workspace)).toContain('train.py');
+    expect(await readdir(workerDirs(f.paths, f.membership).workspace)).toContain('train.py');
   });
 });
 

@@ -4,7 +4,7 @@ import { EventStreams } from '../../protocol/sse.ts';
 import { JoinStartRequest, RunStartRequest, type WorkerFeedEvent } from '../../protocol/index.ts';
 import { WorkerServiceError, type WorkerService } from './worker-service.ts';
 
-const ProgramParams = z.object({ program: z.string().min(1).max(128) });
+const MembershipParams = z.object({ membership: z.string().min(1).max(128) });
 
 function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(input ?? {});
@@ -49,9 +49,10 @@ export const workerRoutes: FastifyPluginAsync<{ service: WorkerService }> = asyn
 
   app.post('/api/worker/stop', async () => ({ run: service.stopRun() }));
 
-  app.get('/api/worker/programs/:program', async (request) => {
-    const { program } = parse(ProgramParams, request.params, 'The program');
-    return service.program(program);
+  // The membership's id; a program name only one membership has works too.
+  app.get('/api/worker/programs/:membership', async (request) => {
+    const { membership } = parse(MembershipParams, request.params, 'The membership');
+    return service.program(membership);
   });
 
   const streams = new EventStreams();

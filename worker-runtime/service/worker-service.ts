@@ -12,7 +12,7 @@ import type {
 } from '../../protocol/index.ts';
 import { RunStartRequest as RunStartSchema } from '../../protocol/index.ts';
 import type { CohortPaths } from '../../protocol/paths.ts';
-import { listMemberships, pickMembership, WorkerError, type Membership } from '../credentials.ts';
+import { AmbiguousMembershipError, pickMembership, readMemberships, WorkerError, type Membership, type MembershipProblem } from '../credentials.ts';
 import { detectHardware, type Hardware } from '../hardware.ts';
 import { join, JoinError } from '../join.ts';
 import { MemberClient, NotAMemberError } from '../member-client.ts';
@@ -82,14 +82,12 @@ export class WorkerService {
     for (const listener of this.#listeners) listener(event);
   }
 
-  async #memberships(): Promise<MembershipInfo[]> {
-    return (await listMemberships(this.#opts.paths)).map((m) => ({
-      program: m.program,
-      url: m.url,
-      name: m.name,
-      member_id: m.memberId,
-      joined_at: m.joinedAt,
-    }));
+  async #memberships(): Promise<{ memberships: MembershipInfo[]; membership_problems: MembershipProblem[] }> {
+    const { memberships, problems } = await readMemberships(this.#opts.paths);
+    return {
+      memberships: memberships.map((m) => ({ id: m.id, program: m.program, url: m.url, name: m.name, member_id: m.memberId, joined_at: m.joinedAt })),
+      membership_problems: problems,
+    };
   }
 
   #machine() {
@@ -100,14 +98,14 @@ export class WorkerService {
   async #emitState(): Promise<void> {
     this.#emit({
       type: 'state',
-      state: { machine: this.#machine(), memberships: await this.#memberships(), join: this.#join?.state ?? null, run: this.#run?.state ?? null },
+      state: { machine: this.#machine(), ...(await this.#memberships()), join: this.#join?.state ?? null, run: this.#run?.state ?? null },
     });
   }
 
   async state(): Promise<WorkerServiceState> {
     return {
       machine: this.#machine(),
-      memberships: await this.#memberships(),
+      ...(await this.#memberships()),
       join: this.#join?.state ?? null,
       run: this.#run?.state ?? null,
       output: this.#output.toString(),
@@ -134,6 +132,7 @@ export class WorkerService {
       state: 'requesting',
       message: null,
       program: null,
+      membership: null,
     };
     const entry = { abort, state };
     this.#join = entry;
@@ -143,6 +142,7 @@ export class WorkerService {
       void this.#emitState();
     };
 
+    let replaced = false;
     let codeShown!: () => void;
     const code = new Promise<void>((resolve) => (codeShown = resolve));
     const finished = join({
@@ -156,8 +156,14 @@ export class WorkerService {
         update({ user_code: userCode, expires_at: expiresAt, state: 'waiting' });
         codeShown();
       },
+      onSaved: (saved) => (replaced = saved.replaced),
     }).then(
-      (membership) => update({ state: 'approved', program: membership.program, message: `You are a member of "${membership.program}".` }),
+      (membership) => update({
+        state: 'approved',
+        program: membership.program,
+        membership: membership.id,
+        message: `You are a member of "${membership.program}" at ${membership.url}${replaced ? ' (this replaces your earlier membership of it)' : ''}.`,
+      }),
       (err: unknown) => update({ state: err instanceof JoinError ? err.reason : 'failed', message: (err as Error).message }),
     );
     await Promise.race([code, finished]);
@@ -171,10 +177,12 @@ export class WorkerService {
     return entry.state;
   }
 
-  async #membership(program: string): Promise<Membership> {
+  /** `selector`: a membership id, or a program name only one membership has. */
+  async #membership(selector: string): Promise<Membership> {
     try {
-      return await pickMembership(this.#opts.paths, program);
+      return await pickMembership(this.#opts.paths, selector);
     } catch (err) {
+      if (err instanceof AmbiguousMembershipError) throw new WorkerServiceError(409, 'ambiguous', err.message);
       throw new WorkerServiceError(404, 'not_found', (err as Error).message);
     }
   }
@@ -189,6 +197,7 @@ export class WorkerService {
     const abort = new AbortController();
     const state: RunState = {
       program: membership.program,
+      membership: membership.id,
       loop: request.loop,
       propose: request.propose,
       state: 'running',
@@ -255,8 +264,8 @@ export class WorkerService {
   }
 
   /** The program as its host sees it now, with this member's own results and the workspace's diff. */
-  async program(name: string): Promise<WorkerProgramResponse> {
-    const membership = await this.#membership(name);
+  async program(selector: string): Promise<WorkerProgramResponse> {
+    const membership = await this.#membership(selector);
     const client = new MemberClient(membership.url, membership.token, { timeoutMs: 10_000 });
     let task, results;
     try {
@@ -265,7 +274,7 @@ export class WorkerService {
       if (err instanceof NotAMemberError) throw new WorkerServiceError(403, 'not_a_member', err.message);
       throw new WorkerServiceError(502, 'host_unreachable', `The program's host did not answer: ${(err as Error).message}`);
     }
-    const workspace = new Workspace(workerDirs(this.#opts.paths, membership.program), task.program.spec.editable);
+    const workspace = new Workspace(workerDirs(this.#opts.paths, membership), task.program.spec.editable);
     const diff = await workspace.diff().catch(() => '');
     return {
       program: task.program,

@@ -18,7 +18,7 @@ import { startHost, type RunningHost } from '../../main/host.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import type { ProgramFile, TaskSpecInput } from '../../protocol/index.ts';
 import type { CohortPaths } from '../../protocol/paths.ts';
-import { saveMembership, type Membership } from '../credentials.ts';
+import { newMembership, saveMembership, type Membership } from '../credentials.ts';
 import type { Hardware } from '../hardware.ts';
 import { join as joinProgram } from '../join.ts';
 import { MemberClient } from '../member-client.ts';
@@ -105,7 +105,7 @@ const SPEC: TaskSpecInput = { name: 'victim', objective: 'x', metric: 'val_loss'
 async function hostileOwner(f: Fixture, files: ProgramFile[], spec: TaskSpecInput = SPEC): Promise<{ host: HostileHost; membership: Membership }> {
   const host = await startHostileHost({ spec, files });
   cleanups.push(() => host.close());
-  const membership: Membership = { program: String(spec.name), url: host.url, token: TOKEN, memberId: 'm1', name: 'ada', joinedAt: new Date().toISOString() };
+  const membership = newMembership({ program: String(spec.name), url: host.url, token: TOKEN, memberId: 'm1', name: 'ada', joinedAt: new Date().toISOString() });
   await saveMembership(f.paths, membership);
   return { host, membership };
 }
@@ -172,7 +172,7 @@ describe.each(modes)('champion code that plants links, $name', ({ option }) => {
     expect(submitted).toBe(0);
     expect(host.submissions).toEqual([]);
     // The workspace is laid out again from the host's files; the tampered one is kept aside to look at.
-    const ws = workerDirs(f.paths, membership.program).workspace;
+    const ws = workerDirs(f.paths, membership).workspace;
     expect(await readFile(join(ws, 'prepare.py'), 'utf8')).toBe('print("fixed")\n');
     expectCleanWorkspace(ws, ['prepare.py', 'train.py', 'notes.md', 'KB.md', 'HYPOTHESIS.md']);
     expect(lstatSync(join(t[0]!.movedTo, 'notes.md')).isSymbolicLink()).toBe(true);
@@ -188,7 +188,7 @@ describe.each(modes)('champion code that plants links, $name', ({ option }) => {
     const { events, submitted } = await work(f, membership, { ...option, loop: true, runs: 2, propose: 'mutate' });
     expect(tampered(events)).toHaveLength(2);
     expect(submitted).toBe(0);
-    expectCleanWorkspace(workerDirs(f.paths, membership.program).workspace, ['prepare.py', 'train.py', 'notes.md', 'KB.md', 'HYPOTHESIS.md']);
+    expectCleanWorkspace(workerDirs(f.paths, membership).workspace, ['prepare.py', 'train.py', 'notes.md', 'KB.md', 'HYPOTHESIS.md']);
     await expectUnharmed(f, before, host.submissions);
   });
 
@@ -232,7 +232,7 @@ describe.each(modes)('champion code that plants links, $name', ({ option }) => {
       expect(out).toMatch(/blocked src\/model/);
       expect(submitted).toBe(2);
     }
-    expectCleanWorkspace(workerDirs(f.paths, membership.program).workspace, ['src/model/train.py', 'src/data.py']);
+    expectCleanWorkspace(workerDirs(f.paths, membership).workspace, ['src/model/train.py', 'src/data.py']);
     await expectUnharmed(f, before, host.submissions);
   });
 });
@@ -267,7 +267,7 @@ describe('without the sandbox only', () => {
     const f = await fixture();
     const { host, membership } = await hostileOwner(f, []);
     host.serve(files('print("val_loss: 0.5")\n'));
-    const ws = workerDirs(f.paths, membership.program).workspace;
+    const ws = workerDirs(f.paths, membership).workspace;
     await mkdir(ws, { recursive: true });
     await symlink(join(f.home, '.bashrc'), join(ws, 'prepare.py'));
     await symlink(f.home, join(ws, 'src'));
@@ -294,7 +294,7 @@ describe('a malicious host serving crafted files', () => {
     const { host, membership } = await hostileOwner(f, []);
     host.serve(files('print("val_loss: 0.5")\n'));
     expect((await work(f, membership, { sandbox: false, hypothesis: 'first' })).submitted).toBe(1);
-    const ws = workerDirs(f.paths, membership.program).workspace;
+    const ws = workerDirs(f.paths, membership).workspace;
     const workspaceBefore = await fingerprint(ws);
     host.serve([...files('print("val_loss: 0.1")\n'), ...extra]);
     await expect(work(f, membership, { sandbox: false })).rejects.toThrow(message);

@@ -85,7 +85,7 @@ export function JoinPanel({ token, compact }: { token: string; compact: boolean 
       )}
       {join !== null && join.state === 'approved' && (
         <div className="banner banner-ok" role="status" data-testid="join-result" data-state="approved">
-          Approved: you are a member of &quot;{join.program}&quot;.
+          Approved. {join.message ?? `You are a member of "${join.program ?? ''}".`}
         </div>
       )}
       {!compact && (

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { MembershipInfo } from '../../../../protocol/index.ts';
 import { errorMessage, workerApi } from '../../api.ts';
 import { formatDuration } from '../../format.ts';
 import { useWorkerStore } from '../../worker-store.ts';
@@ -10,8 +11,9 @@ function lineageText(l: NonNullable<ReturnType<typeof useWorkerStore.getState>['
   return l.local_edits.length > 0 ? `${base}, plus your local edits to ${l.local_edits.join(', ')}` : base;
 }
 
-/** Start one run or a loop of the selected program's experiment, and stop it. */
-export function RunPanel({ token, program }: { token: string; program: string }) {
+/** Start one run or a loop of the selected membership's experiment, and stop it. */
+export function RunPanel({ token, membership }: { token: string; membership: MembershipInfo }) {
+  const program = membership.program;
   const run = useWorkerStore((s) => s.state?.run ?? null);
   const progress = useWorkerStore((s) => s.progress);
   const notes = useWorkerStore((s) => s.notes);
@@ -22,7 +24,7 @@ export function RunPanel({ token, program }: { token: string; program: string })
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const active = run !== null && (run.state === 'running' || run.state === 'stopping');
-  const ours = run !== null && run.program === program;
+  const ours = run !== null && run.membership === membership.id;
 
   const act = async (what: () => Promise<unknown>) => {
     setBusy(true);
@@ -63,7 +65,7 @@ export function RunPanel({ token, program }: { token: string; program: string })
             className="btn btn-primary"
             data-testid="run-start"
             disabled={active || busy}
-            onClick={() => void act(() => workerApi.run(token, { program, loop, propose: mutate ? 'mutate' : null }))}
+            onClick={() => void act(() => workerApi.run(token, { program: membership.id, loop, propose: mutate ? 'mutate' : null }))}
           >
             {loop ? 'Start loop' : 'Run once'}
           </button>

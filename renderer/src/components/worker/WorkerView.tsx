@@ -12,6 +12,14 @@ import { RunPanel } from './RunPanel.tsx';
 import { Submissions } from './Submissions.tsx';
 import { WorkspacePanel } from './WorkspacePanel.tsx';
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 /** The worker's view: join programs, run their experiment here, and see how the host judged each result. */
 export function WorkerView({ token }: { token: string }) {
   const state = useWorkerStore((s) => s.state);
@@ -28,9 +36,10 @@ export function WorkerView({ token }: { token: string }) {
     return followWorker(token);
   }, [token]);
 
+  const selectedProgram = state?.memberships.find((m) => m.id === selected)?.program ?? null;
   useEffect(() => {
-    document.title = selected ? `${selected} · Cohort worker` : 'Cohort worker';
-  }, [selected]);
+    document.title = selectedProgram ? `${selectedProgram} · Cohort worker` : 'Cohort worker';
+  }, [selectedProgram]);
 
   if (state === null) {
     return (
@@ -55,6 +64,9 @@ export function WorkerView({ token }: { token: string }) {
   }
 
   const joined = state.memberships;
+  const membership = joined.find((m) => m.id === selected) ?? null;
+  // Two hosts may publish programs of one name: then the picker names the host too.
+  const clashes = (name: string) => joined.filter((m) => m.program === name).length > 1;
   const waiting = state.join !== null && (state.join.state === 'waiting' || state.join.state === 'requesting');
   const spec = program?.program.spec ?? null;
 
@@ -75,8 +87,8 @@ export function WorkerView({ token }: { token: string }) {
             <span className="fact-key">program</span>{' '}
             <select value={selected ?? ''} onChange={(e) => useWorkerStore.getState().select(e.target.value)} data-testid="program-picker">
               {joined.map((m) => (
-                <option key={m.program} value={m.program}>
-                  {m.program} — {m.url}
+                <option key={m.id} value={m.id} title={m.url}>
+                  {clashes(m.program) ? `${m.program} @ ${hostOf(m.url)} (${m.id})` : `${m.program} — ${m.url}`}
                 </option>
               ))}
             </select>
@@ -90,15 +102,20 @@ export function WorkerView({ token }: { token: string }) {
             Could not refresh: <RichText text={loadError} />
           </div>
         )}
+        {state.membership_problems.map((p) => (
+          <div key={p.file} className="banner banner-error" role="alert" data-testid="membership-problem">
+            <RichText text={p.message} />
+          </div>
+        ))}
         {(waiting || joined.length === 0) && <JoinPanel token={token} compact={false} />}
-        {selected !== null && (
+        {membership !== null && (
           <>
             {programError !== null && (
               <div className="banner banner-error" role="alert">
                 <RichText text={programError} />
               </div>
             )}
-            <RunPanel token={token} program={selected} />
+            <RunPanel token={token} membership={membership} />
             <div className="two-columns">
               <LiveOutput />
               <RunChart points={state.metrics} metric={spec?.metric ?? ''} />
