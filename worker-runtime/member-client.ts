@@ -48,10 +48,16 @@ async function boundedJson(res: Response, max: number, url: string): Promise<unk
   if (!res.body) return null;
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of res.body) {
-    total += chunk.byteLength;
-    if (total > max) throw tooBig();
-    chunks.push(chunk);
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooBig();
+    }
+    chunks.push(value);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;

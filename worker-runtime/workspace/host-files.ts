@@ -36,7 +36,7 @@ function refuse(path: string, why: string): never {
  * absolute and `..` paths), nothing in `.cohort/`, no path that is both a file and a folder, and no
  * two paths that differ only in case (they would be one file on macOS and Windows).
  */
-export function checkHostFiles(files: readonly ProgramFile[], limits: HostFileLimits = DEFAULT_HOST_FILE_LIMITS): void {
+export function checkHostFiles(files: readonly ProgramFile[], editable: readonly string[] = [], limits: HostFileLimits = DEFAULT_HOST_FILE_LIMITS): void {
   if (files.length > limits.maxFiles) {
     throw new HostFilesError(`The host sent ${files.length} program files, over this worker's limit of ${limits.maxFiles}. Nothing was written; your workspace is unchanged. Tell the program's owner.`);
   }
@@ -56,6 +56,16 @@ export function checkHostFiles(files: readonly ProgramFile[], limits: HostFileLi
     const earlier = seen.get(folded);
     if (earlier !== undefined) refuse(path, earlier === path ? 'was sent twice' : `differs from ${JSON.stringify(earlier)} only in case`);
     seen.set(folded, path);
+    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/').toLowerCase());
+  }
+  // An editable file that was not sent is still a file the worker will read and write.
+  for (const path of editable) {
+    if (CONTROL.test(path)) refuse(path, 'is an editable file with control characters in its name');
+    if (path.split('/')[0] === RESERVED) refuse(path, `is an editable file in ${RESERVED}/, which the worker keeps for itself`);
+    const folded = path.toLowerCase();
+    if (!seen.has(folded)) seen.set(folded, path);
+    else if (seen.get(folded) !== path) refuse(path, `is an editable file that differs from ${JSON.stringify(seen.get(folded))} only in case`);
+    const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/').toLowerCase());
   }
   for (const [folded, path] of seen) if (folders.has(folded)) refuse(path, 'is sent as a file, and also as a folder holding other files');

@@ -40,6 +40,8 @@ interface Fixture {
   root: string;
   home: string;
   outside: string;
+  /** Another membership's workspace: the Cohort data folder beyond this membership's own. */
+  neighbour: string;
   paths: CohortPaths;
   env: NodeJS.ProcessEnv;
   /** The file that holds this membership's token. */
@@ -66,11 +68,14 @@ async function fixture(): Promise<Fixture> {
   await writeFile(join(home, '.ssh', 'id_ed25519'), SSH_KEY, { mode: 0o600 });
   await writeFile(join(outside, 'notes.md'), 'a file beside the workspace\n');
   const paths = { configDir: join(root, 'cohort', 'config'), dataDir: join(root, 'cohort', 'data') };
+  const neighbour = join(paths.dataDir, 'workspaces', 'other-program-0123456789');
+  await mkdir(neighbour, { recursive: true });
+  await writeFile(join(neighbour, 'train.py'), 'another program\'s code\n');
   const tokenFile = async () => {
     const dir = join(paths.configDir, 'memberships');
     return join(dir, (await readdir(dir)).find((n) => n.endsWith('.json'))!);
   };
-  return { root, home, outside, paths, env: { ...process.env, HOME: home }, tokenFile, print: () => fingerprint(home, outside, paths.configDir) };
+  return { root, home, outside, neighbour, paths, env: { ...process.env, HOME: home }, tokenFile, print: () => fingerprint(home, outside, paths.configDir, neighbour) };
 }
 
 /** Python that plants each [path, target, kind] in the workspace, saying which the sandbox blocked, then reports a result. */
@@ -123,7 +128,7 @@ const tampered = (events: WorkerEvent[]) => events.filter((e): e is Extract<Work
 async function expectUnharmed(f: Fixture, before: Map<string, string>, submissions: string[]): Promise<void> {
   expect(await f.print()).toEqual(before);
   const sent = submissions.join('\n');
-  for (const secret of [TOKEN, 'member-private-key', 'shell start-up file', 'a file beside the workspace']) expect(sent).not.toContain(secret);
+  for (const secret of [TOKEN, 'member-private-key', 'shell start-up file', 'a file beside the workspace', 'another program\'s code']) expect(sent).not.toContain(secret);
 }
 
 /** Every path the worker manages is a regular file again, or absent. */
@@ -147,6 +152,7 @@ const files = (train: string, more: Record<string, string> = {}): ProgramFile[] 
 async function defaultPlants(f: Fixture): Promise<[string, string | null, 'link' | 'fifo' | 'hardlink' | 'folder-link'][]> {
   return [
     ['prepare.py', join(f.home, '.bashrc'), 'link'],
+    ['TASK.md', join(f.neighbour, 'train.py'), 'link'],
     ['notes.md', await f.tokenFile(), 'link'],
     ['KB.md', join(f.home, '.bashrc'), 'link'],
     ['HYPOTHESIS.md', join(f.home, '.ssh', 'id_ed25519'), 'link'],

@@ -185,7 +185,7 @@ export class Workspace {
    * touch is moved aside and laid out anew.
    */
   async sync(task: TaskResponse, limits?: HostFileLimits): Promise<SyncReport> {
-    checkHostFiles(task.files, limits);
+    checkHostFiles(task.files, this.editable, limits);
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     await mkdir(this.dir, { recursive: true });
     let rebuilt: SyncReport['rebuilt'] = null;
