@@ -1,6 +1,4 @@
 /** `cohort run` and the sandbox: refused without bubblewrap, `--no-sandbox` with a warning, sandboxed by default. */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,24 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type RunningHost } from '../main/host.ts';
 import { loadProgram } from '../main/program/load-program.ts';
 import { testSandbox } from '../worker-runtime/sandbox/testing.ts';
+import { runCohort } from './testing.ts';
 
-const COHORT = fileURLToPath(new URL('./cohort.ts', import.meta.url));
 const QUADRATIC = fileURLToPath(new URL('../examples/quadratic', import.meta.url));
 const SANDBOX = await testSandbox();
 
 let home: string;
 let host: RunningHost;
 
-/** `cohort …` as a separate process (async: the host answers from this one meanwhile). */
-async function cohort(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [COHORT, ...args], { env: { ...process.env, COHORT_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
-}
+const cohort = (args: string[], env: NodeJS.ProcessEnv = {}) => runCohort(home, args, env);
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'cohort-cli-sandbox-'));

@@ -1,6 +1,4 @@
 /** What the CLI prints of other people's text: names, hosts, hypotheses, reasons and run output. */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +13,8 @@ import { membersTable, requestsTable } from './commands/owner.ts';
 import { describeWorkerEvent } from './commands/worker.ts';
 import { table } from './table.ts';
 import { describeTunnel, describeTunnelEvent } from './tunnel-text.ts';
+import { runCohort } from './testing.ts';
 
-const COHORT = fileURLToPath(new URL('./cohort.ts', import.meta.url));
 const QUADRATIC = fileURLToPath(new URL('../examples/quadratic', import.meta.url));
 
 /** Writes the clipboard (OSC 52), then reverses the rest so `exe.png` reads as `gnp.exe`. */
@@ -86,16 +84,7 @@ describe('cohort run with a hostile champion and hostile run output (real proces
   let home: string;
   let host: RunningHost;
 
-  /** `cohort …` as a separate process (async: the host answers from this one meanwhile). */
-  async function cohort(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [COHORT, ...args], { env: { ...process.env, COHORT_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const [code] = (await once(child, 'exit')) as [number];
-    return { code, stdout, stderr };
-  }
+  const cohort = (args: string[], env: NodeJS.ProcessEnv = {}) => runCohort(home, args, env);
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'cohort-cli-terminal-'));
