@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cohortPaths } from '../protocol/paths.ts';
+import { cohortPaths } from '../protocol/node/paths.ts';
 import { newMembership, saveMembership } from '../worker-runtime/credentials.ts';
 import { workerDirs } from '../worker-runtime/dirs.ts';
 import { startHostileHost, type HostileHost } from '../worker-runtime/testing/hostile-host.ts';

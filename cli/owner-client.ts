@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ErrorBody } from '../protocol/index.ts';
-import type { CohortPaths } from '../protocol/paths.ts';
+import type { CohortPaths } from '../protocol/node/paths.ts';
 import { terminalSafe } from '../protocol/terminal-text.ts';
 import { readHostState, type HostState } from '../main/state-file.ts';
 

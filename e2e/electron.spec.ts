@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readHostState } from '../main/state-file.ts';
-import { cohortPaths } from '../protocol/paths.ts';
+import { cohortPaths } from '../protocol/node/paths.ts';
 import { findElectronBinary } from '../scripts/electron-binary.ts';
 import { ARTIFACTS } from './browser.ts';
 

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { InvalidProgramError, startAppService, type RunningAppService } from '../main/app-service.ts';
 import { formatIssue } from '../main/program/errors.ts';
 import { findCloudflared } from '../main/tunnel/find-cloudflared.ts';
-import { cohortPaths } from '../protocol/paths.ts';
+import { cohortPaths } from '../protocol/node/paths.ts';
 import { workerRoutes } from '../worker-runtime/service/worker-routes.ts';
 import { WorkerService } from '../worker-runtime/service/worker-service.ts';
 import { CHANNELS, CSP, isExternalWebUrl, isSameOrigin, NoArgs, OwnerTokenReply, PickFolderReply, programFromArgs } from './ipc.ts';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { ErrorCode, PublishRequest, type AppInfo, type InvalidProgramBody, type ProgramManifest, type PublishResponse } from '../protocol/index.ts';
-import type { CohortPaths } from '../protocol/paths.ts';
+import type { CohortPaths } from '../protocol/node/paths.ts';
 import { ServiceError } from './errors.ts';
 import { BUILT_RENDERER, startHost, type HostOptions, type RunningHost } from './host.ts';
 import { parseWith } from './http/errors.ts';

@@ -11,7 +11,7 @@ import { buildOwnerServer } from './http/owner-server.ts';
 import { buildPublicServer } from './http/public-server.ts';
 import type { HostServices } from './http/services.ts';
 import { KnowledgeBase, type ProgramSnapshot } from './kb/knowledge-base.ts';
-import { cohortPaths, kbPath, type CohortPaths } from '../protocol/paths.ts';
+import { cohortPaths, kbPath, type CohortPaths } from '../protocol/node/paths.ts';
 import { removeHostState, writeHostState } from './state-file.ts';
 import type { KbStore } from './store/kb-store.ts';
 import { SqliteKbStore } from './store/sqlite-store.ts';

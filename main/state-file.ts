@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { CohortPaths } from '../protocol/paths.ts';
+import type { CohortPaths } from '../protocol/node/paths.ts';
 
 /** What a running host writes so that `cohort approve …` and friends can find it. */
 export const HostState = z.object({

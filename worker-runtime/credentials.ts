@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import type { CohortPaths } from '../protocol/paths.ts';
+import type { CohortPaths } from '../protocol/node/paths.ts';
 import { migrateWorkerDirs } from './dirs.ts';
 import { hostOf, membershipId } from './membership-id.ts';
 

@@ -1,6 +1,6 @@
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CohortPaths } from '../protocol/paths.ts';
+import type { CohortPaths } from '../protocol/node/paths.ts';
 
 /** Where one membership's things live on the worker. */
 export interface WorkerDirs {

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { hostname as osHostname } from 'node:os';
-import type { CohortPaths } from '../protocol/paths.ts';
+import type { CohortPaths } from '../protocol/node/paths.ts';
 import { newMembership, saveMembership, WorkerError, type Membership } from './credentials.ts';
 import type { Hardware } from './hardware.ts';
 import { MemberClient } from './member-client.ts';

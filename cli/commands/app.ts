@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidProgramError } from '../../main/app-service.ts';
 import { formatIssue } from '../../main/program/errors.ts';
-import { cohortPaths } from '../../protocol/paths.ts';
+import { cohortPaths } from '../../protocol/node/paths.ts';
 import { startAppStack } from '../app/app-stack.ts';
 import { CliError } from '../owner-client.ts';
 import { describeManifest } from '../manifest-text.ts';

@@ -5,7 +5,7 @@ import { startHost, type HostTunnelOptions } from '../../main/host.ts';
 import { CloudflaredNotUsableError, describeSource, findCloudflared, type FoundCloudflared } from '../../main/tunnel/find-cloudflared.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { SchemaError } from '../../main/store/sqlite-store.ts';
-import { cohortPaths } from '../../protocol/paths.ts';
+import { cohortPaths } from '../../protocol/node/paths.ts';
 import { terminalSafe } from '../../protocol/terminal-text.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import { ProgramError } from '../../main/program/errors.ts';

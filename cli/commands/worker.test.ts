@@ -2,7 +2,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempHome, type TempHome } from '../../main/testing/harness.ts';
-import { cohortPaths } from '../../protocol/paths.ts';
+import { cohortPaths } from '../../protocol/node/paths.ts';
 import { newMembership, saveMembership } from '../../worker-runtime/credentials.ts';
 import { buildCli } from '../cli.ts';
 

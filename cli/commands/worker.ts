@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatUserCode } from '../../protocol/index.ts';
-import { cohortPaths } from '../../protocol/paths.ts';
+import { cohortPaths } from '../../protocol/node/paths.ts';
 import { TerminalOutputFilter, terminalSafe } from '../../protocol/terminal-text.ts';
 import { forgetMembership, pickMembership, readMemberships } from '../../worker-runtime/credentials.ts';
 import { detectHardware } from '../../worker-runtime/hardware.ts';

@@ -5,7 +5,7 @@ import { judge, reference } from '../rules/judge.ts';
 import { computePayouts } from '../rules/payouts.ts';
 import type { KbStore, MemberRow, NewResult, ResultRow } from '../store/kb-store.ts';
 import { GroupCommitter } from './group-commit.ts';
-import { codeHash } from '../../protocol/code-hash.ts';
+import { codeHash } from '../../protocol/node/code-hash.ts';
 import { applyEditablePatch, editableFiles, type Files } from './patch.ts';
 import { toChampion, toResultRecord } from './records.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TaskSpec, type TaskSpecInput } from '../../protocol/index.ts';
 import { startHost, type HostOptions, type RunningHost } from '../host.ts';
 import type { ProgramSnapshot } from '../kb/knowledge-base.ts';
-import type { CohortPaths } from '../../protocol/paths.ts';
+import type { CohortPaths } from '../../protocol/node/paths.ts';
 
 export const TRAIN_PY = ['LEARNING_RATE = 0.01', 'DEPTH = 4', '', 'print("val_bpb: 1.0")', ''].join('\n');
 

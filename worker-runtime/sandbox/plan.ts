@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { CohortPaths } from '../../protocol/paths.ts';
+import type { CohortPaths } from '../../protocol/node/paths.ts';
 import type { SandboxPlan } from './argv.ts';
 import type { BwrapFeatures } from './detect.ts';
 import { gpuDeviceNodes } from './devices.ts';

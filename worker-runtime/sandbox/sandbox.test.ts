@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type RunningHost } from '../../main/host.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
-import type { CohortPaths } from '../../protocol/paths.ts';
+import type { CohortPaths } from '../../protocol/node/paths.ts';
 import type { ResultRecord, TaskResponse } from '../../protocol/index.ts';
 import type { Membership } from '../credentials.ts';
 import type { Hardware } from '../hardware.ts';

@@ -1,4 +1,4 @@
-import type { CohortPaths } from '../../protocol/paths.ts';
+import type { CohortPaths } from '../../protocol/node/paths.ts';
 import { bwrapArgv, type RunMounts, type SandboxPlan } from './argv.ts';
 import { detectLifetime, detectSandbox, lifetimeFlags } from './detect.ts';
 import { cacheEnv, sandboxEnv } from './env.ts';

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { EventStreams } from '../../protocol/sse.ts';
+import { EventStreams } from '../../protocol/node/sse.ts';
 import { JoinStartRequest, RunStartRequest, type WorkerFeedEvent } from '../../protocol/index.ts';
 import { WorkerServiceError, type WorkerService } from './worker-service.ts';
 

@@ -11,7 +11,7 @@ import type {
   WorkerServiceState,
 } from '../../protocol/index.ts';
 import { RunStartRequest as RunStartSchema } from '../../protocol/index.ts';
-import type { CohortPaths } from '../../protocol/paths.ts';
+import type { CohortPaths } from '../../protocol/node/paths.ts';
 import { AmbiguousMembershipError, pickMembership, readMemberships, WorkerError, type Membership, type MembershipProblem } from '../credentials.ts';
 import { detectHardware, type Hardware } from '../hardware.ts';
 import { join, JoinError } from '../join.ts';

@@ -17,7 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startHost, type RunningHost } from '../../main/host.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import type { ProgramFile, TaskSpecInput } from '../../protocol/index.ts';
-import type { CohortPaths } from '../../protocol/paths.ts';
+import type { CohortPaths } from '../../protocol/node/paths.ts';
 import { newMembership, saveMembership, type Membership } from '../credentials.ts';
 import type { Hardware } from '../hardware.ts';
 import { join as joinProgram } from '../join.ts';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { EventStreams } from '../../../protocol/sse.ts';
+import { EventStreams } from '../../../protocol/node/sse.ts';
 import type { OwnerRouteOptions } from '../services.ts';
 
 /**
