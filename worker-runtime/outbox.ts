@@ -4,8 +4,9 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { ResultVerdict} from '../protocol/index.ts';
 import { SubmitResultRequest } from '../protocol/index.ts';
-import { HostUnavailableError, NotAMemberError, RejectedError, type MemberClient } from './member-client.ts';
+import { RejectedError, type MemberClient } from './member-client.ts';
 import { normaliseHostUrl } from './membership-id.ts';
+import { retrying, retryPolicy } from './session/retry.ts';
 
 const Entry = z.object({
   key: z.string(),
@@ -32,7 +33,7 @@ export interface Delivered {
 }
 
 export interface OutboxOptions {
-  /** First retry delay; doubles up to `maxDelayMs`, with jitter. */
+  /** First retry delay; doubles up to `maxDelayMs`, with jitter (session/retry.ts: the policy of every host call). */
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** Give up waiting (the entry stays in the outbox for next time) after this long; default: never. */
@@ -87,15 +88,6 @@ async function readEntry(file: string): Promise<{ entry: Entry } | { reason: str
   const issues = parsed.error.issues.slice(0, 3).map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
   return { reason: `corrupt: the outbox entry ${file} is not a Cohort result (${issues.join('; ')}); it was not sent; fix it by hand and move it back, or delete it` };
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    }, { once: true });
-  });
 
 /**
  * A result is written here before it is sent and removed only once the host acknowledged it.
@@ -178,7 +170,8 @@ export class Outbox {
 
   /**
    * Sends every pending entry, oldest first, retrying with exponential backoff while the host is
-   * unreachable. A revoked membership stops delivery (NotAMemberError); a refused entry, an unreadable
+   * unreachable (stopping through `signal` throws the last HostUnavailableError; the entry stays for
+   * next time). A revoked membership stops delivery (NotAMemberError); a refused entry, an unreadable
    * one and one made for another host or membership are moved aside and reported through `onRejected`
    * (`key` is the file's name when the entry could not be read).
    */
@@ -211,22 +204,17 @@ export class Outbox {
   }
 
   async #deliver(client: MemberClient, entry: Entry, opts: OutboxOptions): Promise<Delivered | { rejected: string }> {
-    const base = opts.baseDelayMs ?? 1_000;
-    const max = opts.maxDelayMs ?? 60_000;
-    const started = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { verdict, replayed } = await client.submit(entry.body);
-        return { key: entry.key, verdict, replayed };
-      } catch (err) {
-        if (err instanceof NotAMemberError) throw err;
-        if (err instanceof RejectedError) return { rejected: `${err.code}: ${err.message}` };
-        if (!(err instanceof HostUnavailableError)) throw err;
-        if (opts.deadlineMs !== undefined && Date.now() - started > opts.deadlineMs) throw err;
-        const delayMs = Math.min(max, base * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
-        opts.onRetry?.({ key: entry.key, attempt, delayMs, reason: err.message });
-        await sleep(delayMs, opts.signal);
-      }
+    try {
+      const { verdict, replayed } = await retrying(() => client.submit(entry.body), {
+        policy: retryPolicy(opts),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+        onRetry: (r) => opts.onRetry?.({ key: entry.key, ...r }),
+      });
+      return { key: entry.key, verdict, replayed };
+    } catch (err) {
+      if (err instanceof RejectedError) return { rejected: `${err.code}: ${err.message}` };
+      throw err;
     }
   }
 }

@@ -47,6 +47,7 @@ export async function runProposeCommand(opts: {
     child.on('error', reject);
     child.on('close', (c) => {
       cancelTimeout();
+      opts.signal?.removeEventListener('abort', kill);
       resolve(c);
     });
   });
