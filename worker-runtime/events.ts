@@ -1,0 +1,29 @@
+import type { Champion, ResultVerdict } from '../protocol/index.ts';
+import type { CodeLineage } from './lineage.ts';
+import type { RunOutcome } from './runner/run-experiment.ts';
+import type { SandboxInfo } from './sandbox/session.ts';
+import type { SyncReport } from './workspace/workspace.ts';
+
+/** What a worker tells the person (the CLI prints it, the app's feed shows it). */
+export type WorkerEvent =
+  | { type: 'info'; message: string }
+  | { type: 'warning'; message: string }
+  | { type: 'sync'; report: SyncReport; champion: Champion | null; metric: string }
+  | { type: 'propose'; hypothesis: string }
+  /** Once, before anything runs: how runs are confined (`sandboxed: false` comes with a warning). */
+  | ({ type: 'sandbox' } & SandboxInfo)
+  /** Before each run: whose changes the code about to run contains. */
+  | ({ type: 'lineage'; run: number } & CodeLineage)
+  | { type: 'run-start'; run: number; command: string; logFile: string; budgetSeconds: number; sandboxed: boolean }
+  | { type: 'output'; chunk: string; stream: 'stdout' | 'stderr' }
+  | { type: 'progress'; elapsedSeconds: number; budgetSeconds: number; lastMetric: { name: string; value: number } | null }
+  | { type: 'metric'; name: string; value: number }
+  | { type: 'run-end'; run: number; outcome: RunOutcome }
+  /** What ran last (a run, or the propose step before it) left links or special files where the worker keeps the program: nothing of it is submitted. */
+  | { type: 'tampered'; run: number; by: 'run' | 'propose'; problems: string[]; movedTo: string }
+  | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean }
+  | { type: 'rejected'; key: string; reason: string; movedTo: string }
+  /** A host call failed because the host is down or failing on its side; it is tried again after `delayMs`. */
+  | { type: 'retry'; attempt: number; delayMs: number; reason: string };
+
+export type Emit = (event: WorkerEvent) => void;

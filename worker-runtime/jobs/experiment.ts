@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SubmitResultRequest, TaskResponse } from '../../protocol/index.ts';
+import type { Hardware } from '../hardware.ts';
+import { codeLineage, type CodeLineage } from '../lineage.ts';
+import { propose } from '../proposer/propose.ts';
+import type { Random } from '../proposer/mutate.ts';
+import { runExperiment } from '../runner/run-experiment.ts';
+import type { HostSession } from '../session/host-session.ts';
+import { Workspace, WorkspaceTamperedError } from '../workspace/workspace.ts';
+import type { Job, JobContext, JobOutcome } from './job.ts';
+
+export interface ExperimentSettings {
+  hardware: Hardware;
+  /** The hypothesis of a run without a proposer's (otherwise "manual run"). */
+  hypothesis?: string;
+  /** `mutate` or a shell command run in the workspace before the run. */
+  propose?: string;
+  random?: Random;
+  graceSeconds?: number;
+  /** Put the editable files back to the champion once the result is in the outbox (a loop's next run starts from the champion). */
+  resetAfter: boolean;
+}
+
+/**
+ * One experiment on the champion of `task`: sync the slot's workspace, propose, run the program's
+ * command sandboxed, submit through the outbox. Whatever ran in the workspace (the propose step, the
+ * run) may have planted links or special files; the worker refuses to read or write through them,
+ * refuses the run that left them (nothing of it is submitted), quarantines the workspace and lays it
+ * out again.
+ */
+export class ExperimentJob implements Job {
+  readonly kind = 'experiment';
+  readonly task: TaskResponse;
+  readonly #settings: ExperimentSettings;
+
+  constructor(task: TaskResponse, settings: ExperimentSettings) {
+    this.task = task;
+    this.#settings = settings;
+  }
+
+  async run(ctx: JobContext): Promise<JobOutcome> {
+    const { task } = this;
+    const spec = task.program.spec;
+    const workspace = new Workspace(ctx.slot.dirs, spec.editable);
+    const report = await workspace.sync(task);
+    ctx.emit({ type: 'sync', report, champion: task.champion, metric: spec.metric });
+    if (report.rebuilt) ctx.emit({ type: 'warning', message: `the workspace held what the worker will not touch (${report.rebuilt.problems.join('; ')}); it was moved to ${report.rebuilt.movedTo} and laid out again` });
+    if (report.stashedTo) ctx.emit({ type: 'warning', message: `your edits to ${spec.editable.join(', ')} were kept in ${report.stashedTo} before the new champion's code replaced them` });
+
+    const run = ctx.nextRun();
+    let stage: 'propose' | 'run' = 'propose';
+    try {
+      return await this.#experiment(ctx, run, workspace, () => {
+        stage = 'run';
+      });
+    } catch (err) {
+      if (!(err instanceof WorkspaceTamperedError)) throw err;
+      const movedTo = await workspace.quarantine();
+      ctx.emit({ type: 'tampered', run, by: stage, problems: err.problems, movedTo });
+      await workspace.sync(task);
+      return 'refused';
+    }
+  }
+
+  async #experiment(ctx: JobContext, run: number, workspace: Workspace, running: () => void): Promise<JobOutcome> {
+    const { task } = this;
+    const settings = this.#settings;
+    const spec = task.program.spec;
+    const { emit, host, signal } = ctx;
+    let hypothesis = settings.hypothesis ?? null;
+    if (settings.propose !== undefined) {
+      hypothesis = (await propose({
+        propose: settings.propose,
+        ...(settings.random ? { random: settings.random } : {}),
+        ...(signal ? { signal } : {}),
+        onOutput: (chunk) => emit({ type: 'output', chunk, stream: 'stdout' }),
+      }, host, workspace, task)) ?? hypothesis;
+      await refuseTampering(workspace, task);
+      if (hypothesis) emit({ type: 'propose', hypothesis });
+    }
+    const patch = await workspace.diff();
+    const parent = task.champion?.id ?? null;
+
+    emit({ type: 'lineage', run, ...(await lineageOf(host, parent, workspace)) });
+    await mkdir(workspace.logsDir, { recursive: true });
+    await mkdir(ctx.slot.dirs.cache, { recursive: true });
+    const logFile = join(workspace.logsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+    // The run may write in the workspace and the cache, but not the program's files.
+    const sandbox = ctx.slot.sandbox;
+    const { launcher, env } = sandbox.forRun({ workspace: workspace.dir, readOnly: task.files.map((f) => join(workspace.dir, ...f.path.split('/'))) });
+    emit({ type: 'run-start', run, command: spec.run, logFile, budgetSeconds: spec.time_budget, sandboxed: sandbox.info.sandboxed });
+    running();
+    const started = new Date();
+    const outcome = await runExperiment({
+      command: spec.run,
+      cwd: workspace.dir,
+      env,
+      ...(launcher ? { launcher } : {}),
+      metric: spec.metric,
+      timeBudgetSeconds: spec.time_budget,
+      ...(settings.graceSeconds !== undefined ? { graceSeconds: settings.graceSeconds } : {}),
+      logFile,
+      onOutput: (chunk, stream) => emit({ type: 'output', chunk, stream }),
+      onProgress: (p) => emit({ type: 'progress', ...p }),
+      onMetric: (name, value) => emit({ type: 'metric', name, value }),
+      ...(signal ? { signal } : {}),
+    });
+    emit({ type: 'run-end', run, outcome });
+    if (outcome.stopped) return 'stopped'; // a run stopped by the person is not a result
+    await refuseTampering(workspace, task);
+
+    const crashed = outcome.status === 'crash';
+    const body: SubmitResultRequest = {
+      value: crashed ? null : outcome.value,
+      crashed,
+      hypothesis: hypothesis ?? 'manual run',
+      patch,
+      output: (crashed ? `[cohort] crash: ${outcome.reason}\n` : '') + outcome.tail,
+      hardware: settings.hardware,
+      durations: { ...outcome.durations, started_at_ms: started.getTime() },
+      parent,
+      idempotency_key: randomUUID(),
+    };
+    await host.submit(body);
+    // The run's change now lives in the KB (or the outbox); the next one starts from the champion.
+    if (settings.resetAfter) await workspace.reset();
+    return 'done';
+  }
+}
+
+/** Throws when what just ran left the workspace in a state the worker will not read or write through. */
+async function refuseTampering(workspace: Workspace, task: TaskResponse): Promise<void> {
+  const problems = await workspace.inspect(task);
+  if (problems.length > 0) throw new WorkspaceTamperedError(problems);
+}
+
+/** Whose changes the code of the next run contains (the host's results, waited for like every host call). */
+async function lineageOf(host: HostSession, championId: string | null, workspace: Workspace): Promise<CodeLineage> {
+  const localEdits = await workspace.localEdits();
+  return codeLineage(await host.results(), championId, host.membership.memberId, localEdits);
+}
