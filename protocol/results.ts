@@ -30,7 +30,7 @@ const detailMap = z
   )
   .refine((m) => Object.keys(m).length <= LIMITS.detailKeys, `must have at most ${LIMITS.detailKeys} keys`);
 
-/** POST /api/results body (DESIGN.md "Minimal wire shapes"). The member comes from the token, never from here. */
+/** POST /api/results body (docs/design.md, "Minimal wire shapes"). The member comes from the token, never from here. */
 export const SubmitResultRequest = z
   .strictObject({
     value: metricValue.nullable(),

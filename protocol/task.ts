@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * TASK.md frontmatter: the research program's contract (DESIGN.md, "Research program").
+ * TASK.md frontmatter: the research program's contract (docs/design.md, "Research program").
  * Objects are strict so that a misspelt field is an error, not a silently ignored line.
  */
 

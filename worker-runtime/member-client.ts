@@ -66,7 +66,7 @@ async function boundedJson(res: Response, max: number, url: string): Promise<unk
   }
 }
 
-/** The member API of one program (DESIGN.md "Public listener"), as the worker uses it. */
+/** The member API of one program (docs/design.md, "Two listeners"), as the worker uses it. */
 export class MemberClient {
   readonly url: string;
   #token: string;

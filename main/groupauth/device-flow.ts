@@ -29,7 +29,7 @@ export interface DeviceFlowOptions {
   membership: 'invite' | 'open';
   now?: () => number;
   limits?: Partial<DeviceFlowLimits>;
-  /** RFC 8628 §3.2 suggests a lifetime; DESIGN.md fixes 10 minutes and a 5 s interval. */
+  /** RFC 8628 §3.2 suggests a lifetime; docs/design.md fixes 10 minutes and a 5 s interval. */
   lifetimeSeconds?: number;
   intervalSeconds?: number;
 }

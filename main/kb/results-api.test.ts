@@ -58,7 +58,7 @@ describe('POST /api/results', () => {
     expect(since.body.results.map((r) => r.id)).toEqual(['r6', 'r7']);
   });
 
-  it('pays out the DESIGN.md worked example exactly', async () => {
+  it('pays out the worked example of docs/design.md exactly', async () => {
     host = await startTestHost({ program: sampleProgram({ baseline: 3.0, pool: 100 }) });
     const w1 = await joinMember(host, 'w1');
     const w2 = await joinMember(host, 'w2');

@@ -1,5 +1,5 @@
 /**
- * TASK.md = a `---` YAML frontmatter block + a markdown body (DESIGN.md, "Research program").
+ * TASK.md = a `---` YAML frontmatter block + a markdown body (docs/design.md, "Research program").
  * The YAML is parsed as data only (core schema, no custom tags) and validated with the protocol's
  * `TaskSpec`; every problem is reported with the field and the TASK.md line it comes from.
  */

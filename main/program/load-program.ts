@@ -1,5 +1,5 @@
 /**
- * Loads a research program folder (DESIGN.md, "Research program"): TASK.md plus the text files that
+ * Loads a research program folder (docs/design.md, "Research program"): TASK.md plus the text files that
  * members receive. The folder is untrusted input shipped to other machines, so the loader keeps to
  * the folder (no links out, no `..`), keeps text only, and refuses sizes that would bloat every pull.
  * It also decides what ships (docs/host.md, "What a program ships"): `.cohortignore` rules apply,

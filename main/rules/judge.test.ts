@@ -46,7 +46,7 @@ describe('helpers', () => {
 });
 
 describe('judge: beats-champion', () => {
-  it('the DESIGN worked example: baseline 3.0, minimize', () => {
+  it('the worked example of docs/design.md: baseline 3.0, minimize', () => {
     const [w1, w2] = replay(MIN, [2.192544, 2.110563], 3.0);
     expect(w1).toMatchObject({ status: 'keep', impact: 0.807456, champion: true, setsBaseline: false });
     expect(w1?.reason).toBe('2.192544 beats the baseline 3 by 0.807456 (> min_improvement 0)');

@@ -1,5 +1,5 @@
 /**
- * The KB's acceptance rules (DESIGN.md, "Rules of the KB"): one pure function that turns a
+ * The KB's acceptance rules (docs/design.md, "Rules of the KB"): one pure function that turns a
  * submission and the current state (champion, baseline) into a verdict. No I/O, no clock: the
  * caller (the knowledge base) owns the state and applies the verdict.
  */
@@ -123,7 +123,7 @@ function judgeThreshold(spec: RuleSpec, champion: number | null, value: number, 
   if (first) reason += '; as the first result it also sets the baseline';
   return {
     status: 'keep',
-    // Under threshold the reference is always the threshold (DESIGN.md), so even the first passing
+    // Under threshold the reference is always the threshold (docs/design.md), so even the first passing
     // result has its impact measured against it; "impact 0" is for programs with no reference at all.
     impact: Math.max(0, improvement(spec.direction, threshold, value)),
     champion: crowned,

@@ -24,7 +24,7 @@ describe('formatMicros', () => {
 });
 
 describe('computePayouts: by-impact', () => {
-  it('the DESIGN worked example, end to end through judge', () => {
+  it('the worked example of docs/design.md, end to end through judge', () => {
     const spec: RuleSpec = { direction: 'minimize', accept: 'beats-champion', min_improvement: 0 };
     let champion: number | null = null;
     const ledger: PayoutInput[] = [];

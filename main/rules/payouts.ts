@@ -1,5 +1,5 @@
 /**
- * Reward split (DESIGN.md, "Rules of the KB" → Payouts). Pure: the caller passes the ledger of
+ * Reward split (docs/design.md, "Rules of the KB" → Payouts). Pure: the caller passes the ledger of
  * results in submission order. All money arithmetic is in BigInt micro-units (10^-6 token) so the
  * amounts are exact decimals that add up to the pool to the last digit.
  */

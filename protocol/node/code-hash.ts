@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Identity of a piece of code (DESIGN.md "Ties"): SHA-256 over the editable files, absent ones
+ * Identity of a piece of code (docs/design.md, "Rules of the KB" → Ties): SHA-256 over the editable files, absent ones
  * counted as absent. Host and worker compute it the same way, so a worker can skip a change that
  * was already tried. Node-only, so not exported from protocol/index.ts.
  */

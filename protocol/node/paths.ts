@@ -1,4 +1,4 @@
-/** Where Cohort keeps things (DESIGN.md "Config and data"). Node-only: not exported from protocol/index.ts, so the renderer never pulls it in. */
+/** Where Cohort keeps things (docs/design.md, "Minimal wire shapes" → config and data). Node-only: not exported from protocol/index.ts, so the renderer never pulls it in. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 

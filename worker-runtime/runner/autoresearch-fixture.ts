@@ -1,4 +1,4 @@
-/** Test fixture: the exact block karpathy/autoresearch's train.py prints at the end (DESIGN.md), and its values. */
+/** Test fixture: the exact block karpathy/autoresearch's train.py prints at the end (docs/design.md, "Facts from the field"), and its values. */
 export const AUTORESEARCH_SUMMARY = `---
 val_bpb:          0.997900
 training_seconds: 300.1

@@ -19,7 +19,7 @@ export interface RunFacts {
 
 /**
  * Decides ok vs crash, with the first reason that applies. A run is ok only when it exited 0 on its
- * own, never printed FAIL, and printed a finite value of the metric (DESIGN.md: a crashed or
+ * own, never printed FAIL, and printed a finite value of the metric (docs/design.md: a crashed or
  * over-budget run is a crash).
  */
 export function classifyRun(f: RunFacts): { status: RunStatus; reason: string } {

@@ -1,4 +1,4 @@
-/** Default size of the output tail kept with a result ("last ~4 KB", DESIGN.md). */
+/** Default size of the output tail kept with a result ("last ~4 KB", docs/design.md). */
 export const DEFAULT_TAIL_BYTES = 4096;
 
 /** Keeps the last N bytes of a stream; its text never starts or ends inside a UTF-8 character. */

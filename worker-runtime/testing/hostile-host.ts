@@ -1,6 +1,6 @@
 /**
  * Test support: a host that serves whatever a malicious owner wants, speaking just enough of the
- * member API (DESIGN.md "Public listener") for startWorker, over real HTTP on loopback. It records
+ * member API (docs/design.md, "Two listeners") for startWorker, over real HTTP on loopback. It records
  * every submission as sent, so a test can search them for things that must never leave a worker.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -31,7 +31,7 @@ function refuse(path: string, why: string): never {
 }
 
 /**
- * Checks the program files a host sent before any is written (DESIGN.md "Trust boundaries on the
+ * Checks the program files a host sent before any is written (docs/design.md, "Trust boundaries on the
  * worker"): bounded in count and size, plain relative paths (the protocol schema already refused
  * absolute and `..` paths), nothing in `.cohort/`, no path that is both a file and a folder, and no
  * two paths that differ only in case (they would be one file on macOS and Windows).

@@ -1,5 +1,5 @@
 /**
- * File operations inside a folder that code we do not trust has written to (DESIGN.md "Trust
+ * File operations inside a folder that code we do not trust has written to (docs/design.md, "Trust
  * boundaries on the worker"). Nothing here follows a symbolic link or opens a special file, at the
  * last component or at any folder on the way: each folder is opened with O_NOFOLLOW | O_DIRECTORY
  * and the next name is looked up *in that open folder*, so a folder renamed or swapped for a link

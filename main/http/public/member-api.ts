@@ -14,7 +14,7 @@ declare module 'fastify' {
 const RESULT_BODY_LIMIT = 1024 * 1024;
 
 /**
- * The member API. Identity comes from the bearer token alone (DESIGN.md): nothing in a body can
+ * The member API. Identity comes from the bearer token alone (docs/design.md, "Rules of the KB"): nothing in a body can
  * say who submitted it.
  */
 export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, auth }) => {
