@@ -100,7 +100,7 @@ export async function startAppService(opts: AppServiceOptions): Promise<RunningA
         const body: PublishResponse = { program: running.kb.spec.name, dir: expandDir(dir), public_url: running.publicUrl, manifest: shipped! };
         return await reply.code(201).send(body);
       } catch (err) {
-        if (err instanceof InvalidProgramError) return reply.code(400).send(err.body);
+        if (err instanceof InvalidProgramError) return reply.code(err.status).send(err.body); // the error body, with each issue
         throw err;
       }
     });

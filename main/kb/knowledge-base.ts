@@ -82,7 +82,9 @@ export class KnowledgeBase {
       const before = JSON.parse(stored) as Record<string, unknown>;
       const now = JSON.parse(rules) as Record<string, unknown>;
       const changed = Object.keys(now).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
-      throw new KbError('rules_changed', `TASK.md changed ${changed.join(', ')} since this program's KB recorded results; results judged by the old rules cannot be re-ranked. Restore ${changed.length > 1 ? 'those fields' : 'that field'}, or publish the new rules under a new name.`,
+      throw new KbError(
+        'rules_changed',
+        `TASK.md changed ${changed.join(', ')} since this program's KB recorded results; results judged by the old rules cannot be re-ranked. Restore ${changed.length > 1 ? 'those fields' : 'that field'}, or publish the new rules under a new name.`,
       );
     }
     if (stored !== rules) await this.#store.setMeta('rules', rules);
