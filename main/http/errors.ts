@@ -23,7 +23,7 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: 
 
 /**
  * The code for a 4xx fastify raises itself (body limit, media type, a route's schema…). Statuses
- * not listed (405, 406, 414…) keep fastify's status and go out as `bad_request`: the one place a
+ * not listed keep fastify's status and go out as `bad_request`: the one place a
  * code leaves with a status other than its own, so the wire stays as it always was.
  */
 const byStatus: Record<number, ErrorCode> = {
