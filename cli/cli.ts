@@ -12,7 +12,10 @@ export function buildCli(out: (text: string) => void = (t) => console.log(t), er
   const program = new Command('cohort')
     .description('Decentralized auto-research: publish a research program, approve workers, keep the champion.')
     .version(pkg.version)
-    .showHelpAfterError('(run `cohort --help` for usage)');
+    .showHelpAfterError('(run `cohort --help` for usage)')
+    // Usage errors are thrown, not exited on, so that cohort.ts maps them with every other error
+    // (exit-codes.ts); commands made below inherit this.
+    .exitOverride();
   registerPublish(program, out);
   registerOwnerCommands(program, out);
   registerWorkerCommands(program, { out, err, version: pkg.version });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { ErrorCode, PublishRequest, type AppInfo, type InvalidProgramBody, type ProgramManifest, type PublishResponse } from '../protocol/index.ts';
+import { PublishRequest, type AppInfo, type InvalidProgramBody, type ProgramManifest, type PublishResponse } from '../protocol/index.ts';
 import type { CohortPaths } from '../protocol/node/paths.ts';
 import { ServiceError } from './errors.ts';
 import { BUILT_RENDERER, startHost, type HostOptions, type RunningHost } from './host.ts';
@@ -44,7 +44,7 @@ export class InvalidProgramError extends ServiceError {
   readonly body: InvalidProgramBody;
 
   constructor(body: InvalidProgramBody) {
-    super(400, body.error, body.message);
+    super(body.error, body.message);
     this.body = body;
   }
 }
@@ -69,8 +69,8 @@ export async function startAppService(opts: AppServiceOptions): Promise<RunningA
   let shipped: ProgramManifest | null = null;
 
   const publish = (dir: string): Promise<RunningHost> => {
-    if (host !== null) return Promise.reject(new ServiceError(409, ErrorCode.conflict, `This app already hosts "${host.kb.spec.name}"; quit it to publish another program.`));
-    if (publishing !== null) return Promise.reject(new ServiceError(409, ErrorCode.conflict, 'A program is being published already.'));
+    if (host !== null) return Promise.reject(new ServiceError('conflict', `This app already hosts "${host.kb.spec.name}"; quit it to publish another program.`));
+    if (publishing !== null) return Promise.reject(new ServiceError('conflict', 'A program is being published already.'));
     publishing = (async () => {
       const full = expandDir(dir);
       const checked = await validateProgramDir(full);
@@ -100,7 +100,7 @@ export async function startAppService(opts: AppServiceOptions): Promise<RunningA
         const body: PublishResponse = { program: running.kb.spec.name, dir: expandDir(dir), public_url: running.publicUrl, manifest: shipped! };
         return await reply.code(201).send(body);
       } catch (err) {
-        if (err instanceof InvalidProgramError) return reply.code(400).send(err.body);
+        if (err instanceof InvalidProgramError) return reply.code(err.status).send(err.body); // the error body, with each issue
         throw err;
       }
     });

@@ -119,7 +119,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     // the listener, hence loopback only.
     const tunnelled = tunnelOpts !== null && tunnelOpts.binary !== null;
     if (tunnelled && opts.host !== undefined && opts.host !== '127.0.0.1' && opts.host !== 'localhost') {
-      throw new ServiceError(400, 'bad_request', `The tunnel needs the public listener on 127.0.0.1, not ${opts.host}: leave --host out to use the tunnel, or pass --no-tunnel to serve a LAN.`);
+      throw new ServiceError('bad_request', `The tunnel needs the public listener on 127.0.0.1, not ${opts.host}: leave --host out to use the tunnel, or pass --no-tunnel to serve a LAN.`);
     }
     let listenerUrl = '';
     let tunnel: CloudflaredTunnel | null = null;

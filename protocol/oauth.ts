@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCode } from './errors.ts';
 
 /** RFC 8628 §3.4: the device-code grant type. */
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -74,6 +75,18 @@ export const OAuthErrorCode = z.enum([
   'unsupported_grant_type',
 ]);
 export type OAuthErrorCode = z.infer<typeof OAuthErrorCode>;
+
+/** RFC 6749 §5.2: a token error answers 400 (401 is for failed client authentication, which Cohort does not do). */
+export const OAUTH_ERROR_STATUS = 400;
+
+/**
+ * The one writer of the RFC 6749 §5.2 error body, with Cohort's `message` beside the standard
+ * `error_description`. The device authorization endpoint's own refusals (too many requests, no
+ * code free) are Cohort codes in this shape.
+ */
+export function oauthErrorBody(code: OAuthErrorCode | ErrorCode, description: string): { error: string; error_description: string; message: string } {
+  return { error: code, error_description: description, message: description };
+}
 
 export const OAuthError = z.object({
   error: z.string(),

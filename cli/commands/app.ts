@@ -53,7 +53,7 @@ export function registerApp(program: Command, io: { out: (text: string) => void;
         } catch (err) {
           await stack.close();
           if (err instanceof InvalidProgramError) throw new CliError(`${err.body.dir} is not a valid research program:\n${err.body.issues.map((i) => `  ${formatIssue({ ...i, field: i.field ?? undefined, line: i.line ?? undefined })}`).join('\n')}`);
-          throw new CliError((err as Error).message);
+          throw err; // the host's refusals print as one line, bugs with their stack (exit-codes.ts)
         }
       }
       io.out(['Cohort is running. Open the UI (the token in the link is this session\'s; keep it to yourself):', `  ${stack.app.uiUrl}`, '', 'Ctrl-C stops it; a published program\'s KB and your workspaces keep everything.'].join('\n'));

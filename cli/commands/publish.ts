@@ -3,12 +3,9 @@ import { Option } from 'commander';
 import type { KbEvent } from '../../protocol/index.ts';
 import { startHost, type HostTunnelOptions } from '../../main/host.ts';
 import { CloudflaredNotUsableError, describeSource, findCloudflared, type FoundCloudflared } from '../../main/tunnel/find-cloudflared.ts';
-import { ServiceError } from '../../main/errors.ts';
-import { SchemaError } from '../../main/store/sqlite-store.ts';
 import { cohortPaths } from '../../protocol/node/paths.ts';
 import { terminalSafe } from '../../protocol/terminal-text.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
-import { ProgramError } from '../../main/program/errors.ts';
 import { CliError } from '../owner-client.ts';
 import { port } from '../options.ts';
 import { duration, formatValue } from '../table.ts';
@@ -82,9 +79,11 @@ function kbEventLine(e: Exclude<KbEvent, { type: 'tunnel' }>, metric: string): s
   }
 }
 
-/** Start-up failures a person can fix get one clear line; anything else stays a bug report. */
+/**
+ * Start-up failures that need the options to explain; the host's refusals (ServiceError, SchemaError)
+ * already say what to do and pass as they are to exit-codes.ts, as does a bug.
+ */
 function explainStartFailure(err: unknown, opts: PublishOptions): unknown {
-  if (err instanceof ServiceError || err instanceof SchemaError) return new CliError(err.message);
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') return new CliError(`Port ${opts.port} or ${opts.ownerPort} on ${opts.host} is already in use; pick another with --port/--owner-port, or 0 for a free one.`);
   if (code === 'EADDRNOTAVAIL' || code === 'EACCES') return new CliError(`Cannot listen on ${opts.host}:${opts.port} (${code}); check --host and --port.`);
@@ -103,13 +102,7 @@ export function registerPublish(program: Command, out: Out): void {
     .option('--tunnel-timeout <seconds>', 'give up on the tunnel when cloudflared prints no URL within this time', '30')
     .addOption(new Option('--membership <mode>', 'override TASK.md: invite (owner approves) or open').choices(['invite', 'open']))
     .action(async (dir: string, opts: PublishOptions) => {
-      let loaded;
-      try {
-        loaded = await loadProgram(dir);
-      } catch (err) {
-        if (err instanceof ProgramError) throw new CliError(err.message);
-        throw err;
-      }
+      const loaded = await loadProgram(dir); // a ProgramError lists every issue; cohort.ts prints it as it is
       // Before anything listens: the owner sees what strangers will download while it can still be stopped.
       out(describeManifest(loaded.manifest));
       const choice = await tunnelChoice(opts);

@@ -6,9 +6,9 @@ import { forgetMembership, pickMembership, readMemberships } from '../../worker-
 import { detectHardware } from '../../worker-runtime/hardware.ts';
 import { join } from '../../worker-runtime/join.ts';
 import { describeLineage } from '../../worker-runtime/lineage.ts';
-import { SandboxUnavailableError } from '../../worker-runtime/sandbox/unavailable.ts';
 import { startWorker, workerDirs, type WorkerEvent } from '../../worker-runtime/worker.ts';
 import { bigCode } from '../big-code.ts';
+import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../owner-client.ts';
 import { duration, formatValue, table } from '../table.ts';
 
@@ -85,6 +85,14 @@ export function registerWorkerCommands(program: Command, io: Io): void {
       let ticker: NodeJS.Timeout | undefined;
       let replaced = false;
       const interactive = process.stdout.isTTY === true;
+      let countdownShown = false;
+      const endCountdown = () => {
+        if (ticker) clearInterval(ticker);
+        if (countdownShown) process.stdout.write('\n'); // ends the countdown line
+        countdownShown = false;
+      };
+      // A refusal (denied, expired, a host that will not answer) is a WorkerError: cohort.ts prints it
+      // as one line; anything else is a bug and keeps its stack (exit-codes.ts).
       try {
         const membership = await join({
           url,
@@ -98,23 +106,21 @@ export function registerWorkerCommands(program: Command, io: Io): void {
             io.out(['', 'Your one-time code:', '', bigCode(code), '', `    ${code}`, '',
               'Tell the program\'s owner this code. They approve it in the Cohort app, or with:', `    cohort approve ${code}`, ''].join('\n'));
             if (interactive) {
+              countdownShown = true;
               ticker = setInterval(() => process.stdout.write(`\rWaiting for the owner… ${countdown(expiresAt)} left `), 1000);
             } else io.out(`Waiting for the owner (the code expires in ${countdown(expiresAt)})…`);
           },
           onSaved: (saved) => (replaced = saved.replaced),
         });
-        if (interactive) process.stdout.write('\n');
+        endCountdown();
         // The program's name, its URL and the member id are the host's.
         io.out(terminalSafe(`✓ Approved. You are a member of "${membership.program}" at ${membership.url}${membership.memberId ? ` (${membership.memberId})` : ''}; membership ${membership.id}.`));
         if (replaced) io.out(terminalSafe(`This replaces your earlier membership of "${membership.program}" at ${membership.url} (its old token is forgotten; the workspace stays).`));
         const others = (await readMemberships(paths)).memberships.filter((m) => m.program === membership.program && m.id !== membership.id);
         if (others.length > 0) io.out(terminalSafe(`You are also a member of a "${membership.program}" at ${others.map((m) => m.url).join(', ')}; pick with --program ${membership.id}.`));
         io.out(terminalSafe(`Next: cohort run --program ${others.length > 0 ? membership.id : membership.program}    (or: cohort run --loop --propose mutate)`));
-      } catch (err) {
-        if (interactive) process.stdout.write('\n');
-        throw new CliError(terminalSafe((err as Error).message)); // may quote the host's answer
       } finally {
-        if (ticker) clearInterval(ticker);
+        endCountdown();
       }
     });
 
@@ -204,10 +210,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           },
         });
         io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${summary.stoppedBecause === 'stopped' ? ' (stopped)' : ''}.`);
-        if (summary.stoppedBecause === 'revoked') process.exitCode = 3;
-      } catch (err) {
-        if (err instanceof SandboxUnavailableError) throw new CliError(err.message);
-        throw err;
+        if (summary.stoppedBecause === 'revoked') process.exitCode = ExitCode.revoked;
       } finally {
         flushOutput();
         process.off('SIGINT', stop);

@@ -1,5 +1,5 @@
 import type { DeviceAuthorizationRequest, DeviceAuthorizationResponse, JoinRequest, Member, OAuthErrorCode } from '../../protocol/index.ts';
-import { DEVICE_CODE_GRANT, formatUserCode, normalizeUserCode } from '../../protocol/index.ts';
+import { DEVICE_CODE_GRANT, formatUserCode, normalizeUserCode, OAUTH_ERROR_STATUS } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { iso, toMember } from '../kb/records.ts';
@@ -9,6 +9,21 @@ import { newDeviceCode, newId, newMemberToken, newUserCode, sha256 } from './cod
 /** A refusal of an owner or join action. */
 export class GroupAuthError extends ServiceError {
   override name = 'GroupAuthError';
+}
+
+/**
+ * An RFC 8628 §3.5 / RFC 6749 §5.2 error of the device flow's endpoints: an OAuth code (not one of
+ * Cohort's), always 400, sent in the RFC's `{error, error_description}` shape. Like the other
+ * refusals it is thrown; the OAuth routes' error handler writes it.
+ */
+export class OAuthFlowError extends Error {
+  override name = 'OAuthFlowError';
+  readonly code: OAuthErrorCode;
+  readonly status = OAUTH_ERROR_STATUS;
+  constructor(code: OAuthErrorCode, description: string) {
+    super(description);
+    this.code = code;
+  }
 }
 
 export interface DeviceFlowLimits {
@@ -34,9 +49,11 @@ export interface DeviceFlowOptions {
   intervalSeconds?: number;
 }
 
-export type TokenOutcome =
-  | { ok: true; accessToken: string; member: Member }
-  | { ok: false; error: OAuthErrorCode; description: string };
+/** What a poll that ends the flow gets; every other outcome is an OAuthFlowError. */
+export interface IssuedToken {
+  accessToken: string;
+  member: Member;
+}
 
 /** Polls a little early are tolerated (timer jitter); faster than this is `slow_down`. */
 const POLL_TOLERANCE_MS = 500;
@@ -74,11 +91,10 @@ export class DeviceFlow {
   async authorize(req: DeviceAuthorizationRequest, ip: string, verificationUri: string): Promise<DeviceAuthorizationResponse> {
     const now = this.#now();
     if ((await this.#store.countPendingJoinRequests(now, ip)) >= this.#limits.pendingPerIp) {
-      throw new GroupAuthError(429, 'too_many_requests',
-        `There are already ${this.#limits.pendingPerIp} join requests waiting from your address; wait for the owner to decide, or for them to expire.`);
+      throw new GroupAuthError('too_many_requests', `There are already ${this.#limits.pendingPerIp} join requests waiting from your address; wait for the owner to decide, or for them to expire.`);
     }
     if ((await this.#store.countPendingJoinRequests(now)) >= this.#limits.pendingTotal) {
-      throw new GroupAuthError(429, 'too_many_requests', 'This program has too many join requests waiting; try again in a few minutes.');
+      throw new GroupAuthError('too_many_requests', 'This program has too many join requests waiting; try again in a few minutes.');
     }
     const deviceCode = newDeviceCode();
     const row: JoinRequestRow = {
@@ -121,30 +137,33 @@ export class DeviceFlow {
       const clash = await this.#store.getJoinRequestByUserCode(code);
       if (!clash || clash.expiresAt <= now) return code;
     }
-    throw new GroupAuthError(503, 'temporarily_unavailable', 'Could not allocate a user code; try again.');
+    throw new GroupAuthError('temporarily_unavailable', 'Could not allocate a user code; try again.');
   }
 
-  /** RFC 8628 §3.4–3.5: the worker polls for its token. */
-  async token(grantType: string, deviceCode: string, clientId: string | undefined): Promise<TokenOutcome> {
+  /**
+   * RFC 8628 §3.4–3.5: the worker polls for its token. Every answer but the token is an
+   * OAuthFlowError (`authorization_pending` and `slow_down` included, as the RFC sends them as errors).
+   */
+  async token(grantType: string, deviceCode: string, clientId: string | undefined): Promise<IssuedToken> {
     if (grantType !== DEVICE_CODE_GRANT) {
-      return { ok: false, error: 'unsupported_grant_type', description: `grant_type must be ${DEVICE_CODE_GRANT}` };
+      throw new OAuthFlowError('unsupported_grant_type', `grant_type must be ${DEVICE_CODE_GRANT}`);
     }
-    if (clientId === undefined) return { ok: false, error: 'invalid_request', description: 'client_id is required (RFC 8628 §3.4)' };
+    if (clientId === undefined) throw new OAuthFlowError('invalid_request', 'client_id is required (RFC 8628 §3.4)');
     const row = await this.#store.getJoinRequestByDeviceHash(sha256(deviceCode));
     // RFC 6749 §5.2: an unknown code, or one issued to another client, is invalid_grant.
-    if (!row || row.clientId !== clientId) return { ok: false, error: 'invalid_grant', description: 'unknown device_code' };
+    if (!row || row.clientId !== clientId) throw new OAuthFlowError('invalid_grant', 'unknown device_code');
     const now = this.#now();
-    if (row.status === 'consumed') return { ok: false, error: 'invalid_grant', description: 'this device_code was already exchanged for a token' };
-    if (now >= row.expiresAt) return { ok: false, error: 'expired_token', description: 'the join request expired; run the join command again' };
-    if (row.status === 'denied') return { ok: false, error: 'access_denied', description: 'the owner denied this join request' };
+    if (row.status === 'consumed') throw new OAuthFlowError('invalid_grant', 'this device_code was already exchanged for a token');
+    if (now >= row.expiresAt) throw new OAuthFlowError('expired_token', 'the join request expired; run the join command again');
+    if (row.status === 'denied') throw new OAuthFlowError('access_denied', 'the owner denied this join request');
     if (row.status === 'pending') {
       // §3.5: polling faster than the interval is slow_down, and the interval grows by 5 s for good.
       if (row.lastPollAt !== null && now - row.lastPollAt < row.interval * 1000 - POLL_TOLERANCE_MS) {
         await this.#store.recordPoll(row.id, now, row.interval + 5);
-        return { ok: false, error: 'slow_down', description: `poll at most every ${row.interval + 5} s` };
+        throw new OAuthFlowError('slow_down', `poll at most every ${row.interval + 5} s`);
       }
       await this.#store.recordPoll(row.id, now, row.interval);
-      return { ok: false, error: 'authorization_pending', description: 'waiting for the owner to approve the join request' };
+      throw new OAuthFlowError('authorization_pending', 'waiting for the owner to approve the join request');
     }
     // Approved: the member is written and the request consumed in one transaction, so two
     // concurrent polls can never both get a token.
@@ -163,11 +182,11 @@ export class DeviceFlow {
       revokedAt: null,
     };
     if (!(await this.#store.consumeJoinRequest(row.id, member))) {
-      return { ok: false, error: 'invalid_grant', description: 'this device_code was already exchanged for a token' };
+      throw new OAuthFlowError('invalid_grant', 'this device_code was already exchanged for a token');
     }
     const view = toMember(member);
     this.#bus.publish({ type: 'member-joined', member: view });
-    return { ok: true, accessToken: token, member: view };
+    return { accessToken: token, member: view };
   }
 
   /** The owner approves a request by its user code. */
@@ -183,19 +202,19 @@ export class DeviceFlow {
     const now = this.#now();
     this.#failures = this.#failures.filter((t) => now - t < this.#limits.failedWindowMs);
     if (this.#failures.length >= this.#limits.failedAttempts) {
-      throw new GroupAuthError(429, 'too_many_requests', `Too many wrong user codes; approvals are paused for up to ${Math.ceil(this.#limits.failedWindowMs / 60_000)} minutes.`);
+      throw new GroupAuthError('too_many_requests', `Too many wrong user codes; approvals are paused for up to ${Math.ceil(this.#limits.failedWindowMs / 60_000)} minutes.`);
     }
     const code = normalizeUserCode(input);
     const row = code.length === 8 ? await this.#store.getJoinRequestByUserCode(code) : null;
     if (!row) {
       this.#failures.push(now);
-      throw new GroupAuthError(404, 'not_found', `No join request has the code ${formatUserCode(code) || JSON.stringify(input)}; check it with the worker (codes look like BCDF-GHJK).`);
+      throw new GroupAuthError('not_found', `No join request has the code ${formatUserCode(code) || JSON.stringify(input)}; check it with the worker (codes look like BCDF-GHJK).`);
     }
     if (now >= row.expiresAt && row.status === 'pending') {
-      throw new GroupAuthError(410, 'expired', `The join request ${formatUserCode(code)} expired; ask the worker to run the join command again.`);
+      throw new GroupAuthError('expired', `The join request ${formatUserCode(code)} expired; ask the worker to run the join command again.`);
     }
     if (row.status !== 'pending') {
-      throw new GroupAuthError(409, 'conflict', `The join request ${formatUserCode(code)} was already ${row.status === 'consumed' ? 'approved' : row.status}.`);
+      throw new GroupAuthError('conflict', `The join request ${formatUserCode(code)} was already ${row.status === 'consumed' ? 'approved' : row.status}.`);
     }
     return row;
   }
@@ -203,7 +222,7 @@ export class DeviceFlow {
   async #decide(row: JoinRequestRow, to: 'approved' | 'denied'): Promise<JoinRequest> {
     const now = this.#now();
     if (!(await this.#store.transitionJoinRequest(row.id, 'pending', to, now))) {
-      throw new GroupAuthError(409, 'conflict', `The join request ${formatUserCode(row.userCode)} was decided already.`);
+      throw new GroupAuthError('conflict', `The join request ${formatUserCode(row.userCode)} was decided already.`);
     }
     const view = this.#view({ ...row, status: to, decidedAt: now }, now);
     this.#bus.publish({ type: to === 'approved' ? 'member-approved' : 'member-denied', request: view });
@@ -260,12 +279,12 @@ export class DeviceFlow {
     if (!target) {
       const named = members.filter((m) => m.name === idOrName && m.revokedAt === null);
       if (named.length > 1) {
-        throw new GroupAuthError(409, 'conflict', `${named.length} members are named "${idOrName}" (${named.map((m) => m.id).join(', ')}); revoke by id.`);
+        throw new GroupAuthError('conflict', `${named.length} members are named "${idOrName}" (${named.map((m) => m.id).join(', ')}); revoke by id.`);
       }
       target = named[0];
     }
-    if (!target) throw new GroupAuthError(404, 'not_found', `No member has the id or name "${idOrName}"; see the list with \`cohort members\`.`);
-    if (target.revokedAt !== null) throw new GroupAuthError(409, 'conflict', `Member ${target.id} (${target.name}) is already revoked.`);
+    if (!target) throw new GroupAuthError('not_found', `No member has the id or name "${idOrName}"; see the list with \`cohort members\`.`);
+    if (target.revokedAt !== null) throw new GroupAuthError('conflict', `Member ${target.id} (${target.name}) is already revoked.`);
     const now = this.#now();
     await this.#store.revokeMember(target.id, now);
     this.#byToken.delete(target.tokenHash);

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorCode } from '../../protocol/index.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -26,12 +25,12 @@ function clip(text: string, max = 40): string {
 function checkEncoding(request: FastifyRequest): void {
   const encoding = request.headers['content-encoding'];
   if (encoding !== undefined && !/^\s*(identity)?\s*$/i.test(encoding)) {
-    throw new HttpError(415, ErrorCode.unsupportedMediaType, `Content-Encoding "${clip(encoding)}" is not supported: send the body uncompressed.`);
+    throw new HttpError('unsupported_media_type', `Content-Encoding "${clip(encoding)}" is not supported: send the body uncompressed.`);
   }
   const type = request.headers['content-type'] ?? '';
   const charset = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(type)?.[2];
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-    throw new HttpError(415, ErrorCode.unsupportedMediaType, `The body must be UTF-8, but Content-Type says charset=${clip(charset)}: send it as UTF-8 (charset=utf-8, or no charset).`);
+    throw new HttpError('unsupported_media_type', `The body must be UTF-8, but Content-Type says charset=${clip(charset)}: send it as UTF-8 (charset=utf-8, or no charset).`);
   }
 }
 
@@ -40,7 +39,7 @@ export function decodeUtf8(body: Buffer): string {
   try {
     return utf8.decode(body);
   } catch {
-    throw new HttpError(400, ErrorCode.badRequest, 'The body is not valid UTF-8: encode the text as UTF-8.');
+    throw new HttpError('bad_request', 'The body is not valid UTF-8: encode the text as UTF-8.');
   }
 }
 
@@ -80,10 +79,10 @@ function scanJson(text: string): void {
         if (text.charCodeAt(j) === 0x3a) {
           const key = escaped ? (JSON.parse(text.slice(start, end)) as string) : text.slice(start + 1, end - 1);
           if (FORBIDDEN_KEYS.has(key)) {
-            throw new HttpError(400, ErrorCode.badRequest, `The body contains the key "${key}", which is refused anywhere in a body (it reaches object prototypes): remove or rename it.`);
+            throw new HttpError('bad_request', `The body contains the key "${key}", which is refused anywhere in a body (it reaches object prototypes): remove or rename it.`);
           }
           if (keys.has(key)) {
-            throw new HttpError(400, ErrorCode.badRequest, `The body gives the key "${clip(key)}" twice in one object: send each key once.`);
+            throw new HttpError('bad_request', `The body gives the key "${clip(key)}" twice in one object: send each key once.`);
           }
           keys.add(key);
         }
@@ -93,7 +92,7 @@ function scanJson(text: string): void {
     if (c === 0x7b || c === 0x5b) {
       objects.push(c === 0x7b ? new Set() : null);
       if (objects.length > MAX_BODY_DEPTH) {
-        throw new HttpError(400, ErrorCode.badRequest, `The body nests objects or arrays deeper than ${MAX_BODY_DEPTH} levels.`);
+        throw new HttpError('bad_request', `The body nests objects or arrays deeper than ${MAX_BODY_DEPTH} levels.`);
       }
     } else if (c === 0x7d || c === 0x5d) {
       objects.pop();
@@ -109,7 +108,7 @@ function checkWellFormed(value: unknown): void {
     const v = stack.pop();
     if (typeof v === 'string') {
       if (!v.isWellFormed()) {
-        throw new HttpError(400, ErrorCode.badRequest, 'The body contains a string with an unpaired UTF-16 surrogate (e.g. "\\ud800" alone): send valid Unicode text.');
+        throw new HttpError('bad_request', 'The body contains a string with an unpaired UTF-16 surrogate (e.g. "\\ud800" alone): send valid Unicode text.');
       }
     } else if (Array.isArray(v)) {
       for (const x of v as unknown[]) stack.push(x); // not push(...v): a long array would overflow the argument stack
@@ -121,13 +120,13 @@ function checkWellFormed(value: unknown): void {
 
 /** JSON text → value, refusing what `scanJson` and `checkWellFormed` refuse. */
 export function parseJsonText(text: string): unknown {
-  if (text.trim() === '') throw new HttpError(400, ErrorCode.badRequest, 'The body is empty: send a JSON object.');
+  if (text.trim() === '') throw new HttpError('bad_request', 'The body is empty: send a JSON object.');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     const reason = err instanceof SyntaxError ? err.message : 'it cannot be parsed';
-    throw new HttpError(400, ErrorCode.badRequest, `The body is not valid JSON: ${clip(reason, 200)}`);
+    throw new HttpError('bad_request', `The body is not valid JSON: ${clip(reason, 200)}`);
   }
   scanJson(text);
   checkWellFormed(value);
@@ -138,7 +137,7 @@ function decodeFormComponent(raw: string): string {
   try {
     return decodeURIComponent(raw.replaceAll('+', ' '));
   } catch {
-    throw new HttpError(400, ErrorCode.badRequest, `The form body has a percent-escape that is malformed or not UTF-8 in "${clip(raw)}": each "%" must start the two hex digits of a UTF-8 byte.`);
+    throw new HttpError('bad_request', `The form body has a percent-escape that is malformed or not UTF-8 in "${clip(raw)}": each "%" must start the two hex digits of a UTF-8 byte.`);
   }
 }
 
@@ -154,10 +153,10 @@ export function parseFormText(text: string): Record<string, string> {
     const name = decodeFormComponent(eq === -1 ? part : part.slice(0, eq));
     const value = decodeFormComponent(eq === -1 ? '' : part.slice(eq + 1));
     if (FORBIDDEN_KEYS.has(name)) {
-      throw new HttpError(400, ErrorCode.badRequest, `The form body contains the parameter "${name}", which is refused (it reaches object prototypes): remove it.`);
+      throw new HttpError('bad_request', `The form body contains the parameter "${name}", which is refused (it reaches object prototypes): remove it.`);
     }
     if (Object.hasOwn(out, name)) {
-      throw new HttpError(400, ErrorCode.badRequest, `The parameter "${clip(name)}" is given more than once: send each parameter once (RFC 6749 §3.1).`);
+      throw new HttpError('bad_request', `The parameter "${clip(name)}" is given more than once: send each parameter once (RFC 6749 §3.1).`);
     }
     out[name] = value;
   }

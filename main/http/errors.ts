@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
-import { ErrorCode } from '../../protocol/index.ts';
+import { errorBody, errorStatus, type ErrorCode } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 
 /** An HTTP-level refusal (bad header, bad query); domain refusals are ServiceErrors of their own. */
@@ -11,34 +11,40 @@ export class HttpError extends ServiceError {
 }
 
 /** Validates a payload against its protocol schema; the message names each bad field. */
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string, code: string = ErrorCode.badRequest): z.output<S> {
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string, code: ErrorCode = 'bad_request'): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues
     .slice(0, 5)
     .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
     .join('; ');
-  throw new HttpError(400, code, `${what} is invalid: ${problems}`);
+  throw new HttpError(code, `${what} is invalid: ${problems}`);
 }
 
-const byStatus: Record<number, string> = {
-  400: ErrorCode.badRequest,
-  401: ErrorCode.authRequired,
-  403: ErrorCode.forbidden,
-  404: ErrorCode.notFound,
-  413: ErrorCode.payloadTooLarge,
-  415: ErrorCode.unsupportedMediaType,
-  429: ErrorCode.tooManyRequests,
+/**
+ * The code for a 4xx fastify raises itself (body limit, media type, a route's schema…). Statuses
+ * not listed keep fastify's status and go out as `bad_request`: the one place a
+ * code leaves with a status other than its own, so the wire stays as it always was.
+ */
+const byStatus: Record<number, ErrorCode> = {
+  400: 'bad_request',
+  401: 'auth_required',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
 };
 
-export function sendError(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error, message });
+/** Sends the `{error, message}` body (protocol's errorBody); every listener of main/ answers through this. */
+export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send(errorBody(code, message));
 }
 
 /** A refusal as it leaves: HTTP status, wire code, message. */
 export interface ClientErrorReport {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -61,7 +67,7 @@ export function clientError(err: FastifyError | ServiceError, request: FastifyRe
       ? `The body has no Content-Type: send ${accepted}.`
       : `Content-Type "${type.length > 60 ? `${type.slice(0, 60)}…` : type}" is not accepted here: send ${accepted}.`;
   }
-  return { status, code: byStatus[status] ?? ErrorCode.badRequest, message };
+  return { status, code: byStatus[status] ?? 'bad_request', message };
 }
 
 /** A bug: logged here, reported without details (no stack trace leaves the process). */
@@ -69,7 +75,7 @@ export function sendServerError(err: unknown, request: FastifyRequest, reply: Fa
   // A ServiceError is a deliberate refusal (e.g. 503 "try again"): its message is meant for the caller.
   if (err instanceof ServiceError) return sendError(reply, err.status, err.code, err.message);
   request.log.error({ err }, 'request failed');
-  return sendError(reply, 500, ErrorCode.internal, 'Something went wrong on the host; the owner can find it in the host log.');
+  return sendError(reply, errorStatus('internal_error'), 'internal_error', 'Something went wrong on the host; the owner can find it in the host log.');
 }
 
 /**
@@ -83,7 +89,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     return sendError(reply, report.status, report.code, report.message);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, ErrorCode.notFound, `There is no ${request.method} ${request.url.split('?')[0]} here.`),
+    sendError(reply, errorStatus('not_found'), 'not_found', `There is no ${request.method} ${request.url.split('?')[0]} here.`),
   );
 }
 
@@ -95,7 +101,7 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
   const message = error.code === 'FST_ERR_BAD_URL'
     ? 'The URL is not valid: each "%" in the path must start the two hex digits of a UTF-8 byte.'
     : 'The request cannot be routed.';
-  void sendError(reply, 400, ErrorCode.badRequest, message);
+  void sendError(reply, errorStatus('bad_request'), 'bad_request', message);
 }
 
 /**
@@ -105,18 +111,16 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
  */
 export function clientErrorHandler(err: Error & { code?: string; reason?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  let status = 400;
-  let body: { error: string; message: string };
+  let body: { error: ErrorCode; message: string };
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    status = 431;
-    body = { error: ErrorCode.headersTooLarge, message: 'The request headers are too large (16 KiB in all at most): send a shorter Authorization header or fewer headers.' };
+    body = errorBody('headers_too_large', 'The request headers are too large (16 KiB in all at most): send a shorter Authorization header or fewer headers.');
   } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    status = 408;
-    body = { error: 'request_timeout', message: 'The request took too long to arrive.' };
+    body = errorBody('request_timeout', 'The request took too long to arrive.');
   } else {
     const reason = typeof err.reason === 'string' && /^[\w ,.'-]{1,80}$/.test(err.reason) ? `: ${err.reason.toLowerCase()}` : '';
-    body = { error: ErrorCode.badRequest, message: `The request is not valid HTTP/1.1${reason}.` };
+    body = errorBody('bad_request', `The request is not valid HTTP/1.1${reason}.`);
   }
+  const status = errorStatus(body.error);
   const text = JSON.stringify(body);
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);

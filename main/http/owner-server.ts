@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { AppInfo } from '../../protocol/index.ts';
-import { ErrorCode } from '../../protocol/index.ts';
 import { HttpError, installErrorHandling } from './errors.ts';
 import { eventsRoutes } from './owner/events-stream.ts';
 import { ownerApiRoutes } from './owner/owner-api.ts';
@@ -34,7 +33,7 @@ export async function buildOwnerServer(services: () => HostServices | null, opts
     api.get('/api/app', async () => appInfo());
     await api.register(async (owner) => {
       owner.addHook('onRequest', async () => {
-        if (services() === null) throw new HttpError(409, ErrorCode.conflict, 'No program is published yet; publish one first (the Owner tab, or `cohort publish DIR`).');
+        if (services() === null) throw new HttpError('conflict', 'No program is published yet; publish one first (the Owner tab, or `cohort publish DIR`).');
       });
       const current = () => services()!;
       await owner.register(ownerApiRoutes, { services: current });

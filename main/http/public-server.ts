@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installJsonParser } from './body-parsers.ts';
-import { ErrorCode } from '../../protocol/index.ts';
 import { clientErrorHandler, frameworkErrors, HttpError, installErrorHandling } from './errors.ts';
 import { healthRoutes } from './public/health.ts';
 import { memberRoutes } from './public/member-api.ts';
@@ -50,7 +49,7 @@ export async function buildPublicServer(services: HostServices, opts: PublicServ
   installErrorHandling(app);
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new HttpError(400, ErrorCode.badRequest, 'An HTTP/1.1 request needs a Host header (RFC 9112 §3.2).');
+      throw new HttpError('bad_request', 'An HTTP/1.1 request needs a Host header (RFC 9112 §3.2).');
     }
   });
   // Strict UTF-8 JSON only (docs/hostile-input.md); the OAuth plugin adds its form parser.

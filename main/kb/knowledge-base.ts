@@ -83,7 +83,6 @@ export class KnowledgeBase {
       const now = JSON.parse(rules) as Record<string, unknown>;
       const changed = Object.keys(now).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
       throw new KbError(
-        409,
         'rules_changed',
         `TASK.md changed ${changed.join(', ')} since this program's KB recorded results; results judged by the old rules cannot be re-ranked. Restore ${changed.length > 1 ? 'those fields' : 'that field'}, or publish the new rules under a new name.`,
       );
@@ -156,7 +155,7 @@ export class KnowledgeBase {
     const parent = body.parent ?? null;
     const base: Files | undefined = parent === null ? this.#original : this.#championFiles.get(parent);
     if (!base) {
-      throw new KbError(400, 'unknown_parent', `parent "${parent}" is not a champion of this program; send the champion id you started from (GET /api/champion), or null for the program's original code`);
+      throw new KbError('unknown_parent', `parent "${parent}" is not a champion of this program; send the champion id you started from (GET /api/champion), or null for the program's original code`);
     }
     const files = applyEditablePatch(base, body.patch ?? '', spec.editable);
     const hash = codeHash(files, spec.editable);

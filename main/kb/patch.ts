@@ -5,7 +5,7 @@ import { ServiceError } from '../errors.ts';
 export class PatchError extends ServiceError {
   override name = 'PatchError';
   constructor(message: string) {
-    super(400, 'invalid_patch', message);
+    super('invalid_patch', message);
   }
 }
 

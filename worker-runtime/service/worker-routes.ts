@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { EventStreams } from '../../protocol/node/sse.ts';
-import { JoinStartRequest, RunStartRequest, type WorkerFeedEvent } from '../../protocol/index.ts';
+import { ErrorCode, errorBody, errorStatus, JoinStartRequest, RunStartRequest, type WorkerFeedEvent } from '../../protocol/index.ts';
 import { WorkerServiceError, type WorkerService } from './worker-service.ts';
 
 const MembershipParams = z.object({ membership: z.string().min(1).max(128) });
@@ -10,11 +10,12 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.slice(0, 5).map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
-  throw new WorkerServiceError(400, 'bad_request', `${what} is invalid: ${problems.join('; ')}`);
+  throw new WorkerServiceError('bad_request', `${what} is invalid: ${problems.join('; ')}`);
 }
 
-function send(reply: FastifyReply, status: number, error: string, message: string) {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error, message });
+/** The `{error, message}` body, written by protocol's errorBody as the host's listeners write it. */
+function send(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
+  return reply.code(status).type('application/json; charset=utf-8').send(errorBody(code, message));
 }
 
 /**
@@ -22,15 +23,17 @@ function send(reply: FastifyReply, status: number, error: string, message: strin
  * token required). Every body is checked against its protocol schema; every error is `{error, message}`.
  */
 export const workerRoutes: FastifyPluginAsync<{ service: WorkerService }> = async (app, { service }) => {
-  // Errors of this scope (the guard's too) keep their status and code; anything else says little.
+  // Errors of this scope keep their status and code: the worker's refusals, and the owner guard's
+  // (main's ServiceError, known here by its shape and a code protocol knows); anything else says little.
   app.setErrorHandler((err: FastifyError | WorkerServiceError, request, reply) => {
-    const known = err as { status?: unknown; code?: unknown };
-    if (typeof known.status === 'number' && typeof known.code === 'string' && known.status < 500) return send(reply, known.status, known.code, err.message);
     if (err instanceof WorkerServiceError) return send(reply, err.status, err.code, err.message);
+    const known = err as { status?: unknown; code?: unknown };
+    const code = ErrorCode.safeParse(known.code);
+    if (typeof known.status === 'number' && known.status < 500 && code.success) return send(reply, known.status, code.data, err.message);
     const status = typeof (err as FastifyError).statusCode === 'number' ? (err as FastifyError).statusCode! : 500;
     if (status >= 400 && status < 500) return send(reply, status, 'bad_request', err.message);
     request.log.error({ err }, 'worker request failed');
-    return send(reply, 500, 'internal_error', 'Something went wrong in the worker; its log has the details.');
+    return send(reply, errorStatus('internal_error'), 'internal_error', 'Something went wrong in the worker; its log has the details.');
   });
 
   app.get('/api/worker/state', async () => service.state());

@@ -10,7 +10,7 @@ import type {
   WorkerProgramResponse,
   WorkerServiceState,
 } from '../../protocol/index.ts';
-import { RunStartRequest as RunStartSchema } from '../../protocol/index.ts';
+import { errorStatus, RunStartRequest as RunStartSchema, type ErrorCode } from '../../protocol/index.ts';
 import type { CohortPaths } from '../../protocol/node/paths.ts';
 import { AmbiguousMembershipError, pickMembership, readMemberships, WorkerError, type Membership, type MembershipProblem } from '../credentials.ts';
 import { detectHardware, type Hardware } from '../hardware.ts';
@@ -21,16 +21,20 @@ import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '.
 import { Workspace } from '../workspace/workspace.ts';
 import { toFeedEvent } from './feed-event.ts';
 
-/** A refusal the UI shows as it is: a status, a code and a sentence that says what to do. */
+/**
+ * A refusal the UI shows as it is: a code from protocol's ErrorCode, the status that code always
+ * has (ERROR_STATUS, as main's ServiceError; worker-runtime imports only protocol/), and a sentence
+ * that says what to do.
+ */
 export class WorkerServiceError extends WorkerError {
   override name = 'WorkerServiceError';
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(code: ErrorCode, message: string) {
     super(message);
-    this.status = status;
     this.code = code;
+    this.status = errorStatus(code);
   }
 }
 
@@ -121,7 +125,7 @@ export class WorkerService {
   async startJoin(request: JoinStartRequest): Promise<JoinState> {
     const busy = this.#join?.state.state;
     if (busy === 'requesting' || busy === 'waiting') {
-      throw new WorkerServiceError(409, 'conflict', `Already asking to join ${this.#join!.state.url}; cancel that request first.`);
+      throw new WorkerServiceError('conflict', `Already asking to join ${this.#join!.state.url}; cancel that request first.`);
     }
     const abort = new AbortController();
     const state: JoinState = {
@@ -182,8 +186,8 @@ export class WorkerService {
     try {
       return await pickMembership(this.#opts.paths, selector);
     } catch (err) {
-      if (err instanceof AmbiguousMembershipError) throw new WorkerServiceError(409, 'ambiguous', err.message);
-      throw new WorkerServiceError(404, 'not_found', (err as Error).message);
+      if (err instanceof AmbiguousMembershipError) throw new WorkerServiceError('ambiguous', err.message);
+      throw new WorkerServiceError('not_found', (err as Error).message);
     }
   }
 
@@ -191,7 +195,7 @@ export class WorkerService {
   async startRun(input: RunStartRequest): Promise<RunState> {
     const request = RunStartSchema.parse(input);
     if (this.#run !== null && (this.#run.state.state === 'running' || this.#run.state.state === 'stopping')) {
-      throw new WorkerServiceError(409, 'conflict', `A run of "${this.#run.state.program}" is going on; stop it first.`);
+      throw new WorkerServiceError('conflict', `A run of "${this.#run.state.program}" is going on; stop it first.`);
     }
     const membership = await this.#membership(request.program);
     const abort = new AbortController();
@@ -271,8 +275,8 @@ export class WorkerService {
     try {
       [task, results] = await Promise.all([client.task(), client.results()]);
     } catch (err) {
-      if (err instanceof NotAMemberError) throw new WorkerServiceError(403, 'not_a_member', err.message);
-      throw new WorkerServiceError(502, 'host_unreachable', `The program's host did not answer: ${(err as Error).message}`);
+      if (err instanceof NotAMemberError) throw new WorkerServiceError('not_a_member', err.message);
+      throw new WorkerServiceError('host_unreachable', `The program's host did not answer: ${(err as Error).message}`);
     }
     const workspace = new Workspace(workerDirs(this.#opts.paths, membership), task.program.spec.editable);
     const diff = await workspace.diff().catch(() => '');

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
-import { ErrorCode } from '../../../protocol/index.ts';
 import { isLoopback } from '../client-ip.ts';
 import { HttpError } from '../errors.ts';
 
@@ -17,15 +16,15 @@ function sameSecret(a: string, b: string): boolean {
  */
 export function ownerGuard(ownerToken: string) {
   return async (request: FastifyRequest<{ Querystring: { token?: string } }>): Promise<void> => {
-    if (!isLoopback(request.socket.remoteAddress)) throw new HttpError(403, ErrorCode.forbidden, 'Owner endpoints answer only on this machine.');
+    if (!isLoopback(request.socket.remoteAddress)) throw new HttpError('forbidden', 'Owner endpoints answer only on this machine.');
     const host = (request.headers.host ?? '').replace(/:\d+$/, '');
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
-      throw new HttpError(403, ErrorCode.forbidden, 'Owner endpoints answer only to 127.0.0.1 or localhost.');
+      throw new HttpError('forbidden', 'Owner endpoints answer only to 127.0.0.1 or localhost.');
     }
     const header = request.headers.authorization;
     const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
     const presented = bearer ?? (typeof request.query.token === 'string' ? request.query.token : undefined);
-    if (presented === undefined) throw new HttpError(401, ErrorCode.authRequired, 'Owner endpoints need the owner token (Authorization: Bearer …) from the host\'s state file.');
-    if (!sameSecret(presented, ownerToken)) throw new HttpError(403, ErrorCode.forbidden, 'That is not this host\'s owner token.');
+    if (presented === undefined) throw new HttpError('auth_required', 'Owner endpoints need the owner token (Authorization: Bearer …) from the host\'s state file.');
+    if (!sameSecret(presented, ownerToken)) throw new HttpError('forbidden', 'That is not this host\'s owner token.');
   };
 }

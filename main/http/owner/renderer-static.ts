@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
+import { HttpError } from '../errors.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,14 +34,14 @@ export const rendererRoutes: FastifyPluginAsync<{ rendererDir: string | null }> 
   });
   app.get('/*', async (request, reply) => {
     if (request.url.startsWith('/api/')) {
-      return reply.code(404).send({ error: 'not_found', message: `There is no ${request.method} ${request.url.split('?')[0]} here.` });
+      throw new HttpError('not_found', `There is no ${request.method} ${request.url.split('?')[0]} here.`);
     }
     if (root === null) return reply.type('text/html; charset=utf-8').send(PLACEHOLDER);
     let wanted: string;
     try {
       wanted = normalize(decodeURIComponent(request.url.split('?')[0] ?? '/'));
     } catch {
-      return reply.code(400).send({ error: 'bad_request', message: 'The path is not valid percent-encoding.' });
+      throw new HttpError('bad_request', 'The path is not valid percent-encoding.');
     }
     const file = join(root, wanted === '/' ? 'index.html' : wanted);
     const inside = file.startsWith(root) && existsSync(file) && extname(file) !== '';

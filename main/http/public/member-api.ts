@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { ErrorCode, SubmitResultRequest } from '../../../protocol/index.ts';
+import { SubmitResultRequest } from '../../../protocol/index.ts';
 import type { MemberRow } from '../../store/kb-store.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import type { HostServices } from '../services.ts';
@@ -26,16 +26,15 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
     if (!match) {
       reply.header('www-authenticate', 'Bearer realm="cohort"');
       throw new HttpError(
-        401,
-        ErrorCode.authRequired,
+        'auth_required',
         header === undefined
           ? 'This endpoint needs a member token (Authorization: Bearer …); join the program first with `cohort join <url>`.'
           : 'The Authorization header must be "Bearer <member token>" (one token, no spaces in it); join the program first with `cohort join <url>`.',
       );
     }
     const member = await auth.authenticate(match[1]!);
-    if (member === 'revoked') throw new HttpError(403, ErrorCode.notAMember, 'Your membership of this program was revoked by its owner.');
-    if (member === null) throw new HttpError(403, ErrorCode.notAMember, 'This token is not a member token of this program; join it with `cohort join <url>`.');
+    if (member === 'revoked') throw new HttpError('not_a_member', 'Your membership of this program was revoked by its owner.');
+    if (member === null) throw new HttpError('not_a_member', 'This token is not a member token of this program; join it with `cohort join <url>`.');
     request.member = member;
   });
 
@@ -52,16 +51,16 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
     const raw: unknown = request.query.since;
     // Digits only: Number() would also take " 1 ", "", "0x10" and "1e20", none of which a client means.
     if (raw !== undefined && (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw))) {
-      throw new HttpError(400, ErrorCode.badRequest, '`since` must be a result sequence number: digits only, e.g. `?since=12` (once).');
+      throw new HttpError('bad_request', '`since` must be a result sequence number: digits only, e.g. `?since=12` (once).');
     }
     return { results: await kb.results(raw === undefined ? 0 : Number(raw)) };
   });
 
   app.post('/api/results', { bodyLimit: RESULT_BODY_LIMIT }, async (request, reply) => {
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-      throw new HttpError(415, ErrorCode.unsupportedMediaType, 'Send results as JSON (Content-Type: application/json).');
+      throw new HttpError('unsupported_media_type', 'Send results as JSON (Content-Type: application/json).');
     }
-    const body = parseWith(SubmitResultRequest, request.body, 'The result', ErrorCode.invalidResult);
+    const body = parseWith(SubmitResultRequest, request.body, 'The result', 'invalid_result');
     const { record, replayed } = await kb.submit(request.member!, body);
     const { id, member, value, status, impact, champion, duplicate_of, reason } = record;
     return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason } });

@@ -1,15 +1,24 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
-import { DEVICE_CODE_GRANT, DeviceAuthorizationRequest, DeviceTokenRequest, type OAuthErrorCode } from '../../../protocol/index.ts';
+import type { z } from 'zod';
+import { DEVICE_CODE_GRANT, DeviceAuthorizationRequest, DeviceTokenRequest, oauthErrorBody, type ErrorCode, type OAuthErrorCode } from '../../../protocol/index.ts';
 import type { ServiceError } from '../../errors.ts';
-import { GroupAuthError } from '../../groupauth/device-flow.ts';
+import { GroupAuthError, OAuthFlowError } from '../../groupauth/device-flow.ts';
 import { installFormParser } from '../body-parsers.ts';
 import { clientIp, externalBase } from '../client-ip.ts';
 import { clientError, sendServerError } from '../errors.ts';
 import type { HostServices } from '../services.ts';
 
-/** RFC 6749 §5.2 error body, with Cohort's `message` beside the standard `error_description`. */
-function oauthError(reply: FastifyReply, status: number, error: OAuthErrorCode | string, description: string): FastifyReply {
-  return reply.code(status).header('cache-control', 'no-store').send({ error, error_description: description, message: description });
+/** RFC 6749 §5.2 error body (protocol's oauthErrorBody); the OAuth routes' error handler is its only caller. */
+function oauthError(reply: FastifyReply, status: number, error: OAuthErrorCode | ErrorCode, description: string): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').send(oauthErrorBody(error, description));
+}
+
+/** A request the RFC schema refuses: RFC 6749 §5.2 `invalid_request`, naming the first bad field. */
+function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new OAuthFlowError('invalid_request', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
 }
 
 /**
@@ -21,11 +30,14 @@ export const oauthRoutes: FastifyPluginAsync<HostServices> = async (app, opts) =
   // Our own strict parser rather than @fastify/formbody, which decodes bytes that are not UTF-8 to
   // U+FFFD and turns a repeated parameter into a list (docs/hostile-input.md).
   installFormParser(app, 8 * 1024);
-  // A body these endpoints cannot read is an RFC 6749 §5.2 `invalid_request`, in the OAuth error shape.
-  app.setErrorHandler((err: FastifyError | ServiceError, request, reply) => {
+  // The one error boundary of these endpoints: the flow's refusals (RFC codes, and Cohort's 429 and
+  // 503) keep their status and code; a body these endpoints cannot read is an RFC 6749 §5.2
+  // `invalid_request` that keeps fastify's status (400, 413, 415); all of it in the OAuth error shape.
+  app.setErrorHandler((err: FastifyError | ServiceError | OAuthFlowError, request, reply) => {
+    if (err instanceof OAuthFlowError || err instanceof GroupAuthError) return oauthError(reply, err.status, err.code, err.message);
     const report = clientError(err, request, 'the parameters form-encoded (Content-Type: application/x-www-form-urlencoded), or as JSON');
     if (report === null) return sendServerError(err, request, reply);
-    return oauthError(reply, report.status, err instanceof GroupAuthError ? report.code : 'invalid_request', report.message);
+    return oauthError(reply, report.status, 'invalid_request', report.message);
   });
   const base = (request: Parameters<typeof externalBase>[0]) => externalBase(request, tunnelled, publicUrl());
 
@@ -43,34 +55,19 @@ export const oauthRoutes: FastifyPluginAsync<HostServices> = async (app, opts) =
   });
 
   app.post('/oauth/device_authorization', { bodyLimit: 8 * 1024 }, async (request, reply) => {
-    const parsed = DeviceAuthorizationRequest.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return oauthError(reply, 400, 'invalid_request', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-    }
-    try {
-      const res = await auth.authorize(parsed.data, clientIp(request, tunnelled), `${base(request)}/device`);
-      return reply.header('cache-control', 'no-store').send(res);
-    } catch (err) {
-      if (err instanceof GroupAuthError) return oauthError(reply, err.status, err.code, err.message);
-      throw err;
-    }
+    const body = parseRequest(DeviceAuthorizationRequest, request.body);
+    const res = await auth.authorize(body, clientIp(request, tunnelled), `${base(request)}/device`);
+    return reply.header('cache-control', 'no-store').send(res);
   });
 
   app.post('/oauth/token', { bodyLimit: 8 * 1024 }, async (request, reply) => {
-    const parsed = DeviceTokenRequest.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return oauthError(reply, 400, 'invalid_request', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const { grant_type, device_code, client_id } = parsed.data;
-    const outcome = await auth.token(grant_type, device_code, client_id);
-    if (!outcome.ok) return oauthError(reply, 400, outcome.error, outcome.description);
+    const { grant_type, device_code, client_id } = parseRequest(DeviceTokenRequest, request.body);
+    const issued = await auth.token(grant_type, device_code, client_id);
     // RFC 6749 §5.1: token responses must not be cached.
     return reply
       .header('cache-control', 'no-store')
       .header('pragma', 'no-cache')
-      .send({ access_token: outcome.accessToken, token_type: 'Bearer', member_id: outcome.member.id });
+      .send({ access_token: issued.accessToken, token_type: 'Bearer', member_id: issued.member.id });
   });
 
   // The verification URI: the worker shows the code; this page tells a person what to do with it.
