@@ -63,6 +63,9 @@ export interface ResultRow {
   createdAt: number;
 }
 
+/** What the KB's fold reads of a stored result at start-up: the rules' inputs and the verdict given then. */
+export type ResultFacts = Pick<ResultRow, 'seq' | 'id' | 'memberId' | 'value' | 'status' | 'impact' | 'champion' | 'duplicateOf' | 'codeHash' | 'idempotencyKey'>;
+
 /** A result about to be written; `files` are the editable files, kept only for new champions. */
 export interface NewResult extends ResultRow {
   files: ReadonlyMap<string, string> | null;
@@ -99,6 +102,11 @@ export interface KbStore {
   appendResults(batch: readonly NewResult[]): Promise<void>;
   /** Results in submission order, those after sequence number `since` (default: all). */
   listResults(since?: number): Promise<ResultRow[]>;
+  /**
+   * Up to `limit` results after sequence number `after`, in submission order, with only what the
+   * fold needs: start-up reads the whole log this way, a page at a time, never the full records.
+   */
+  listResultFacts(after: number, limit: number): Promise<ResultFacts[]>;
   getResult(id: string): Promise<ResultRow | null>;
   /** Files of every result that became champion, by result id. */
   listChampionFiles(): Promise<Map<string, Map<string, string>>>;

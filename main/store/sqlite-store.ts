@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultRow, ResultStatus } from './kb-store.ts';
+import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultFacts, ResultRow, ResultStatus } from './kb-store.ts';
 
 /**
  * SQLite implementation of the KB store, on `node:sqlite` (built into Node 24 and Electron 45, so
@@ -312,6 +312,25 @@ export class SqliteKbStore implements KbStore {
 
   async listResults(since = 0): Promise<ResultRow[]> {
     return (this.#sql('SELECT * FROM results WHERE seq > ? ORDER BY seq').all(since) as Row[]).map(toResult);
+  }
+
+  async listResultFacts(after: number, limit: number): Promise<ResultFacts[]> {
+    const rows = this.#sql(
+      `SELECT seq, id, member_id, value, status, impact, champion, duplicate_of, code_hash, idempotency_key
+       FROM results WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ).all(after, limit) as Row[];
+    return rows.map((r) => ({
+      seq: num(r.seq),
+      id: str(r.id),
+      memberId: str(r.member_id),
+      value: numOrNull(r.value),
+      status: str(r.status) as ResultStatus,
+      impact: num(r.impact),
+      champion: num(r.champion) === 1,
+      duplicateOf: strOrNull(r.duplicate_of),
+      codeHash: str(r.code_hash),
+      idempotencyKey: strOrNull(r.idempotency_key),
+    }));
   }
 
   async getResult(id: string): Promise<ResultRow | null> {
