@@ -4,7 +4,12 @@
  * Times are Unix milliseconds; rows are plain data, validated before they get here.
  */
 
-export type JoinStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+import { JoinRequestStatus } from '../../protocol/api.ts';
+import type { ResultStatus } from '../../protocol/results.ts';
+
+/** The statuses a join request is stored with: the protocol's, less `expired` (derived from the clock, never stored). */
+export const StoredJoinStatus = JoinRequestStatus.exclude(['expired']);
+export type JoinStatus = (typeof StoredJoinStatus)['options'][number];
 
 export interface JoinRequestRow {
   id: string;
@@ -40,7 +45,7 @@ export interface MemberRow {
   revokedAt: number | null;
 }
 
-export type ResultStatus = 'keep' | 'discard' | 'crash' | 'duplicate';
+export type { ResultStatus };
 
 export interface ResultRow {
   seq: number;
