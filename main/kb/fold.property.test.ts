@@ -120,7 +120,7 @@ describe('the KB is a fold over its results', () => {
             await reopened.close();
           }
         }),
-        { numRuns: 40 },
+        { numRuns: 60 },
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -148,6 +148,49 @@ describe('start-up checks the stored verdicts against the fold', () => {
       const reopened = SqliteKbStore.open(file);
       try {
         await expect(KnowledgeBase.open({ store: reopened, program, bus: new EventBus() })).rejects.toThrow(/result r2 is recorded as discard .* rules give keep \(impact 0\.5, champion\)/);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a refused batch', () => {
+  it('rebuilds the live state from the file by the same fold, and later submissions are judged on it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-'));
+    try {
+      const file = join(dir, 'kb.sqlite');
+      const program = sampleProgram({ pool: 100 });
+      const store = SqliteKbStore.open(file);
+      let refuse = false;
+      // The store as the KB sees it, with a disk that fails on demand.
+      const flaky = new Proxy(store, {
+        get(target, prop) {
+          if (prop === 'appendResults' && refuse) return () => Promise.reject(new Error('disk full'));
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const kb = await KnowledgeBase.open({ store: flaky, program, bus: new EventBus() });
+      const [ada, bob] = [await addMember(store, 'ada', 0), await addMember(store, 'bob', 1)];
+      await kb.submit(ada, { value: 3 });
+      refuse = true;
+      // A new champion and a duplicate of it, judged in memory, then refused by the disk.
+      const lost = [kb.submit(bob, { value: 1, patch: lrPatch('0.02') }), kb.submit(ada, { value: 0.5, patch: lrPatch('0.02') })];
+      for (const p of await Promise.allSettled(lost)) expect(p.status).toBe('rejected');
+      refuse = false;
+      // Judged on the rebuilt state: r2 never happened, so this is a keep with r2's id, not a duplicate.
+      const again = await kb.submit(ada, { value: 2, patch: lrPatch('0.02') });
+      expect(again.record).toMatchObject({ id: 'r2', status: 'keep', duplicate_of: null, champion: true });
+      const live = await snapshot(kb);
+      expect(live.payouts).toEqual([{ member: ada.id, name: 'ada', impact: 1, amount: '100.000000' }]);
+      await store.close();
+
+      const reopened = SqliteKbStore.open(file);
+      try {
+        expect(await snapshot(await KnowledgeBase.open({ store: reopened, program, bus: new EventBus() }))).toEqual(live);
       } finally {
         await reopened.close();
       }
