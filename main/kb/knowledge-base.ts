@@ -1,12 +1,13 @@
 import type { Champion, Payout, ProgramFile, ResultRecord, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
-import { judge, reference } from '../rules/judge.ts';
-import { computePayouts } from '../rules/payouts.ts';
-import type { KbStore, MemberRow, NewResult, ResultRow } from '../store/kb-store.ts';
+import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
+import { reference } from '../rules/judge.ts';
+import type { KbStore, MemberRow, NewResult, ResultFacts, ResultRow } from '../store/kb-store.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { codeHash } from '../../protocol/node/code-hash.ts';
 import { applyEditablePatch, editableFiles, type Files } from './patch.ts';
+import * as readModels from './read-models.ts';
 import { toChampion, toResultRecord } from './records.ts';
 
 /** What the KB needs of a loaded program. */
@@ -21,19 +22,18 @@ export class KbError extends ServiceError {
   override name = 'KbError';
 }
 
-interface Pending {
-  id: string;
-  committed: Promise<void>;
-}
+/** Results read per page at start-up: bounded memory whatever the size of the log. */
+const LOAD_PAGE = 10_000;
 
 /**
  * The program's knowledge base: judges submissions by the KB rules, keeps the champion, and makes
  * every acknowledged result durable before answering (group commit: the submissions that arrive
  * together are written in one transaction, one fsync).
  *
- * Judging happens in memory, in arrival order, the moment a submission arrives; the state it needs
- * (champion, baseline, code hashes, idempotency keys, champion files) is rebuilt from the store on
- * open, so the store stays the single source of truth.
+ * Judging happens in memory, in arrival order, the moment a submission arrives: `applyResult`
+ * (main/rules/fold.ts) judges it against the state and applies the verdict. On open the state is
+ * the same function folded over the stored results, so the store stays the single source of truth
+ * and the live state is always what a restart would rebuild.
  */
 export class KnowledgeBase {
   readonly program: ProgramSnapshot;
@@ -42,14 +42,15 @@ export class KnowledgeBase {
   #now: () => number;
   #committer: GroupCommitter<NewResult>;
 
-  #seq = 0;
-  #champion: ResultRow | null = null;
+  #state: KbState;
+  /** The champion's full record (the state keeps only what the rules need of it). */
+  #championRow: ResultRow | null = null;
   #championName = '';
-  #baseline: number | null = null;
-  #codeHashes = new Map<string, string>();
-  #idempotency = new Map<string, Pending>();
+  /** `member\0key` → the result that key was first sent with. */
+  #idempotency = new Map<string, string>();
+  /** Results judged but not yet on disk, by id: a replay of one waits for its commit. */
+  #inflight = new Map<string, Promise<void>>();
   #championFiles = new Map<string, Map<string, string>>();
-  #ledger: { memberId: string; status: ResultRow['status']; impact: number }[] = [];
   #original: Map<string, string>;
   /** Resolved while state is consistent with the store; replaced while rebuilding after a failed commit. */
   #ready: Promise<void> = Promise.resolve();
@@ -60,6 +61,7 @@ export class KnowledgeBase {
     this.#bus = bus;
     this.#now = now;
     this.#original = editableFiles(new Map(program.files.map((f) => [f.path, f.content])), program.spec.editable);
+    this.#state = emptyState(this.#foldSpec());
     this.#committer = new GroupCommitter((batch) => this.#store.appendResults(batch));
   }
 
@@ -78,7 +80,7 @@ export class KnowledgeBase {
     const { name, metric, direction, accept, threshold, min_improvement, baseline, editable } = this.spec;
     const rules = JSON.stringify({ name, metric, direction, accept, threshold: threshold ?? null, min_improvement, baseline: baseline ?? null, editable });
     const stored = await this.#store.getMeta('rules');
-    if (stored !== null && stored !== rules && (await this.#store.listResults()).length > 0) {
+    if (stored !== null && stored !== rules && (await this.#store.listResultFacts(0, 1)).length > 0) {
       const before = JSON.parse(stored) as Record<string, unknown>;
       const now = JSON.parse(rules) as Record<string, unknown>;
       const changed = Object.keys(now).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
@@ -94,27 +96,39 @@ export class KnowledgeBase {
     return this.program.spec;
   }
 
+  #foldSpec(): FoldSpec {
+    const { direction, accept, threshold, min_improvement, baseline } = this.spec;
+    return { direction, accept, threshold, min_improvement, baseline };
+  }
+
+  /** Rebuilds the state from the store: the fold over every stored result, a page at a time. */
   async #load(): Promise<void> {
-    const [rows, files, members] = await Promise.all([this.#store.listResults(), this.#store.listChampionFiles(), this.#store.listMembers()]);
-    const names = new Map(members.map((m) => [m.id, m.name]));
-    this.#seq = 0;
-    this.#champion = null;
-    this.#baseline = this.spec.baseline ?? null;
-    this.#codeHashes.clear();
-    this.#idempotency.clear();
-    this.#championFiles = files;
-    this.#ledger = [];
-    for (const r of rows) {
-      this.#seq = Math.max(this.#seq, r.seq);
-      if (r.status !== 'crash' && r.status !== 'duplicate' && !this.#codeHashes.has(r.codeHash)) this.#codeHashes.set(r.codeHash, r.id);
-      if (this.#baseline === null && r.status !== 'crash' && r.value !== null) this.#baseline = r.value;
-      if (r.champion) {
-        this.#champion = r;
-        this.#championName = names.get(r.memberId) ?? r.memberId;
+    const state = emptyState(this.#foldSpec());
+    const idempotency = new Map<string, string>();
+    for (let after = 0; ; ) {
+      const page = await this.#store.listResultFacts(after, LOAD_PAGE);
+      for (const r of page) {
+        // A crash is a fact of the run, not a judgement: its stored status is the only record of it.
+        const verdict = applyResult(state, { seq: r.seq, id: r.id, member: r.memberId, value: r.value, crashed: r.status === 'crash', codeHash: r.codeHash });
+        checkStoredVerdict(r, verdict);
+        if (r.idempotencyKey !== null) idempotency.set(`${r.memberId}\0${r.idempotencyKey}`, r.id);
       }
-      if (r.idempotencyKey !== null) this.#idempotency.set(`${r.memberId}\0${r.idempotencyKey}`, { id: r.id, committed: Promise.resolve() });
-      this.#ledger.push({ memberId: r.memberId, status: r.status, impact: r.impact });
+      const last = page.at(-1);
+      if (last === undefined || page.length < LOAD_PAGE) break;
+      after = last.seq;
     }
+    const [files, championRow] = await Promise.all([
+      this.#store.listChampionFiles(),
+      state.champion ? this.#store.getResult(state.champion.id) : Promise.resolve(null),
+    ]);
+    const championMember = championRow ? await this.#store.getMember(championRow.memberId) : null;
+    // Swapped in at once: nothing judges against a half-built state.
+    this.#state = state;
+    this.#idempotency = idempotency;
+    this.#inflight = new Map();
+    this.#championFiles = files;
+    this.#championRow = championRow;
+    this.#championName = championRow ? (championMember?.name ?? championRow.memberId) : '';
   }
 
   /**
@@ -125,17 +139,18 @@ export class KnowledgeBase {
     await this.#ready;
     const key = body.idempotency_key === undefined ? null : `${member.id}\0${body.idempotency_key}`;
     const earlier = key === null ? undefined : this.#idempotency.get(key);
-    if (earlier) {
-      await earlier.committed;
-      const row = await this.#store.getResult(earlier.id);
-      if (!row) throw new Error(`result ${earlier.id} vanished from the store`);
+    if (earlier !== undefined) {
+      await this.#inflight.get(earlier);
+      const row = await this.#store.getResult(earlier);
+      if (!row) throw new Error(`result ${earlier} vanished from the store`);
       return { record: toResultRecord(row, member.name), replayed: true };
     }
 
     const row = this.#judge(member, body);
     const files = row.champion ? this.#championFiles.get(row.id) ?? null : null;
     const committed = this.#committer.add({ ...row, files });
-    if (key !== null) this.#idempotency.set(key, { id: row.id, committed });
+    this.#inflight.set(row.id, committed);
+    if (key !== null) this.#idempotency.set(key, row.id);
     try {
       await committed;
     } catch (err) {
@@ -143,6 +158,7 @@ export class KnowledgeBase {
       this.#ready = this.#load();
       throw err;
     }
+    this.#inflight.delete(row.id);
     const record = toResultRecord(row, member.name);
     this.#bus.publish({ type: 'result', result: record });
     if (row.champion) this.#bus.publish({ type: 'champion', champion: toChampion(row, member.name) });
@@ -159,27 +175,19 @@ export class KnowledgeBase {
     }
     const files = applyEditablePatch(base, body.patch ?? '', spec.editable);
     const hash = codeHash(files, spec.editable);
-    const crashed = body.crashed === true || body.value === null;
-    const duplicateOf = crashed ? null : (this.#codeHashes.get(hash) ?? null);
-    const verdict = judge({
-      spec,
-      champion: this.#champion?.value ?? null,
-      baseline: this.#baseline,
-      value: body.value,
-      crashed,
-      duplicateOf,
-    });
+    const seq = this.#state.seq + 1;
+    const id = `r${seq}`;
+    const verdict = applyResult(this.#state, { seq, id, member: member.id, value: body.value, crashed: body.crashed === true, codeHash: hash });
 
-    const seq = ++this.#seq;
     const row: ResultRow = {
       seq,
-      id: `r${seq}`,
+      id,
       memberId: member.id,
       value: body.value,
       status: verdict.status,
       impact: verdict.impact,
       champion: verdict.champion,
-      duplicateOf,
+      duplicateOf: verdict.duplicateOf,
       reason: verdict.reason,
       hypothesis: body.hypothesis ?? '',
       patch: body.patch ?? '',
@@ -191,33 +199,30 @@ export class KnowledgeBase {
       idempotencyKey: body.idempotency_key ?? null,
       createdAt: this.#now(),
     };
-    if (!crashed && duplicateOf === null) this.#codeHashes.set(hash, row.id);
-    if (verdict.setsBaseline && body.value !== null) this.#baseline = body.value;
     if (verdict.champion) {
-      this.#champion = row;
+      this.#championRow = row;
       this.#championName = member.name;
       this.#championFiles.set(row.id, editableFiles(files, spec.editable));
     }
-    this.#ledger.push({ memberId: member.id, status: row.status, impact: row.impact });
     return row;
   }
 
   champion(): Champion | null {
-    return this.#champion ? toChampion(this.#champion, this.#championName) : null;
+    return this.#championRow ? toChampion(this.#championRow, this.#championName) : null;
   }
 
   baseline(): number | null {
-    return this.#baseline;
+    return this.#state.baseline;
   }
 
   /** The value a challenger must beat now (champion, else baseline; the threshold under `threshold`). */
   reference(): number | null {
-    return reference(this.spec, this.#champion?.value ?? null, this.#baseline);
+    return reference(this.spec, this.#state.champion?.value ?? null, this.#state.baseline);
   }
 
   /** The program's files with the champion's editable files in place. */
   championCode(): ProgramFile[] {
-    const overlay = this.#champion ? this.#championFiles.get(this.#champion.id) : undefined;
+    const overlay = this.#championRow ? this.#championFiles.get(this.#championRow.id) : undefined;
     const out = new Map(this.program.files.map((f) => [f.path, f.content]));
     if (overlay) {
       for (const path of this.spec.editable) out.delete(path);
@@ -233,28 +238,12 @@ export class KnowledgeBase {
   }
 
   async payouts(): Promise<Payout[]> {
-    const names = await this.#memberNames();
-    const lines = computePayouts(
-      this.spec,
-      this.#ledger.map((l) => ({ member: l.memberId, status: l.status, impact: l.impact })),
-      this.#champion?.memberId ?? null,
-    );
-    return lines.map((l) => ({ member: l.member, name: names.get(l.member) ?? l.member, impact: l.impact, amount: l.amount }));
+    return readModels.payouts(this.spec, this.#state, await this.#memberNames());
   }
 
   /** Members with their counts, as members see each other (no addresses). */
   async roster(): Promise<RosterEntry[]> {
-    const members = await this.#store.listMembers();
-    const counts = new Map<string, { results: number; keeps: number }>();
-    for (const l of this.#ledger) {
-      const c = counts.get(l.memberId) ?? { results: 0, keeps: 0 };
-      c.results += 1;
-      if (l.status === 'keep') c.keeps += 1;
-      counts.set(l.memberId, c);
-    }
-    return members
-      .filter((m) => m.revokedAt === null)
-      .map((m) => ({ id: m.id, name: m.name, gpu: m.gpu, joined_at: new Date(m.joinedAt).toISOString(), ...(counts.get(m.id) ?? { results: 0, keeps: 0 }) }));
+    return readModels.roster(await this.#store.listMembers(), this.#state);
   }
 
   /** GET /api/status: everything a member may see of the program at once. */
@@ -263,7 +252,7 @@ export class KnowledgeBase {
     return {
       program: { spec: this.spec, body: this.program.body },
       champion: this.champion(),
-      baseline: this.#baseline,
+      baseline: this.#state.baseline,
       results,
       roster,
       payouts,
@@ -280,4 +269,25 @@ export class KnowledgeBase {
   async drain(): Promise<void> {
     await this.#committer.drain();
   }
+}
+
+/**
+ * The verdict stored with a result is what its member was told; the fold must give it again on
+ * every start-up. When it does not, the file was changed outside Cohort (or by a Cohort whose rules
+ * differ): refuse to serve two truths.
+ */
+function checkStoredVerdict(stored: ResultFacts, verdict: FoldVerdict): void {
+  if (
+    stored.status === verdict.status &&
+    stored.impact === verdict.impact &&
+    stored.champion === verdict.champion &&
+    stored.duplicateOf === verdict.duplicateOf
+  ) return;
+  const say = (v: { status: string; impact: number; champion: boolean; duplicateOf: string | null }): string =>
+    `${v.status} (impact ${v.impact}${v.champion ? ', champion' : ''}${v.duplicateOf === null ? '' : `, duplicate of ${v.duplicateOf}`})`;
+  throw new KbError(
+    500,
+    'kb_inconsistent',
+    `result ${stored.id} is recorded as ${say(stored)} but the KB's rules give ${say(verdict)} when its results are judged again in order; the KB file was changed outside Cohort. Restore it from a backup.`,
+  );
 }

@@ -30,13 +30,21 @@ export function formatMicros(micros: bigint): string {
   return formatScaled(micros, AMOUNT_DECIMALS);
 }
 
+/** The split of a ledger of results in submission order: `splitPool` over its `memberWeights`. */
 export function computePayouts(spec: PayoutSpec, results: PayoutInput[], championMember: string | null): PayoutLine[] {
+  return splitPool(spec, memberWeights(spec.accept, results), championMember);
+}
+
+/**
+ * The pool split between members by their impact_w (`weights`, from `addWeight`, in order of each
+ * member's first appearance: ties go to the earlier member).
+ */
+export function splitPool(spec: PayoutSpec, weights: ReadonlyMap<string, bigint>, championMember: string | null): PayoutLine[] {
   if (!(spec.pool > 0)) return [];
   const pool = toScaledInteger(spec.pool, AMOUNT_DECIMALS);
   // A pool below half a micro-unit rounds to nothing: there is nothing to hand out.
   if (pool <= 0n) return [];
 
-  const weights = memberWeights(spec.accept, results);
   if (spec.split === 'champion-takes-all') {
     if (championMember === null) return [];
     const impact = weights.get(championMember) ?? 0n;
@@ -55,19 +63,21 @@ export function computePayouts(spec: PayoutSpec, results: PayoutInput[], champio
 }
 
 /**
- * impact_w per member, as integers at 10^-12 (impacts are already rounded to 12 places, so this
- * is exact), in order of each member's first appearance. Only keeps count. Under `threshold` a
- * member's single best keep counts, so resubmitting a passing result cannot inflate a share.
+ * A member's impact_w after one more of its results, as an integer at 10^-12 (impacts are already
+ * rounded to 12 places, so this is exact). Only keeps count. Under `threshold` a member's single
+ * best keep counts, so resubmitting a passing result cannot inflate a share. The KB's fold calls
+ * this per result, so the weights never need the whole ledger.
  */
+export function addWeight(accept: PayoutSpec['accept'], current: bigint, result: Pick<PayoutInput, 'status' | 'impact'>): bigint {
+  if (result.status !== 'keep' || !Number.isFinite(result.impact) || result.impact <= 0) return current;
+  const w = toScaledInteger(result.impact, IMPACT_DECIMALS);
+  return accept === 'threshold' ? (w > current ? w : current) : current + w;
+}
+
+/** impact_w per member, in order of each member's first appearance (non-keeps included, at 0). */
 function memberWeights(accept: PayoutSpec['accept'], results: PayoutInput[]): Map<string, bigint> {
   const weights = new Map<string, bigint>();
-  for (const r of results) {
-    const current = weights.get(r.member) ?? 0n;
-    weights.set(r.member, current); // record first appearance even for non-keeps
-    if (r.status !== 'keep' || !Number.isFinite(r.impact) || r.impact <= 0) continue;
-    const w = toScaledInteger(r.impact, IMPACT_DECIMALS);
-    weights.set(r.member, accept === 'threshold' ? (w > current ? w : current) : current + w);
-  }
+  for (const r of results) weights.set(r.member, addWeight(accept, weights.get(r.member) ?? 0n, r));
   return weights;
 }
 

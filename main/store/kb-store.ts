@@ -4,7 +4,12 @@
  * Times are Unix milliseconds; rows are plain data, validated before they get here.
  */
 
-export type JoinStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+import { JoinRequestStatus } from '../../protocol/api.ts';
+import type { ResultStatus } from '../../protocol/results.ts';
+
+/** The statuses a join request is stored with: the protocol's, less `expired` (derived from the clock, never stored). */
+export const StoredJoinStatus = JoinRequestStatus.exclude(['expired']);
+export type JoinStatus = (typeof StoredJoinStatus)['options'][number];
 
 export interface JoinRequestRow {
   id: string;
@@ -40,7 +45,7 @@ export interface MemberRow {
   revokedAt: number | null;
 }
 
-export type ResultStatus = 'keep' | 'discard' | 'crash' | 'duplicate';
+export type { ResultStatus };
 
 export interface ResultRow {
   seq: number;
@@ -62,6 +67,9 @@ export interface ResultRow {
   idempotencyKey: string | null;
   createdAt: number;
 }
+
+/** What the KB's fold reads of a stored result at start-up: the rules' inputs and the verdict given then. */
+export type ResultFacts = Pick<ResultRow, 'seq' | 'id' | 'memberId' | 'value' | 'status' | 'impact' | 'champion' | 'duplicateOf' | 'codeHash' | 'idempotencyKey'>;
 
 /** A result about to be written; `files` are the editable files, kept only for new champions. */
 export interface NewResult extends ResultRow {
@@ -99,6 +107,11 @@ export interface KbStore {
   appendResults(batch: readonly NewResult[]): Promise<void>;
   /** Results in submission order, those after sequence number `since` (default: all). */
   listResults(since?: number): Promise<ResultRow[]>;
+  /**
+   * Up to `limit` results after sequence number `after`, in submission order, with only what the
+   * fold needs: start-up reads the whole log this way, a page at a time, never the full records.
+   */
+  listResultFacts(after: number, limit: number): Promise<ResultFacts[]>;
   getResult(id: string): Promise<ResultRow | null>;
   /** Files of every result that became champion, by result id. */
   listChampionFiles(): Promise<Map<string, Map<string, string>>>;

@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultRow, ResultStatus } from './kb-store.ts';
+import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultFacts, ResultRow, ResultStatus } from './kb-store.ts';
+import { MIGRATIONS, migrate, type Migration } from './migrations.ts';
+
+export { SchemaError } from './migrations.ts';
 
 /**
  * SQLite implementation of the KB store, on `node:sqlite` (built into Node 24 and Electron 45, so
@@ -9,75 +12,6 @@ import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultR
  * transaction is on disk when `COMMIT` returns, which is what lets the host acknowledge a result.
  * The calls are synchronous underneath; the async interface is the port a server database fills.
  */
-
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS join_requests (
-  id               TEXT PRIMARY KEY,
-  device_code_hash TEXT NOT NULL UNIQUE,
-  user_code        TEXT NOT NULL,
-  status           TEXT NOT NULL CHECK (status IN ('pending','approved','denied','consumed')),
-  client_id        TEXT NOT NULL,
-  name             TEXT NOT NULL,
-  hostname         TEXT NOT NULL,
-  os               TEXT NOT NULL,
-  gpu              TEXT NOT NULL,
-  app_version      TEXT NOT NULL,
-  ip               TEXT NOT NULL,
-  created_at       INTEGER NOT NULL,
-  expires_at       INTEGER NOT NULL,
-  interval         INTEGER NOT NULL,
-  last_poll_at     INTEGER,
-  decided_at       INTEGER,
-  member_id        TEXT
-) STRICT;
-CREATE INDEX IF NOT EXISTS join_requests_user_code ON join_requests (user_code, created_at);
-CREATE TABLE IF NOT EXISTS members (
-  id              TEXT PRIMARY KEY,
-  name            TEXT NOT NULL,
-  hostname        TEXT NOT NULL,
-  os              TEXT NOT NULL,
-  gpu             TEXT NOT NULL,
-  app_version     TEXT NOT NULL,
-  ip              TEXT NOT NULL,
-  token_hash      TEXT NOT NULL UNIQUE,
-  join_request_id TEXT,
-  joined_at       INTEGER NOT NULL,
-  revoked_at      INTEGER
-) STRICT;
-CREATE TABLE IF NOT EXISTS results (
-  seq             INTEGER PRIMARY KEY,
-  id              TEXT NOT NULL UNIQUE,
-  member_id       TEXT NOT NULL REFERENCES members (id),
-  value           REAL,
-  status          TEXT NOT NULL CHECK (status IN ('keep','discard','crash','duplicate')),
-  impact          REAL NOT NULL,
-  champion        INTEGER NOT NULL,
-  duplicate_of    TEXT,
-  reason          TEXT NOT NULL,
-  hypothesis      TEXT NOT NULL,
-  patch           TEXT NOT NULL,
-  parent          TEXT,
-  code_hash       TEXT NOT NULL,
-  output          TEXT NOT NULL,
-  hardware        TEXT NOT NULL,
-  durations       TEXT NOT NULL,
-  idempotency_key TEXT,
-  created_at      INTEGER NOT NULL,
-  UNIQUE (member_id, idempotency_key)
-) STRICT;
-CREATE TABLE IF NOT EXISTS champion_files (
-  result_id TEXT NOT NULL REFERENCES results (id),
-  path      TEXT NOT NULL,
-  content   TEXT NOT NULL,
-  PRIMARY KEY (result_id, path)
-) STRICT;
-`;
 
 type Row = Record<string, SQLInputValue>;
 
@@ -147,11 +81,6 @@ function toResult(r: Row): ResultRow {
   };
 }
 
-/** The KB file cannot be used by this version of Cohort. */
-export class SchemaError extends Error {
-  override name = 'SchemaError';
-}
-
 export class SqliteKbStore implements KbStore {
   readonly path: string;
   #db: DatabaseSync;
@@ -163,21 +92,22 @@ export class SqliteKbStore implements KbStore {
     this.#db = db;
   }
 
-  /** Opens (creating when needed) the KB file. Refuses a file written by a newer Cohort. */
-  static open(path: string): SqliteKbStore {
+  /**
+   * Opens (creating when needed) the KB file and brings its schema up to date (migrations.ts).
+   * Refuses a file written by a newer Cohort. `migrations` is for tests.
+   */
+  static open(path: string, opts: { migrations?: readonly Migration[] } = {}): SqliteKbStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: 5_000 });
     db.exec('PRAGMA journal_mode = WAL');
     // FULL: WAL is fsynced at every commit, so an acknowledged result survives power loss.
     db.exec('PRAGMA synchronous = FULL');
-    db.exec(SCHEMA);
-    const row = db.prepare('PRAGMA user_version').get() as Row | undefined;
-    const version = num(row?.user_version ?? 0);
-    if (version > SCHEMA_VERSION) {
+    try {
+      migrate(db, path, opts.migrations ?? MIGRATIONS);
+    } catch (err) {
       db.close();
-      throw new SchemaError(`${path} was written by a newer Cohort (schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade Cohort to open it`);
+      throw err;
     }
-    if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     return new SqliteKbStore(path, db);
   }
 
@@ -312,6 +242,25 @@ export class SqliteKbStore implements KbStore {
 
   async listResults(since = 0): Promise<ResultRow[]> {
     return (this.#sql('SELECT * FROM results WHERE seq > ? ORDER BY seq').all(since) as Row[]).map(toResult);
+  }
+
+  async listResultFacts(after: number, limit: number): Promise<ResultFacts[]> {
+    const rows = this.#sql(
+      `SELECT seq, id, member_id, value, status, impact, champion, duplicate_of, code_hash, idempotency_key
+       FROM results WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ).all(after, limit) as Row[];
+    return rows.map((r) => ({
+      seq: num(r.seq),
+      id: str(r.id),
+      memberId: str(r.member_id),
+      value: numOrNull(r.value),
+      status: str(r.status) as ResultStatus,
+      impact: num(r.impact),
+      champion: num(r.champion) === 1,
+      duplicateOf: strOrNull(r.duplicate_of),
+      codeHash: str(r.code_hash),
+      idempotencyKey: strOrNull(r.idempotency_key),
+    }));
   }
 
   async getResult(id: string): Promise<ResultRow | null> {

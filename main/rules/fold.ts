@@ -1,0 +1,114 @@
+/**
+ * The KB's state as a fold over its results (DESIGN.md, "Rules of the KB": "The KB is a fold").
+ * `applyResult` is the one place where a result changes the state: the knowledge base calls it to
+ * judge a new submission, and start-up is the same function over the stored results, in arrival
+ * order (`foldResults`). The state keeps only what the rules need: a few numbers per member and one
+ * entry per distinct code, never the results themselves, so a million results fold in bounded
+ * memory per result.
+ *
+ * Pure in the sense that matters: no I/O, no clock, deterministic (the same results in the same
+ * order always give the same state and verdicts). It updates `state` in place, because the state
+ * holds every distinct code hash and copying that per result would make the fold quadratic.
+ *
+ * Verified champions (DESIGN.md) will change what `FoldInput.value` means, not this function: the
+ * caller will pass each result's effective value (the claim until verified, then the worse of claim
+ * and re-runs) and refold from the start when one changes.
+ */
+import type { ResultStatus } from '../../protocol/results.ts';
+import { judge, type RuleSpec, type Verdict } from './judge.ts';
+import { addWeight, type PayoutSpec } from './payouts.ts';
+
+export type FoldSpec = RuleSpec & Pick<PayoutSpec, 'accept'> & { baseline?: number | undefined };
+
+/** What the rules read of one result. */
+export interface FoldInput {
+  seq: number;
+  id: string;
+  member: string;
+  /** The value the rules judge (with verification: the effective value). null for a crash. */
+  value: number | null;
+  /** The run crashed or went over budget. */
+  crashed: boolean;
+  /** Hash of the editable files after the patch (protocol/node/code-hash.ts). */
+  codeHash: string;
+}
+
+/** The champion as the rules see it. */
+export interface ChampionRef {
+  id: string;
+  seq: number;
+  member: string;
+  value: number;
+  impact: number;
+}
+
+/** What the fold keeps per member (in order of first appearance: payouts break ties by it). */
+export interface MemberTally {
+  results: number;
+  keeps: number;
+  /** impact_w at 10^-12, as `addWeight` (payouts.ts) accumulates it. */
+  weight: bigint;
+}
+
+export interface KbState {
+  readonly spec: FoldSpec;
+  /** Sequence number of the last result folded in; 0 for none. */
+  seq: number;
+  /** TASK.md's baseline, else the value of the first result that set one. */
+  baseline: number | null;
+  champion: ChampionRef | null;
+  /** Code hash → the first result with that code that can block later ones (not a crash, not a duplicate). */
+  codes: Map<string, string>;
+  members: Map<string, MemberTally>;
+  counts: Record<ResultStatus, number>;
+}
+
+export interface FoldVerdict extends Verdict {
+  /** The earlier result with the same code, for a duplicate. */
+  duplicateOf: string | null;
+}
+
+export function emptyState(spec: FoldSpec): KbState {
+  return {
+    spec,
+    seq: 0,
+    baseline: spec.baseline ?? null,
+    champion: null,
+    codes: new Map(),
+    members: new Map(),
+    counts: { keep: 0, discard: 0, crash: 0, duplicate: 0 },
+  };
+}
+
+/** Judges `input` against `state`, applies the verdict to `state`, and returns the verdict. */
+export function applyResult(state: KbState, input: FoldInput): FoldVerdict {
+  if (!(input.seq > state.seq)) throw new Error(`results must be folded in arrival order: ${input.id} (seq ${input.seq}) after seq ${state.seq}`);
+  const crashed = input.crashed || input.value === null;
+  // Crashes do not count as earlier submissions of their code (DESIGN.md, "Ties").
+  const duplicateOf = crashed ? null : (state.codes.get(input.codeHash) ?? null);
+  const verdict = judge({ spec: state.spec, champion: state.champion?.value ?? null, baseline: state.baseline, value: input.value, crashed, duplicateOf });
+
+  state.seq = input.seq;
+  if (verdict.status !== 'crash' && verdict.status !== 'duplicate' && !state.codes.has(input.codeHash)) state.codes.set(input.codeHash, input.id);
+  if (verdict.setsBaseline && input.value !== null) state.baseline = input.value;
+  if (verdict.champion && input.value !== null) {
+    state.champion = { id: input.id, seq: input.seq, member: input.member, value: input.value, impact: verdict.impact };
+  }
+  const tally = state.members.get(input.member) ?? { results: 0, keeps: 0, weight: 0n };
+  tally.results += 1;
+  if (verdict.status === 'keep') tally.keeps += 1;
+  tally.weight = addWeight(state.spec.accept, tally.weight, verdict);
+  state.members.set(input.member, tally);
+  state.counts[verdict.status] += 1;
+  return { ...verdict, duplicateOf };
+}
+
+/** The state after `results`, in arrival order; `onVerdict` sees each verdict as it is given. */
+export function foldResults(spec: FoldSpec, results: Iterable<FoldInput>, onVerdict?: (input: FoldInput, verdict: FoldVerdict) => void): KbState {
+  const state = emptyState(spec);
+  for (const r of results) {
+    const verdict = applyResult(state, r);
+    onVerdict?.(r, verdict);
+  }
+  return state;
+}

@@ -1,0 +1,209 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { DatabaseSync } from 'node:sqlite';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ResultStatus } from '../../protocol/results.ts';
+import { StoredJoinStatus } from './kb-store.ts';
+import { MIGRATIONS, SchemaError, type Migration } from './migrations.ts';
+import { SqliteKbStore } from './sqlite-store.ts';
+
+/**
+ * The schema exactly as Cohort 0.1.0 wrote it, before migrations existed (it set user_version 1).
+ * Frozen here on purpose: files like this are out there, and schema 1 must keep meaning this.
+ */
+const SCHEMA_0_1_0 = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS join_requests (
+  id               TEXT PRIMARY KEY,
+  device_code_hash TEXT NOT NULL UNIQUE,
+  user_code        TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('pending','approved','denied','consumed')),
+  client_id        TEXT NOT NULL,
+  name             TEXT NOT NULL,
+  hostname         TEXT NOT NULL,
+  os               TEXT NOT NULL,
+  gpu              TEXT NOT NULL,
+  app_version      TEXT NOT NULL,
+  ip               TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  expires_at       INTEGER NOT NULL,
+  interval         INTEGER NOT NULL,
+  last_poll_at     INTEGER,
+  decided_at       INTEGER,
+  member_id        TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS join_requests_user_code ON join_requests (user_code, created_at);
+CREATE TABLE IF NOT EXISTS members (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL,
+  hostname        TEXT NOT NULL,
+  os              TEXT NOT NULL,
+  gpu             TEXT NOT NULL,
+  app_version     TEXT NOT NULL,
+  ip              TEXT NOT NULL,
+  token_hash      TEXT NOT NULL UNIQUE,
+  join_request_id TEXT,
+  joined_at       INTEGER NOT NULL,
+  revoked_at      INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS results (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  member_id       TEXT NOT NULL REFERENCES members (id),
+  value           REAL,
+  status          TEXT NOT NULL CHECK (status IN ('keep','discard','crash','duplicate')),
+  impact          REAL NOT NULL,
+  champion        INTEGER NOT NULL,
+  duplicate_of    TEXT,
+  reason          TEXT NOT NULL,
+  hypothesis      TEXT NOT NULL,
+  patch           TEXT NOT NULL,
+  parent          TEXT,
+  code_hash       TEXT NOT NULL,
+  output          TEXT NOT NULL,
+  hardware        TEXT NOT NULL,
+  durations       TEXT NOT NULL,
+  idempotency_key TEXT,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (member_id, idempotency_key)
+) STRICT;
+CREATE TABLE IF NOT EXISTS champion_files (
+  result_id TEXT NOT NULL REFERENCES results (id),
+  path      TEXT NOT NULL,
+  content   TEXT NOT NULL,
+  PRIMARY KEY (result_id, path)
+) STRICT;
+`;
+
+let dir = '';
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cohort-migrations-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A KB file as Cohort 0.1.0 left it: its schema, its user_version, a row in every table. */
+function oldFile(name: string, userVersion = 1): string {
+  const file = join(dir, name);
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec(SCHEMA_0_1_0);
+  db.exec(`PRAGMA user_version = ${userVersion}`);
+  db.exec(`
+    INSERT INTO meta VALUES ('rules', '{"name":"sample"}');
+    INSERT INTO join_requests VALUES ('jr1', 'dch', 'ABCD-EFGH', 'consumed', 'cohort-worker', 'ada', 'ada-host', 'linux', 'H100', '0.1.0', '127.0.0.1',
+      1000, 2000, 5, 1500, 1600, 'm1');
+    INSERT INTO members VALUES ('m1', 'ada', 'ada-host', 'linux', 'H100', '0.1.0', '127.0.0.1', 'th1', 'jr1', 1600, NULL);
+    INSERT INTO results VALUES (1, 'r1', 'm1', 3.0, 'keep', 0, 1, NULL, 'first result', 'baseline', '', NULL, 'h1', 'out', '{"gpu":"H100"}', '{"train_s":1}', 'k1', 1700);
+    INSERT INTO results VALUES (2, 'r2', 'm1', NULL, 'crash', 0, 0, NULL, 'crashed', 'oops', '', 'r1', 'h2', 'Traceback', '{}', '{}', NULL, 1800);
+    INSERT INTO champion_files VALUES ('r1', 'train.py', 'LEARNING_RATE = 0.01');
+  `);
+  db.close();
+  return file;
+}
+
+function inspect(file: string): { version: number; schema: { name: string; sql: string | null }[] } {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+    const schema = db.prepare("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string; sql: string | null }[];
+    return { version, schema };
+  } finally {
+    db.close();
+  }
+}
+
+async function readsBack(store: SqliteKbStore): Promise<void> {
+  expect(await store.getMeta('rules')).toBe('{"name":"sample"}');
+  expect(await store.getJoinRequestByUserCode('ABCD-EFGH')).toMatchObject({ id: 'jr1', status: 'consumed', memberId: 'm1' });
+  expect(await store.getMember('m1')).toMatchObject({ name: 'ada', tokenHash: 'th1', revokedAt: null });
+  expect((await store.listResults()).map((r) => [r.id, r.status, r.value, r.champion])).toEqual([['r1', 'keep', 3, true], ['r2', 'crash', null, false]]);
+  expect(await store.listResultFacts(0, 10)).toHaveLength(2);
+  expect(await store.listChampionFiles()).toEqual(new Map([['r1', new Map([['train.py', 'LEARNING_RATE = 0.01']])]]));
+}
+
+describe('schema migrations', () => {
+  it('schema 1 is the schema Cohort 0.1.0 wrote, and a file of it opens unchanged with everything in it', async () => {
+    const file = oldFile('old.sqlite');
+    const before = inspect(file);
+    const store = SqliteKbStore.open(file);
+    try {
+      await readsBack(store);
+    } finally {
+      await store.close();
+    }
+    expect(inspect(file)).toEqual(before);
+    expect(before.version).toBe(MIGRATIONS.length);
+
+    // A new file is built by the migrations, to the same schema, text for text.
+    const fresh = join(dir, 'fresh.sqlite');
+    await SqliteKbStore.open(fresh).close();
+    expect(inspect(fresh), 'the schema the migrations build differs from the released one: add a migration instead of editing one').toEqual(before);
+  });
+
+  it('the status constraints list exactly the protocol\'s statuses (a new one needs a migration that rebuilds the table)', () => {
+    const file = oldFile('old.sqlite');
+    const sql = (table: string) => inspect(file).schema.find((s) => s.name === table)?.sql ?? '';
+    const list = (values: readonly string[]) => `CHECK (status IN (${values.map((v) => `'${v}'`).join(',')}))`;
+    expect(sql('results')).toContain(list(ResultStatus.options));
+    expect(sql('join_requests')).toContain(list(StoredJoinStatus.options));
+  });
+
+  it('a file from before user_version was kept (0) is recognised as schema 1', async () => {
+    const file = oldFile('v0.sqlite', 0);
+    const store = SqliteKbStore.open(file);
+    try {
+      await readsBack(store);
+    } finally {
+      await store.close();
+    }
+    expect(inspect(file).version).toBe(1);
+  });
+
+  it('applies each later migration in its own transaction; one that fails leaves the file at its old version', async () => {
+    const file = oldFile('old.sqlite');
+    const before = inspect(file);
+    const failing: Migration = {
+      version: 2,
+      description: 'test: half a change, then a failure',
+      up(db) {
+        db.exec('ALTER TABLE results ADD COLUMN note TEXT');
+        db.exec("INSERT INTO meta VALUES ('half', 'done')");
+        throw new Error('boom');
+      },
+    };
+    expect(() => SqliteKbStore.open(file, { migrations: [...MIGRATIONS, failing] })).toThrow(SchemaError);
+    expect(() => SqliteKbStore.open(file, { migrations: [...MIGRATIONS, failing] })).toThrow(/to schema 2 \(test: half a change, then a failure\) failed, and the file was left at schema 1: boom/);
+    expect(inspect(file)).toEqual(before);
+
+    const working: Migration = { version: 2, description: 'test: a note per result', up: (db) => db.exec('ALTER TABLE results ADD COLUMN note TEXT') };
+    const store = SqliteKbStore.open(file, { migrations: [...MIGRATIONS, working] });
+    try {
+      await readsBack(store);
+    } finally {
+      await store.close();
+    }
+    expect(inspect(file).version).toBe(2);
+    expect(inspect(file).schema.find((s) => s.name === 'results')?.sql).toContain('note TEXT');
+  });
+
+  it('refuses a file written by a newer Cohort, naming the file and both versions, and leaves it alone', () => {
+    const file = join(dir, 'new.sqlite');
+    const db = new DatabaseSync(file);
+    db.exec('PRAGMA user_version = 5');
+    db.close();
+    expect(() => SqliteKbStore.open(file)).toThrow(SchemaError);
+    expect(() => SqliteKbStore.open(file)).toThrow(`${file}: this KB was written by a newer Cohort (schema 5, this one knows up to 1); update Cohort to open it`);
+    expect(inspect(file)).toEqual({ version: 5, schema: [] });
+  });
+
+  it('refuses a migration list with a gap', () => {
+    const skip: Migration = { version: 3, description: 'test', up: () => {} };
+    expect(() => SqliteKbStore.open(join(dir, 'x.sqlite'), { migrations: [...MIGRATIONS, skip] })).toThrow(/numbered 1, 2/);
+  });
+});

@@ -1,0 +1,143 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { ResultStatus } from '../../protocol/results.ts';
+import { StoredJoinStatus } from './kb-store.ts';
+
+/**
+ * The KB file's schema, as numbered migrations. `PRAGMA user_version` holds the number of the last
+ * one applied; on open, every later one runs, each in its own transaction together with the bump of
+ * `user_version`, so a migration that fails leaves the file exactly at its previous version.
+ *
+ * A migration, once released, is history: files out there were built by it. Never edit one; add
+ * the next. SQLite cannot alter a CHECK constraint in place, so a new status in `protocol/` needs a
+ * migration that rebuilds its table (create the new table, copy, drop, rename: sqlite.org/lang_altertable.html,
+ * "Making Other Kinds Of Table Schema Changes"); migrations.test.ts fails until there is one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: DatabaseSync): void;
+}
+
+/** A CHECK-able SQL list of an enum's values: `'keep','discard'`. */
+function sqlList(values: readonly string[]): string {
+  for (const v of values) if (!/^[a-z_]+$/.test(v)) throw new Error(`not a plain status name: ${JSON.stringify(v)}`);
+  return values.map((v) => `'${v}'`).join(',');
+}
+
+/**
+ * Schema 1: the schema as the first released Cohort wrote it (files it made say user_version 1).
+ * `IF NOT EXISTS` is kept as it was, so a file from before user_version was set (0) is recognised.
+ */
+const SCHEMA_1 = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS join_requests (
+  id               TEXT PRIMARY KEY,
+  device_code_hash TEXT NOT NULL UNIQUE,
+  user_code        TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN (${sqlList(StoredJoinStatus.options)})),
+  client_id        TEXT NOT NULL,
+  name             TEXT NOT NULL,
+  hostname         TEXT NOT NULL,
+  os               TEXT NOT NULL,
+  gpu              TEXT NOT NULL,
+  app_version      TEXT NOT NULL,
+  ip               TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  expires_at       INTEGER NOT NULL,
+  interval         INTEGER NOT NULL,
+  last_poll_at     INTEGER,
+  decided_at       INTEGER,
+  member_id        TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS join_requests_user_code ON join_requests (user_code, created_at);
+CREATE TABLE IF NOT EXISTS members (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL,
+  hostname        TEXT NOT NULL,
+  os              TEXT NOT NULL,
+  gpu             TEXT NOT NULL,
+  app_version     TEXT NOT NULL,
+  ip              TEXT NOT NULL,
+  token_hash      TEXT NOT NULL UNIQUE,
+  join_request_id TEXT,
+  joined_at       INTEGER NOT NULL,
+  revoked_at      INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS results (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  member_id       TEXT NOT NULL REFERENCES members (id),
+  value           REAL,
+  status          TEXT NOT NULL CHECK (status IN (${sqlList(ResultStatus.options)})),
+  impact          REAL NOT NULL,
+  champion        INTEGER NOT NULL,
+  duplicate_of    TEXT,
+  reason          TEXT NOT NULL,
+  hypothesis      TEXT NOT NULL,
+  patch           TEXT NOT NULL,
+  parent          TEXT,
+  code_hash       TEXT NOT NULL,
+  output          TEXT NOT NULL,
+  hardware        TEXT NOT NULL,
+  durations       TEXT NOT NULL,
+  idempotency_key TEXT,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (member_id, idempotency_key)
+) STRICT;
+CREATE TABLE IF NOT EXISTS champion_files (
+  result_id TEXT NOT NULL REFERENCES results (id),
+  path      TEXT NOT NULL,
+  content   TEXT NOT NULL,
+  PRIMARY KEY (result_id, path)
+) STRICT;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'the first schema: meta, join requests, members, results, champion files', up: (db) => db.exec(SCHEMA_1) },
+];
+
+/** The KB file cannot be used by this version of Cohort. */
+export class SchemaError extends Error {
+  override name = 'SchemaError';
+}
+
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version?: unknown } | undefined;
+  return Number(row?.user_version ?? 0);
+}
+
+/**
+ * Brings the file at `path` up to the last of `migrations` (numbered 1, 2, … in order). Refuses a
+ * file newer than the code, without touching it.
+ */
+export function migrate(db: DatabaseSync, path: string, migrations: readonly Migration[] = MIGRATIONS): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations must be numbered 1, 2, …: found ${m.version} at position ${i + 1}`);
+  });
+  const latest = migrations.length;
+  const found = schemaVersion(db);
+  if (found > latest) {
+    throw new SchemaError(`${path}: this KB was written by a newer Cohort (schema ${found}, this one knows up to ${latest}); update Cohort to open it`);
+  }
+  for (const m of migrations.slice(found)) {
+    // IMMEDIATE: another process opening the same file waits instead of migrating it twice.
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // Read again under the lock: another process may have migrated it while we waited.
+      if (schemaVersion(db) >= m.version) {
+        db.exec('COMMIT');
+        continue;
+      }
+      m.up(db);
+      db.exec(`PRAGMA user_version = ${m.version}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      // Some errors (a full disk) have SQLite roll the transaction back itself.
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw new SchemaError(`${path}: migrating the KB to schema ${m.version} (${m.description}) failed, and the file was left at schema ${schemaVersion(db)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
