@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   too_many_requests: 429,
   headers_too_large: 431,
   internal_error: 500,
+  kb_inconsistent: 500,
   host_unreachable: 502,
   temporarily_unavailable: 503,
 } as const;

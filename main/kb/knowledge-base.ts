@@ -286,7 +286,6 @@ function checkStoredVerdict(stored: ResultFacts, verdict: FoldVerdict): void {
   const say = (v: { status: string; impact: number; champion: boolean; duplicateOf: string | null }): string =>
     `${v.status} (impact ${v.impact}${v.champion ? ', champion' : ''}${v.duplicateOf === null ? '' : `, duplicate of ${v.duplicateOf}`})`;
   throw new KbError(
-    500,
     'kb_inconsistent',
     `result ${stored.id} is recorded as ${say(stored)} but the KB's rules give ${say(verdict)} when its results are judged again in order; the KB file was changed outside Cohort. Restore it from a backup.`,
   );
