@@ -42,7 +42,8 @@ const home = await mkdtemp(join(tmpdir(), 'cohort-bench-'));
 const paths = { configDir: join(home, 'config'), dataDir: join(home, 'data') };
 
 const host = await startHost({
-  program: sampleProgram({ name: 'bench' }),
+  // The bench measures throughput, far past what a member may send: quotas at their maximum.
+  program: sampleProgram({ name: 'bench', quota: { storage_mb: 1_048_576, submissions_per_hour: 1_000_000 } }),
   paths,
   writeState: false,
   logger: false,

@@ -30,6 +30,18 @@ export const TaskResponse = z.object({
 });
 export type TaskResponse = z.infer<typeof TaskResponse>;
 
+/** A member's use of its quotas (TASK.md `quota`), as the owner sees it. */
+export const MemberUsage = z.object({
+  results: z.number().int(),
+  /** UTF-8 bytes of the patches, outputs and hypotheses of its results. */
+  stored_bytes: z.number().int(),
+  storage_limit_bytes: z.number().int(),
+  submissions_per_hour: z.number().int(),
+  /** The limit the member is at now: its storage is full (or its last result was refused for it), or its rate bucket is empty. */
+  at_limit: z.enum(['storage', 'rate']).nullable(),
+});
+export type MemberUsage = z.infer<typeof MemberUsage>;
+
 export const Member = z.object({
   id: z.string(),
   name: z.string(),
@@ -40,6 +52,8 @@ export const Member = z.object({
   ip: z.string(),
   joined_at: z.string(),
   revoked_at: z.string().nullable(),
+  /** On the owner's listings (absent from hosts before quotas). */
+  usage: MemberUsage.optional(),
 });
 export type Member = z.infer<typeof Member>;
 

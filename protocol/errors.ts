@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
+  /** A member's storage or submission-rate quota (TASK.md `quota`, main/kb/quotas.ts). */
+  quota_exceeded: 429,
   headers_too_large: 431,
   internal_error: 500,
   kb_inconsistent: 500,

@@ -31,6 +31,24 @@ export type SearchRange = z.infer<typeof SearchRange>;
 export const MAX_TIME_BUDGET_SECONDS = 7 * 24 * 3600;
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/**
+ * Per-member quotas (docs/host.md, "Quotas"): what one member may store and how fast it may submit.
+ * Each field is optional; main/kb/quotas.ts holds the defaults, which real programs never meet.
+ * The upper bounds only keep the numbers meaningful (a bucket of 10^6 per hour is no limit at all).
+ */
+export const QuotaSpec = z.strictObject({
+  storage_mb: finite
+    .refine((n) => n > 0, 'must be > 0 (MiB of patches, outputs and hypotheses one member may store)')
+    .refine((n) => n <= 1_048_576, 'must be at most 1048576 (1 TiB)')
+    .optional(),
+  submissions_per_hour: finite
+    .refine(Number.isInteger, 'must be a whole number of submissions')
+    .refine((n) => n >= 1, 'must be ≥ 1')
+    .refine((n) => n <= 1_000_000, 'must be at most 1000000')
+    .optional(),
+});
+export type QuotaSpec = z.infer<typeof QuotaSpec>;
 /** Reference values share the submitted values' bound (LIMITS.value in results.ts), so impacts stay finite. */
 const metric = finite.refine((n) => Math.abs(n) <= 1e300, 'must be between -1e300 and 1e300');
 
@@ -61,6 +79,8 @@ export const TaskSpec = z
     token: z.string().trim().min(1).max(16).default('OBOL'),
     split: z.enum(['by-impact', 'champion-takes-all']).default('by-impact'),
     membership: z.enum(['invite', 'open']).default('invite'),
+    /** No default, so specs without it are unchanged on the wire; the defaults live in main/kb/quotas.ts. */
+    quota: QuotaSpec.optional(),
     search: z
       .record(
         z

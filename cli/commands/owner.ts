@@ -19,11 +19,30 @@ export function requestsTable(requests: readonly JoinRequest[]): string {
   );
 }
 
+/** `12.3 / 512 MiB`, then the limit the member is at, if any (TASK.md `quota`). */
+export function usageText(m: Member): string {
+  const u = m.usage;
+  if (u === undefined) return '—';
+  const mib = (b: number) => (b / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
+  const at = u.at_limit === 'storage' ? ' AT STORAGE LIMIT' : u.at_limit === 'rate' ? ` AT RATE LIMIT (${u.submissions_per_hour}/h)` : '';
+  return `${mib(u.stored_bytes)} / ${mib(u.storage_limit_bytes)} MiB${at}`;
+}
+
 export function membersTable(members: readonly Member[]): string {
   if (members.length === 0) return 'No members yet. Workers join with the join command `cohort publish` printed.';
   return table(
-    ['ID', 'NAME (declared)', 'HOST', 'GPU', 'IP', 'JOINED', 'STATE'],
-    members.map((m) => [m.id, m.name, m.hostname, m.gpu || '—', m.ip, ago(m.joined_at), m.revoked_at === null ? 'active' : `revoked ${ago(m.revoked_at)}`]),
+    ['ID', 'NAME (declared)', 'HOST', 'GPU', 'IP', 'JOINED', 'STATE', 'RESULTS', 'STORED'],
+    members.map((m) => [
+      m.id,
+      m.name,
+      m.hostname,
+      m.gpu || '—',
+      m.ip,
+      ago(m.joined_at),
+      m.revoked_at === null ? 'active' : `revoked ${ago(m.revoked_at)}`,
+      m.usage === undefined ? '—' : String(m.usage.results),
+      usageText(m),
+    ]),
   );
 }
 

@@ -1,10 +1,11 @@
-import type { Champion, Payout, ProgramFile, ResultRecord, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec } from '../../protocol/index.ts';
+import type { Champion, MemberUsage, Payout, ProgramFile, ResultRecord, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
 import { reference } from '../rules/judge.ts';
 import type { KbStore, MemberRow, NewResult, ResultFacts, ResultRow } from '../store/kb-store.ts';
 import { GroupCommitter } from './group-commit.ts';
+import { Quotas, resultBytes } from './quotas.ts';
 import { codeHash } from '../../protocol/node/code-hash.ts';
 import { applyEditablePatch, editableFiles, type Files } from './patch.ts';
 import * as readModels from './read-models.ts';
@@ -41,6 +42,7 @@ export class KnowledgeBase {
   #bus: EventBus;
   #now: () => number;
   #committer: GroupCommitter<NewResult>;
+  #quotas: Quotas;
 
   #state: KbState;
   /** The champion's full record (the state keeps only what the rules need of it). */
@@ -63,6 +65,7 @@ export class KnowledgeBase {
     this.#original = editableFiles(new Map(program.files.map((f) => [f.path, f.content])), program.spec.editable);
     this.#state = emptyState(this.#foldSpec());
     this.#committer = new GroupCommitter((batch) => this.#store.appendResults(batch));
+    this.#quotas = new Quotas(program.spec.quota, now);
   }
 
   static async open(opts: { store: KbStore; program: ProgramSnapshot; bus: EventBus; now?: () => number }): Promise<KnowledgeBase> {
@@ -109,7 +112,7 @@ export class KnowledgeBase {
       const page = await this.#store.listResultFacts(after, LOAD_PAGE);
       for (const r of page) {
         // A crash is a fact of the run, not a judgement: its stored status is the only record of it.
-        const verdict = applyResult(state, { seq: r.seq, id: r.id, member: r.memberId, value: r.value, crashed: r.status === 'crash', codeHash: r.codeHash });
+        const verdict = applyResult(state, { seq: r.seq, id: r.id, member: r.memberId, value: r.value, crashed: r.status === 'crash', codeHash: r.codeHash, bytes: r.bytes });
         checkStoredVerdict(r, verdict);
         if (r.idempotencyKey !== null) idempotency.set(`${r.memberId}\0${r.idempotencyKey}`, r.id);
       }
@@ -146,7 +149,10 @@ export class KnowledgeBase {
       return { record: toResultRecord(row, member.name), replayed: true };
     }
 
-    const row = this.#judge(member, body);
+    // After the replay check (a replay answers 200 whatever the quota) and before judging: a refusal records nothing.
+    const bytes = resultBytes(body);
+    this.#quotas.admit(member.id, this.#state.members.get(member.id), bytes);
+    const row = this.#judge(member, body, bytes);
     const files = row.champion ? this.#championFiles.get(row.id) ?? null : null;
     const committed = this.#committer.add({ ...row, files });
     this.#inflight.set(row.id, committed);
@@ -166,7 +172,7 @@ export class KnowledgeBase {
   }
 
   /** Synchronous on purpose: each submission sees the state left by the one before it. */
-  #judge(member: MemberRow, body: SubmitResultRequest): ResultRow {
+  #judge(member: MemberRow, body: SubmitResultRequest, bytes: number): ResultRow {
     const spec = this.spec;
     const parent = body.parent ?? null;
     const base: Files | undefined = parent === null ? this.#original : this.#championFiles.get(parent);
@@ -177,7 +183,7 @@ export class KnowledgeBase {
     const hash = codeHash(files, spec.editable);
     const seq = this.#state.seq + 1;
     const id = `r${seq}`;
-    const verdict = applyResult(this.#state, { seq, id, member: member.id, value: body.value, crashed: body.crashed === true, codeHash: hash });
+    const verdict = applyResult(this.#state, { seq, id, member: member.id, value: body.value, crashed: body.crashed === true, codeHash: hash, bytes });
 
     const row: ResultRow = {
       seq,
@@ -244,6 +250,11 @@ export class KnowledgeBase {
   /** Members with their counts, as members see each other (no addresses). */
   async roster(): Promise<RosterEntry[]> {
     return readModels.roster(await this.#store.listMembers(), this.#state);
+  }
+
+  /** A member's use of its quotas, for the owner's member list. */
+  usage(memberId: string): MemberUsage {
+    return this.#quotas.usage(memberId, this.#state.members.get(memberId));
   }
 
   /** GET /api/status: everything a member may see of the program at once. */

@@ -59,7 +59,7 @@ describe('parseTaskMd', () => {
   it('names the line of an unknown field and lists the known ones', () => {
     const err = fail(md(...REQUIRED, 'direction: minimize', 'pool: 10', 'token: OBOL', 'split: by-impact', 'colour: red'));
     expect(err.message).toBe(
-      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, ship, time_budget, pool, token, split, membership, search)',
+      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, ship, time_budget, pool, token, split, membership, quota, search)',
     );
     expect(err.line).toBe(9);
     expect(err.field).toBe('colour');
@@ -84,6 +84,19 @@ describe('parseTaskMd', () => {
     expect(fail(md(...REQUIRED, 'direction: minimize', 'time_budget: 1e10')).message).toBe('TASK.md:6: time_budget must be at most 604800 seconds (7 days), got 10000000000');
     expect(fail(md(...REQUIRED, 'direction: minimize', 'time_budget: 604801')).field).toBe('time_budget');
     expect(parseTaskMd(md(...REQUIRED, 'direction: minimize', 'time_budget: 604800')).spec.time_budget).toBe(604800);
+  });
+
+  it('validates quota: positive numbers, whole submissions, known fields only', () => {
+    const spec = parseTaskMd(md(...REQUIRED, 'direction: minimize', 'quota:', '  storage_mb: 64', '  submissions_per_hour: 120')).spec;
+    expect(spec.quota).toEqual({ storage_mb: 64, submissions_per_hour: 120 });
+    expect(parseTaskMd(md(...REQUIRED, 'direction: minimize')).spec.quota).toBeUndefined();
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'quota:', '  storage_mb: 0')).message).toBe(
+      'TASK.md:7: quota.storage_mb must be > 0 (MiB of patches, outputs and hypotheses one member may store), got 0',
+    );
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'quota:', '  submissions_per_hour: 2.5')).message).toBe('TASK.md:7: quota.submissions_per_hour must be a whole number of submissions, got 2.5');
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'quota:', '  submissions_per_hour: 0')).message).toBe('TASK.md:7: quota.submissions_per_hour must be ≥ 1, got 0');
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'quota:', '  storage_mb: lots')).message).toBe('TASK.md:7: quota.storage_mb must be a number, got "lots"');
+    expect(fail(md(...REQUIRED, 'direction: minimize', 'quota:', '  storage: 5')).message).toMatch(/^TASK\.md:7: unknown field "storage" in quota \(/);
   });
 
   it('requires a threshold under accept: threshold, pointing at the accept line', () => {

@@ -5,7 +5,7 @@ const MIN: FoldSpec = { direction: 'minimize', accept: 'beats-champion', min_imp
 let seq = 0;
 const r = (member: string, value: number | null, codeHash: string, crashed = false): FoldInput => {
   seq += 1;
-  return { seq, id: `r${seq}`, member, value, crashed, codeHash };
+  return { seq, id: `r${seq}`, member, value, crashed, codeHash, bytes: 10 };
 };
 
 describe('applyResult', () => {
@@ -20,8 +20,9 @@ describe('applyResult', () => {
     expect(state).toMatchObject({ seq: 5, baseline: 3, champion: { id: 'r3', member: 'b', value: 2.5, impact: 0.5 } });
     expect(state.counts).toEqual({ keep: 2, discard: 1, crash: 1, duplicate: 1 });
     expect([...state.codes]).toEqual([['c1', 'r2'], ['c2', 'r3'], ['c3', 'r5']]);
-    expect(state.members.get('a')).toEqual({ results: 3, keeps: 1, weight: 0n });
-    expect(state.members.get('b')).toEqual({ results: 2, keeps: 1, weight: 500_000_000_000n });
+    // Every result counts toward its member's storage, crashes and duplicates too (10 bytes each here).
+    expect(state.members.get('a')).toEqual({ results: 3, keeps: 1, weight: 0n, storedBytes: 30 });
+    expect(state.members.get('b')).toEqual({ results: 2, keeps: 1, weight: 500_000_000_000n, storedBytes: 20 });
   });
 
   it('under threshold a discarded first result still sets the baseline, and weight is the best keep', () => {
@@ -35,7 +36,7 @@ describe('applyResult', () => {
 
   it('refuses results out of arrival order', () => {
     const state = emptyState(MIN);
-    applyResult(state, { seq: 2, id: 'r2', member: 'a', value: 1, crashed: false, codeHash: 'x' });
-    expect(() => applyResult(state, { seq: 2, id: 'r2', member: 'a', value: 1, crashed: false, codeHash: 'y' })).toThrow(/arrival order/);
+    applyResult(state, { seq: 2, id: 'r2', member: 'a', value: 1, crashed: false, codeHash: 'x', bytes: 0 });
+    expect(() => applyResult(state, { seq: 2, id: 'r2', member: 'a', value: 1, crashed: false, codeHash: 'y', bytes: 0 })).toThrow(/arrival order/);
   });
 });

@@ -31,6 +31,8 @@ export interface FoldInput {
   crashed: boolean;
   /** Hash of the editable files after the patch (protocol/node/code-hash.ts). */
   codeHash: string;
+  /** UTF-8 bytes of the result's patch, output and hypothesis: what it costs its member's storage quota. */
+  bytes: number;
 }
 
 /** The champion as the rules see it. */
@@ -48,6 +50,8 @@ export interface MemberTally {
   keeps: number;
   /** impact_w at 10^-12, as `addWeight` (payouts.ts) accumulates it. */
   weight: bigint;
+  /** UTF-8 bytes of patches, outputs and hypotheses stored (main/kb/quotas.ts bounds it). */
+  storedBytes: number;
 }
 
 export interface KbState {
@@ -94,8 +98,9 @@ export function applyResult(state: KbState, input: FoldInput): FoldVerdict {
   if (verdict.champion && input.value !== null) {
     state.champion = { id: input.id, seq: input.seq, member: input.member, value: input.value, impact: verdict.impact };
   }
-  const tally = state.members.get(input.member) ?? { results: 0, keeps: 0, weight: 0n };
+  const tally = state.members.get(input.member) ?? { results: 0, keeps: 0, weight: 0n, storedBytes: 0 };
   tally.results += 1;
+  tally.storedBytes += input.bytes;
   if (verdict.status === 'keep') tally.keeps += 1;
   tally.weight = addWeight(state.spec.accept, tally.weight, verdict);
   state.members.set(input.member, tally);

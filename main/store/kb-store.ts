@@ -69,7 +69,10 @@ export interface ResultRow {
 }
 
 /** What the KB's fold reads of a stored result at start-up: the rules' inputs and the verdict given then. */
-export type ResultFacts = Pick<ResultRow, 'seq' | 'id' | 'memberId' | 'value' | 'status' | 'impact' | 'champion' | 'duplicateOf' | 'codeHash' | 'idempotencyKey'>;
+export type ResultFacts = Pick<ResultRow, 'seq' | 'id' | 'memberId' | 'value' | 'status' | 'impact' | 'champion' | 'duplicateOf' | 'codeHash' | 'idempotencyKey'> & {
+  /** UTF-8 bytes of patch, output and hypothesis (resultBytes in main/kb/quotas.ts). */
+  bytes: number;
+};
 
 /** A result about to be written; `files` are the editable files, kept only for new champions. */
 export interface NewResult extends ResultRow {

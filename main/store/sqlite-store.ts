@@ -246,7 +246,9 @@ export class SqliteKbStore implements KbStore {
 
   async listResultFacts(after: number, limit: number): Promise<ResultFacts[]> {
     const rows = this.#sql(
-      `SELECT seq, id, member_id, value, status, impact, champion, duplicate_of, code_hash, idempotency_key
+      // octet_length counts UTF-8 bytes (the file's encoding) as Buffer.byteLength does on the live path.
+      `SELECT seq, id, member_id, value, status, impact, champion, duplicate_of, code_hash, idempotency_key,
+              octet_length(patch) + octet_length(output) + octet_length(hypothesis) AS bytes
        FROM results WHERE seq > ? ORDER BY seq LIMIT ?`,
     ).all(after, limit) as Row[];
     return rows.map((r) => ({
@@ -260,6 +262,7 @@ export class SqliteKbStore implements KbStore {
       duplicateOf: strOrNull(r.duplicate_of),
       codeHash: str(r.code_hash),
       idempotencyKey: strOrNull(r.idempotency_key),
+      bytes: num(r.bytes),
     }));
   }
 

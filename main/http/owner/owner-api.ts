@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { Member } from '../../../protocol/index.ts';
 import { parseWith } from '../errors.ts';
 import type { OwnerRouteOptions } from '../services.ts';
 import { payoutsCsv } from './payouts-csv.ts';
@@ -23,7 +24,13 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
     return { request: await services().auth.deny(code) };
   });
 
-  app.get('/api/owner/members', async () => ({ members: await services().auth.members() }));
+  // Each member with its quota use, so the owner sees who is at their limit.
+  const withUsage = async (): Promise<Member[]> => {
+    const { kb, auth } = services();
+    return (await auth.members()).map((m) => ({ ...m, usage: kb.usage(m.id) }));
+  };
+
+  app.get('/api/owner/members', async () => ({ members: await withUsage() }));
 
   app.post('/api/owner/members/:member/revoke', async (request) => {
     const { member } = parseWith(MemberParams, request.params, 'The member');
@@ -34,7 +41,7 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
 
   app.get('/api/owner/status', async () => {
     const { kb, auth, publicUrl, tunnel } = services();
-    const [status, members, requests] = await Promise.all([kb.status(), auth.members(), auth.requests()]);
+    const [status, members, requests] = await Promise.all([kb.status(), withUsage(), auth.requests()]);
     return {
       ...status,
       members,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SubmitResultRequest } from '../../../protocol/index.ts';
+import { QuotaError } from '../../kb/quotas.ts';
 import type { MemberRow } from '../../store/kb-store.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import type { HostServices } from '../services.ts';
@@ -61,7 +62,11 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
       throw new HttpError('unsupported_media_type', 'Send results as JSON (Content-Type: application/json).');
     }
     const body = parseWith(SubmitResultRequest, request.body, 'The result', 'invalid_result');
-    const { record, replayed } = await kb.submit(request.member!, body);
+    const { record, replayed } = await kb.submit(request.member!, body).catch((err: unknown) => {
+      // RFC 9110 §10.2.3; the error handler keeps headers set on the reply.
+      if (err instanceof QuotaError && err.retryAfterSeconds !== null) void reply.header('retry-after', String(err.retryAfterSeconds));
+      throw err;
+    });
     const { id, member, value, status, impact, champion, duplicate_of, reason } = record;
     return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason } });
   });

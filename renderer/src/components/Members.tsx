@@ -6,7 +6,9 @@ import { useNow } from '../hooks.ts';
 import { useOwnerStore } from '../store.ts';
 import { RichText } from './RichText.tsx';
 
-/** Approved members (revoked ones greyed), with their result counts and a Revoke button each. */
+const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
+
+/** Approved members (revoked ones greyed), with their result counts, quota use and a Revoke button each. */
 export function Members({ status }: { status: OwnerStatusResponse }) {
   const token = useOwnerStore((s) => s.token);
   const now = useNow();
@@ -61,6 +63,9 @@ export function Members({ status }: { status: OwnerStatusResponse }) {
                 <th scope="col" className="num">
                   Keeps
                 </th>
+                <th scope="col" className="num" title="Patches, outputs and hypotheses stored, against the member's quota (TASK.md quota)">
+                  Stored
+                </th>
                 <th scope="col">Joined</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -86,6 +91,14 @@ export function Members({ status }: { status: OwnerStatusResponse }) {
                     <td className="mono">{orDash(m.ip)}</td>
                     <td className="num">{c?.results ?? 0}</td>
                     <td className="num">{c?.keeps ?? 0}</td>
+                    <td className="num nowrap" data-testid="member-usage">
+                      {m.usage === undefined ? '—' : `${mib(m.usage.stored_bytes)} / ${mib(m.usage.storage_limit_bytes)} MiB`}
+                      {m.usage?.at_limit != null && (
+                        <div className="small strong" role="status">
+                          {m.usage.at_limit === 'storage' ? 'at storage limit' : `at rate limit (${m.usage.submissions_per_hour}/h)`}
+                        </div>
+                      )}
+                    </td>
                     <td className="nowrap" title={localTime(m.joined_at)}>{ago(now - Date.parse(m.joined_at))}</td>
                     <td className="actions-cell">
                       {revoked ? (
