@@ -40,7 +40,9 @@ export function admit<R extends PendingSource>(pending: readonly R[], address: s
   for (const r of pending) {
     if (r.ip === address) fromAddress++;
     const key = networkOf(r.ip);
-    byNetwork.set(key, [...(byNetwork.get(key) ?? []), r]);
+    const rows = byNetwork.get(key);
+    if (rows) rows.push(r);
+    else byNetwork.set(key, [r]);
   }
   if (fromAddress >= limits.pendingPerIp) return { admit: false, network, limit: 'address' };
   const mine = byNetwork.get(network)?.length ?? 0;
