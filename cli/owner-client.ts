@@ -25,12 +25,13 @@ export class OwnerClient {
     }
   }
 
-  async #fetch(method: 'GET' | 'POST', path: string): Promise<Response> {
+  async #fetch(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.state.ownerUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.state.ownerToken}` },
+        headers: { authorization: `Bearer ${this.state.ownerToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (err) {
@@ -48,8 +49,9 @@ export class OwnerClient {
     return this.#parse(await this.#fetch('GET', path), schema);
   }
 
-  async post<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
-    return this.#parse(await this.#fetch('POST', path), schema);
+  /** A POST; `body`, when given, goes as JSON. */
+  async post<S extends z.ZodType>(path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+    return this.#parse(await this.#fetch('POST', path, body), schema);
   }
 
   async text(path: string): Promise<string> {

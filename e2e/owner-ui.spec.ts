@@ -131,6 +131,20 @@ describe('owner UI', () => {
     await card.waitFor({ state: 'detached' });
   }, 60_000);
 
+  it('Deny all from this network reaches every worker asking from it', async () => {
+    const joins = [cohort(await home(), 'join', host.listenerUrl, '--name', 'flood-1'), cohort(await home(), 'join', host.listenerUrl, '--name', 'flood-2')];
+    const cards = page.getByTestId('join-request').filter({ hasText: /flood-/ });
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(2);
+    await cards.first().getByTestId('deny-network').click();
+    for (const join of joins) {
+      const result = await join.done;
+      expect(result.code).toBe(1);
+      expect(result.out).toMatch(/The owner denied this join request/);
+    }
+    await page.getByTestId('decision-notice').getByText('Denied 2 join requests from 127.0.0.0/8.').waitFor();
+    await expect.poll(() => cards.count()).toBe(0);
+  }, 60_000);
+
   it('exports payouts as CSV', async () => {
     const download = page.waitForEvent('download');
     await page.getByTestId('export-csv').click();

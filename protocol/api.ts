@@ -120,6 +120,12 @@ export const JoinRequest = z.object({
 export type JoinRequest = z.infer<typeof JoinRequest>;
 
 export const JoinRequestsResponse = z.object({ requests: z.array(JoinRequest) });
+/** The owner denies every pending join request from one address, or one source network (an IPv4 /24, an IPv6 /64, or an address in it). */
+export const DenySourceRequest = z.union([z.object({ address: z.string().min(1).max(64) }).strict(), z.object({ network: z.string().min(1).max(64) }).strict()]);
+export type DenySourceRequest = z.infer<typeof DenySourceRequest>;
+/** `source` is the address or network as the host reads it (`203.0.113.0/24`); `denied` what it denied. */
+export const DenySourceResponse = z.object({ source: z.string(), denied: z.array(JoinRequest) });
+export type DenySourceResponse = z.infer<typeof DenySourceResponse>;
 export const MembersResponse = z.object({ members: z.array(Member) });
 
 export const OwnerStatusResponse = StatusResponse.extend({

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse } from '../../protocol/index.ts';
+import { DenySourceResponse, formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/node/paths.ts';
 import { terminalSafe, terminalSafeJson } from '../../protocol/terminal-text.ts';
 import { CliError, OwnerClient } from '../owner-client.ts';
@@ -58,21 +58,36 @@ export function registerOwnerCommands(program: Command, out: Out): void {
       out(opts.json ? terminalSafeJson(requests) : requestsTable(requests));
     });
 
-  for (const verb of ['approve', 'deny'] as const) {
-    program
-      .command(`${verb} <user-code>`)
-      .description(verb === 'approve' ? 'let the worker showing this code join the program' : 'refuse the join request with this code')
-      .action(async (code: string) => {
-        const normalized = normalizeUserCode(code);
-        if (normalized.length !== 8) throw new CliError(`"${code}" is not a user code; codes look like BCDF-GHJK (see \`cohort requests\`).`);
-        const client = await connect();
-        const { request } = await client.post(`/api/owner/requests/${formatUserCode(normalized)}/${verb}`, z.object({ request: JoinRequest }));
-        // Names, hosts and codes are what a stranger declared.
-        out(terminalSafe(verb === 'approve'
-          ? `Approved ${request.user_code}: ${request.name} (${request.hostname || 'unknown host'}, ${request.ip}). Their worker picks up its token at its next poll.`
-          : `Denied ${request.user_code}: ${request.name} (${request.ip}).`));
-      });
-  }
+  const decide = async (verb: 'approve' | 'deny', code: string) => {
+    const normalized = normalizeUserCode(code);
+    if (normalized.length !== 8) throw new CliError(`"${code}" is not a user code; codes look like BCDF-GHJK (see \`cohort requests\`).`);
+    const client = await connect();
+    const { request } = await client.post(`/api/owner/requests/${formatUserCode(normalized)}/${verb}`, z.object({ request: JoinRequest }));
+    // Names, hosts and codes are what a stranger declared.
+    out(terminalSafe(verb === 'approve'
+      ? `Approved ${request.user_code}: ${request.name} (${request.hostname || 'unknown host'}, ${request.ip}). Their worker picks up its token at its next poll.`
+      : `Denied ${request.user_code}: ${request.name} (${request.ip}).`));
+  };
+
+  program
+    .command('approve <user-code>')
+    .description('let the worker showing this code join the program')
+    .action((code: string) => decide('approve', code));
+
+  program
+    .command('deny [user-code]')
+    .description('refuse the join request with this code, or every waiting request from one address or network')
+    .option('--from <address>', 'deny every waiting request from this IP address')
+    .option('--from-network <network>', 'deny every waiting request from this network: an IPv4 /24 (203.0.113.0/24), an IPv6 /64, or an address in it')
+    .action(async (code: string | undefined, opts: { from?: string; fromNetwork?: string }) => {
+      const given = [code, opts.from, opts.fromNetwork].filter((x) => x !== undefined).length;
+      if (given !== 1) throw new CliError('Give exactly one of: a user code, --from ADDRESS, --from-network NETWORK.');
+      if (code !== undefined) return decide('deny', code);
+      const body = opts.from !== undefined ? { address: opts.from } : { network: opts.fromNetwork! };
+      const res = await (await connect()).post('/api/owner/requests/deny-source', DenySourceResponse, body);
+      if (res.denied.length === 0) return out(terminalSafe(`No join requests were waiting from ${res.source}.`));
+      out(terminalSafe(`Denied ${res.denied.length} join request(s) from ${res.source}: ${res.denied.map((r) => `${r.user_code} ${r.name} (${r.ip})`).join(', ')}.`));
+    });
 
   program
     .command('members')

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { DeviceAuthorizationRequest, DeviceAuthorizationResponse, JoinRequest, Member, OAuthErrorCode } from '../../protocol/index.ts';
 import { DEVICE_CODE_GRANT, formatUserCode, normalizeUserCode, OAUTH_ERROR_STATUS } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
@@ -5,6 +6,8 @@ import type { EventBus } from '../events.ts';
 import { iso, toMember } from '../kb/records.ts';
 import type { JoinRequestRow, KbStore, MemberRow } from '../store/kb-store.ts';
 import { newDeviceCode, newId, newMemberToken, newUserCode, sha256 } from './codes.ts';
+import { abandoned, admit, type AdmissionLimits } from './join-admission.ts';
+import { canonicalAddress, networkOf, parseNetwork } from './network.ts';
 
 /** A refusal of an owner or join action. */
 export class GroupAuthError extends ServiceError {
@@ -26,17 +29,14 @@ export class OAuthFlowError extends Error {
   }
 }
 
-export interface DeviceFlowLimits {
-  /** Pending join requests one client address may have at once. */
-  pendingPerIp: number;
-  /** Pending join requests in total, so a flood cannot bury the owner's list. */
-  pendingTotal: number;
+/** The pending caps (join-admission.ts) and the lockout of wrong user codes. */
+export interface DeviceFlowLimits extends AdmissionLimits {
   /** Failed approve/deny attempts (unknown or wrong codes) allowed per window before a lockout. */
   failedAttempts: number;
   failedWindowMs: number;
 }
 
-export const DEFAULT_LIMITS: DeviceFlowLimits = { pendingPerIp: 5, pendingTotal: 100, failedAttempts: 10, failedWindowMs: 10 * 60_000 };
+export const DEFAULT_LIMITS: DeviceFlowLimits = { pendingPerIp: 5, pendingPerNetwork: 20, pendingTotal: 100, failedAttempts: 10, failedWindowMs: 10 * 60_000 };
 
 export interface DeviceFlowOptions {
   store: KbStore;
@@ -88,14 +88,22 @@ export class DeviceFlow {
   }
 
   /** RFC 8628 §3.1–3.2: a worker asks to join. */
-  async authorize(req: DeviceAuthorizationRequest, ip: string, verificationUri: string): Promise<DeviceAuthorizationResponse> {
+  async authorize(req: DeviceAuthorizationRequest, clientIp: string, verificationUri: string): Promise<DeviceAuthorizationResponse> {
     const now = this.#now();
-    if ((await this.#store.countPendingJoinRequests(now, ip)) >= this.#limits.pendingPerIp) {
-      throw new GroupAuthError('too_many_requests', `There are already ${this.#limits.pendingPerIp} join requests waiting from your address; wait for the owner to decide, or for them to expire.`);
+    const ip = canonicalAddress(clientIp);
+    const admission = admit(await this.#pending(now), ip, this.#limits);
+    if (!admission.admit) {
+      const { limit, network } = admission;
+      throw new GroupAuthError('too_many_requests', limit === 'address'
+        ? `There are already ${this.#limits.pendingPerIp} join requests waiting from your address; wait for the owner to decide, or for them to expire.`
+        : limit === 'network'
+          ? `There are already ${this.#limits.pendingPerNetwork} join requests waiting from your network (${network}); wait for the owner to decide, or for them to expire.`
+          : 'This program has too many join requests waiting; try again in a few minutes.');
     }
-    if ((await this.#store.countPendingJoinRequests(now)) >= this.#limits.pendingTotal) {
-      throw new GroupAuthError('too_many_requests', 'This program has too many join requests waiting; try again in a few minutes.');
-    }
+    // The total is reached: the largest holder's oldest request gives way. Its worker's next poll
+    // gets RFC 8628 §3.5 `expired_token` (the session is over; it may ask again), not
+    // `access_denied`, which would claim an owner's decision.
+    if (admission.evict !== null) await this.#store.expireJoinRequest(admission.evict.id, now);
     const deviceCode = newDeviceCode();
     const row: JoinRequestRow = {
       id: newId('jr'),
@@ -144,6 +152,20 @@ export class DeviceFlow {
    * RFC 8628 §3.4–3.5: the worker polls for its token. Every answer but the token is an
    * OAuthFlowError (`authorization_pending` and `slow_down` included, as the RFC sends them as errors).
    */
+  /**
+   * Pending requests that still hold room under the caps, oldest first. Those whose worker stopped
+   * polling (join-admission.ts) are expired on the way, lazily: no timer, and the owner's list drops
+   * them too.
+   */
+  async #pending(now: number): Promise<JoinRequestRow[]> {
+    const live: JoinRequestRow[] = [];
+    for (const row of await this.#store.listPendingJoinRequests(now)) {
+      if (abandoned(row, now)) await this.#store.expireJoinRequest(row.id, now);
+      else live.push(row);
+    }
+    return live;
+  }
+
   async token(grantType: string, deviceCode: string, clientId: string | undefined): Promise<IssuedToken> {
     if (grantType !== DEVICE_CODE_GRANT) {
       throw new OAuthFlowError('unsupported_grant_type', `grant_type must be ${DEVICE_CODE_GRANT}`);
@@ -154,7 +176,7 @@ export class DeviceFlow {
     if (!row || row.clientId !== clientId) throw new OAuthFlowError('invalid_grant', 'unknown device_code');
     const now = this.#now();
     if (row.status === 'consumed') throw new OAuthFlowError('invalid_grant', 'this device_code was already exchanged for a token');
-    if (now >= row.expiresAt) throw new OAuthFlowError('expired_token', 'the join request expired; run the join command again');
+    if (this.#lapsed(row, now)) throw new OAuthFlowError('expired_token', 'the join request expired; run the join command again');
     if (row.status === 'denied') throw new OAuthFlowError('access_denied', 'the owner denied this join request');
     if (row.status === 'pending') {
       // §3.5: polling faster than the interval is slow_down, and the interval grows by 5 s for good.
@@ -210,7 +232,7 @@ export class DeviceFlow {
       this.#failures.push(now);
       throw new GroupAuthError('not_found', `No join request has the code ${formatUserCode(code) || JSON.stringify(input)}; check it with the worker (codes look like BCDF-GHJK).`);
     }
-    if (now >= row.expiresAt && row.status === 'pending') {
+    if (row.status === 'pending' && this.#lapsed(row, now)) {
       throw new GroupAuthError('expired', `The join request ${formatUserCode(code)} expired; ask the worker to run the join command again.`);
     }
     if (row.status !== 'pending') {
@@ -229,15 +251,55 @@ export class DeviceFlow {
     return view;
   }
 
+  /**
+   * The owner denies every pending request from one address or one source network at once (a
+   * flood, or a source they do not trust); each worker's next poll gets `access_denied`. A network
+   * is given in CIDR form with Cohort's prefix (`203.0.113.0/24`, `2001:db8::/64`) or as any address in it.
+   */
+  async denyFrom(source: { address: string } | { network: string }): Promise<{ source: string; denied: JoinRequest[] }> {
+    const now = this.#now();
+    let match: (row: JoinRequestRow) => boolean;
+    let label: string;
+    if ('address' in source) {
+      const address = canonicalAddress(source.address);
+      if (isIP(address) === 0) throw new GroupAuthError('bad_request', `"${source.address}" is not an IP address.`);
+      match = (row) => row.ip === address;
+      label = address;
+    } else {
+      const network = parseNetwork(source.network);
+      if (network === null) {
+        throw new GroupAuthError('bad_request', `"${source.network}" is not a network Cohort groups join requests by: give an IPv4 /24 (203.0.113.0/24), an IPv6 /64 (2001:db8::/64), or an address in one.`);
+      }
+      match = (row) => networkOf(row.ip) === network;
+      label = network;
+    }
+    const denied: JoinRequest[] = [];
+    for (const row of await this.#pending(now)) {
+      // One decided by someone else meanwhile is skipped, not an error.
+      if (match(row) && (await this.#store.transitionJoinRequest(row.id, 'pending', 'denied', now))) {
+        const view = this.#view({ ...row, status: 'denied', decidedAt: now }, now);
+        this.#bus.publish({ type: 'member-denied', request: view });
+        denied.push(view);
+      }
+    }
+    return { source: label, denied };
+  }
+
+  /** Expired: the lifetime is over, or (still pending) its worker stopped polling. */
+  #lapsed(row: JoinRequestRow, now: number): boolean {
+    return row.status !== 'consumed' && (now >= row.expiresAt || (row.status === 'pending' && abandoned(row, now)));
+  }
+
   /** Join requests, newest first; by default only those still waiting for the owner. */
   async requests(opts: { all?: boolean } = {}): Promise<JoinRequest[]> {
     const now = this.#now();
+    await this.#pending(now);
     const rows = (await this.#store.listJoinRequests()).reverse();
     return rows.map((r) => this.#view(r, now)).filter((r) => opts.all === true || r.status === 'pending');
   }
 
   #view(r: JoinRequestRow, now: number): JoinRequest {
-    const expired = r.status === 'pending' && now >= r.expiresAt;
+    const expired = r.status === 'pending' && this.#lapsed(r, now);
     return {
       id: r.id,
       user_code: formatUserCode(r.userCode),

@@ -90,8 +90,10 @@ export interface KbStore {
   /** The most recent request with this (normalised) user code. */
   getJoinRequestByUserCode(userCode: string): Promise<JoinRequestRow | null>;
   listJoinRequests(): Promise<JoinRequestRow[]>;
-  /** Pending and unexpired requests, in total and from one address. */
-  countPendingJoinRequests(now: number, ip?: string): Promise<number>;
+  /** Pending and unexpired requests, oldest first (the join caps keep them to a few hundred). */
+  listPendingJoinRequests(now: number): Promise<JoinRequestRow[]>;
+  /** Ends a pending request early (its worker stopped polling, or it gave way to others): it expires at `at`. */
+  expireJoinRequest(id: string, at: number): Promise<boolean>;
   /** Moves a request from `from` to `to`; false when it was no longer in `from` (someone else won). */
   transitionJoinRequest(id: string, from: JoinStatus, to: JoinStatus, at: number): Promise<boolean>;
   recordPoll(id: string, at: number, interval: number): Promise<void>;

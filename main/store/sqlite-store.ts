@@ -169,10 +169,13 @@ export class SqliteKbStore implements KbStore {
     return (this.#sql('SELECT * FROM join_requests ORDER BY created_at').all() as Row[]).map(toJoinRequest);
   }
 
-  async countPendingJoinRequests(now: number, ip?: string): Promise<number> {
-    const sql = `SELECT count(*) AS n FROM join_requests WHERE status = 'pending' AND expires_at > ?${ip === undefined ? '' : ' AND ip = ?'}`;
-    const row = (ip === undefined ? this.#sql(sql).get(now) : this.#sql(sql).get(now, ip)) as Row;
-    return num(row.n);
+  async listPendingJoinRequests(now: number): Promise<JoinRequestRow[]> {
+    return (this.#sql("SELECT * FROM join_requests WHERE status = 'pending' AND expires_at > ? ORDER BY created_at").all(now) as Row[]).map(toJoinRequest);
+  }
+
+  async expireJoinRequest(id: string, at: number): Promise<boolean> {
+    const res = this.#sql("UPDATE join_requests SET expires_at = ? WHERE id = ? AND status = 'pending' AND expires_at > ?").run(at, id, at);
+    return Number(res.changes) === 1;
   }
 
   async transitionJoinRequest(id: string, from: JoinStatus, to: JoinStatus, at: number): Promise<boolean> {

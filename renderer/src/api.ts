@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AppInfo,
+  DenySourceResponse,
   ErrorBody,
   InvalidProgramBody,
   JoinRequest,
@@ -97,6 +98,9 @@ export const ownerApi = {
   approve: (token: string, userCode: string) =>
     json(token, `/api/owner/requests/${code(userCode)}/approve`, JoinRequestEnvelope, post),
   deny: (token: string, userCode: string) => json(token, `/api/owner/requests/${code(userCode)}/deny`, JoinRequestEnvelope, post),
+  /** Denies every waiting request from the network `address` is in (an IPv4 /24, an IPv6 /64). */
+  denyNetwork: (token: string, address: string) =>
+    json(token, '/api/owner/requests/deny-source', DenySourceResponse, postJson({ network: address })),
   revoke: (token: string, memberId: string) =>
     json(token, `/api/owner/members/${encodeURIComponent(memberId)}/revoke`, MemberEnvelope, post),
   /** The payouts as CSV (the host quotes fields and defuses spreadsheet formulas). */

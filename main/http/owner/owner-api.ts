@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { Member } from '../../../protocol/index.ts';
+import { DenySourceRequest, type Member } from '../../../protocol/index.ts';
 import { parseWith } from '../errors.ts';
 import type { OwnerRouteOptions } from '../services.ts';
 import { payoutsCsv } from './payouts-csv.ts';
@@ -22,6 +22,12 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
   app.post('/api/owner/requests/:code/deny', async (request) => {
     const { code } = parseWith(CodeParams, request.params, 'The user code');
     return { request: await services().auth.deny(code) };
+  });
+
+  // Every pending request from one address or network, in one action (docs/security.md, Membership).
+  app.post('/api/owner/requests/deny-source', async (request) => {
+    const source = parseWith(DenySourceRequest, request.body, 'The source (send {"address": …} or {"network": …})');
+    return services().auth.denyFrom(source);
   });
 
   // Each member with its quota use, so the owner sees who is at their limit.

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { JoinRequest } from '../../../protocol/index.ts';
+import type { DenySourceResponse, JoinRequest } from '../../../protocol/index.ts';
 import { errorMessage, ownerApi } from '../api.ts';
 import { ago, countdown, localTime, orDash } from '../format.ts';
 import { useNow } from '../hooks.ts';
@@ -12,12 +12,14 @@ interface Props {
   fetchedAt: number;
   /** Called after the host accepted the decision. */
   onDecided(verb: 'approve' | 'deny', request: JoinRequest): void;
+  /** Called after the host denied every waiting request from this one's network. */
+  onDeniedNetwork(result: DenySourceResponse): void;
 }
 
-type Busy = null | 'approve' | 'deny';
+type Busy = null | 'approve' | 'deny' | 'network';
 
 /** One join request with all the owner needs to judge it, and Approve / Deny for this one only. */
-export function JoinRequestCard({ request, fetchedAt, onDecided }: Props) {
+export function JoinRequestCard({ request, fetchedAt, onDecided, onDeniedNetwork }: Props) {
   const token = useOwnerStore((s) => s.token);
   const now = useNow();
   const [busy, setBusy] = useState<Busy>(null);
@@ -41,6 +43,21 @@ export function JoinRequestCard({ request, fetchedAt, onDecided }: Props) {
     try {
       await ownerApi[verb](token, request.user_code);
       onDecided(verb, request);
+      await useOwnerStore.getState().refresh();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  // A flood from one network is cleared in one action (docs/security.md, Membership).
+  const denyNetwork = async () => {
+    if (token === null || busy !== null) return;
+    setBusy('network');
+    setError(null);
+    try {
+      onDeniedNetwork(await ownerApi.denyNetwork(token, request.ip));
       await useOwnerStore.getState().refresh();
     } catch (err) {
       setError(errorMessage(err));
@@ -125,6 +142,16 @@ export function JoinRequestCard({ request, fetchedAt, onDecided }: Props) {
           onClick={() => void decide('deny')}
         >
           {busy === 'deny' ? 'Denying…' : 'Deny'}
+        </button>
+        <button
+          type="button"
+          className="btn btn-small btn-danger-quiet"
+          data-testid="deny-network"
+          disabled={busy !== null || expired}
+          title={`Deny every request waiting from ${request.ip}'s network (its /24 for IPv4, its /64 for IPv6)`}
+          onClick={() => void denyNetwork()}
+        >
+          {busy === 'network' ? 'Denying…' : 'Deny all from this network'}
         </button>
       </div>
     </article>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { JoinRequest, OwnerStatusResponse } from '../../../protocol/index.ts';
+import type { DenySourceResponse, JoinRequest, OwnerStatusResponse } from '../../../protocol/index.ts';
 import { JoinRequestCard } from './JoinRequestCard.tsx';
 import { RichText } from './RichText.tsx';
 
@@ -28,6 +28,10 @@ export function JoinRequests({ status, fetchedAt }: Props) {
     );
   };
 
+  const onDeniedNetwork = (res: DenySourceResponse) => {
+    setNotice(`Denied ${res.denied.length} join request${res.denied.length === 1 ? '' : 's'} from ${res.source}.`);
+  };
+
   return (
     <section className="section" aria-labelledby="requests-title" data-testid="join-requests">
       <h2 id="requests-title">
@@ -43,7 +47,7 @@ export function JoinRequests({ status, fetchedAt }: Props) {
       ) : (
         <div className="request-grid">
           {pending.map((r) => (
-            <JoinRequestCard key={r.id} request={r} fetchedAt={fetchedAt} onDecided={onDecided} />
+            <JoinRequestCard key={r.id} request={r} fetchedAt={fetchedAt} onDecided={onDecided} onDeniedNetwork={onDeniedNetwork} />
           ))}
         </div>
       )}
