@@ -58,7 +58,7 @@ let revoked: Joined;
 let seq = 0;
 
 beforeAll(async () => {
-  host = await startTestHost({ limits: { pendingPerIp: 100_000, pendingTotal: 100_000 } });
+  host = await startTestHost({ limits: { pendingPerIp: 100_000, pendingPerNetwork: 100_000, pendingTotal: 100_000 } });
   ada = await joinMember(host, 'ada');
   revoked = await joinMember(host, 'mallory');
   const res = await call(host.ownerUrl, `/api/owner/members/${revoked.memberId}/revoke`, { method: 'POST', token: host.ownerToken });

@@ -16,7 +16,7 @@ const host = await startHost({
   program: sampleProgram({ pool: 100 }),
   membership: 'open',
   paths: { configDir: join(home, 'config'), dataDir: join(home, 'data') },
-  limits: { pendingPerIp: 1000, pendingTotal: 1000 },
+  limits: { pendingPerIp: 1000, pendingPerNetwork: 1000, pendingTotal: 1000 },
 });
 process.stdout.write(`${JSON.stringify({ publicUrl: host.publicUrl, ownerUrl: host.ownerUrl, ownerToken: host.ownerToken, kbFile: host.kbFile })}\n`);
 process.on('SIGTERM', () => void host.close().then(() => process.exit(0)));
