@@ -9,7 +9,8 @@ import { describeTunnel } from '../tunnel-text.ts';
 
 type Out = (text: string) => void;
 
-const connect = () => OwnerClient.connect(cohortPaths());
+const connect = (opts: { program?: string }) => OwnerClient.connect(cohortPaths(), opts.program);
+const PROGRAM_FLAG = ['--program <name>', 'the published program to talk to (needed when this home publishes several)'] as const;
 
 export function requestsTable(requests: readonly JoinRequest[]): string {
   if (requests.length === 0) return 'No join requests are waiting.';
@@ -31,10 +32,11 @@ export function registerOwnerCommands(program: Command, out: Out): void {
   program
     .command('requests')
     .description('list join requests waiting for your decision')
+    .option(...PROGRAM_FLAG)
     .option('--all', 'include decided and expired requests')
     .option('--json', 'print JSON')
-    .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const client = await connect();
+    .action(async (opts: { all?: boolean; json?: boolean; program?: string }) => {
+      const client = await connect(opts);
       const { requests } = await client.get(`/api/owner/requests${opts.all ? '?all=1' : ''}`, JoinRequestsResponse);
       out(opts.json ? terminalSafeJson(requests) : requestsTable(requests));
     });
@@ -43,10 +45,11 @@ export function registerOwnerCommands(program: Command, out: Out): void {
     program
       .command(`${verb} <user-code>`)
       .description(verb === 'approve' ? 'let the worker showing this code join the program' : 'refuse the join request with this code')
-      .action(async (code: string) => {
+      .option(...PROGRAM_FLAG)
+      .action(async (code: string, opts: { program?: string }) => {
         const normalized = normalizeUserCode(code);
         if (normalized.length !== 8) throw new CliError(`"${code}" is not a user code; codes look like BCDF-GHJK (see \`cohort requests\`).`);
-        const client = await connect();
+        const client = await connect(opts);
         const { request } = await client.post(`/api/owner/requests/${formatUserCode(normalized)}/${verb}`, z.object({ request: JoinRequest }));
         // Names, hosts and codes are what a stranger declared.
         out(terminalSafe(verb === 'approve'
@@ -58,26 +61,29 @@ export function registerOwnerCommands(program: Command, out: Out): void {
   program
     .command('members')
     .description('list the program\'s members')
+    .option(...PROGRAM_FLAG)
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const { members } = await (await connect()).get('/api/owner/members', MembersResponse);
+    .action(async (opts: { json?: boolean; program?: string }) => {
+      const { members } = await (await connect(opts)).get('/api/owner/members', MembersResponse);
       out(opts.json ? terminalSafeJson(members) : membersTable(members));
     });
 
   program
     .command('revoke <member>')
     .description('revoke a member (by id, or by name when it is unique); their token stops working at once')
-    .action(async (member: string) => {
-      const res = await (await connect()).post(`/api/owner/members/${encodeURIComponent(member)}/revoke`, z.object({ member: Member }));
+    .option(...PROGRAM_FLAG)
+    .action(async (member: string, opts: { program?: string }) => {
+      const res = await (await connect(opts)).post(`/api/owner/members/${encodeURIComponent(member)}/revoke`, z.object({ member: Member }));
       out(terminalSafe(`Revoked ${res.member.id} (${res.member.name}). Their results stay in the KB.`));
     });
 
   program
     .command('status')
     .description('the program, its champion, leaderboard, members and payouts')
+    .option(...PROGRAM_FLAG)
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const s = await (await connect()).get('/api/owner/status', OwnerStatusResponse);
+    .action(async (opts: { json?: boolean; program?: string }) => {
+      const s = await (await connect(opts)).get('/api/owner/status', OwnerStatusResponse);
       if (opts.json) return out(terminalSafeJson(s));
       const spec = s.program.spec;
       // One line each; the champion's holds a member's name and hypothesis. Tables make their cells safe.
@@ -108,10 +114,11 @@ export function registerOwnerCommands(program: Command, out: Out): void {
   program
     .command('payouts')
     .description('how the reward pool splits now')
+    .option(...PROGRAM_FLAG)
     .option('--format <format>', 'table, json or csv', 'table')
-    .action(async (opts: { format: string }) => {
+    .action(async (opts: { format: string; program?: string }) => {
       if (!['table', 'json', 'csv'].includes(opts.format)) throw new CliError(`--format must be table, json or csv, got "${opts.format}".`);
-      const client = await connect();
+      const client = await connect(opts);
       if (opts.format === 'csv') return out((await client.text('/api/owner/payouts?format=csv')).trimEnd().split('\n').map((line) => terminalSafe(line)).join('\n'));
       const p = await client.get('/api/owner/payouts', PayoutsResponse);
       if (opts.format === 'json') return out(terminalSafeJson(p));
