@@ -109,6 +109,9 @@ describe('a stable address', () => {
       const m = newMembership({ program: 'sample', url: a.publicUrl, token: ada.token, memberId: ada.memberId, name: 'ada', joinedAt: new Date().toISOString() });
       await saveMembership(worker.paths, m);
       expect((await call(a.publicUrl, '/api/results', { token: ada.token, json: { value: 2.0 } })).status).toBe(201);
+      // A result made for the old address waits in the outbox while the host moves.
+      const outboxDir = `${worker.dir}/outbox`;
+      await new HostSession({ membership: m, outboxDir }).outbox.add(m, { value: 1.7, patch: lrPatch('0.2'), parent: 'r1', hypothesis: 'waited', idempotency_key: 'k-waited' });
       await a.close();
       hosts.length = 0;
 
@@ -120,6 +123,9 @@ describe('a stable address', () => {
       expect(moved).toMatchObject({ from: a.publicUrl, membership: { id: m.id, memberId: ada.memberId, url: b.publicUrl, origin: a.publicUrl, token: ada.token } });
       expect(await listMemberships(worker.paths)).toEqual([moved!.membership]);
       expect((await call(b.ownerUrl, '/api/owner/requests?all=1', { token: b.ownerToken })).body).toMatchObject({ requests: [{ status: 'consumed' }] });
+      const session = new HostSession({ membership: moved!.membership, outboxDir });
+      await session.deliver();
+      expect(session.submitted).toEqual([expect.objectContaining({ id: 'r2', member: ada.memberId })]);
       const res = await call<{ result: { member: string } }>(b.publicUrl, '/api/results', { token: ada.token, json: { value: 1.5, patch: lrPatch('0.3'), parent: 'r1' } });
       expect(res.status).toBe(201);
       const members = await call<{ members: unknown[] }>(b.ownerUrl, '/api/owner/members', { token: b.ownerToken });
