@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHost } from '../main/host.ts';
 import { stateFilePath } from '../main/state-file.ts';
+import { joinMember, sampleProgram, tempHome } from '../main/testing/harness.ts';
+import { listMemberships, newMembership, saveMembership } from '../worker-runtime/credentials.ts';
+import { runCohort } from './testing.ts';
+import { describeWorkerEvent } from './commands/worker.ts';
+import { repointHint } from '../worker-runtime/session/host-session.ts';
 import { cohortPaths, kbPath } from '../protocol/node/paths.ts';
 
 const COHORT = fileURLToPath(new URL('./cohort.ts', import.meta.url));
@@ -113,4 +119,39 @@ describe('cohort publish: KB integrity', () => {
       expect(await readFile(file)).toEqual(content);
     }, 30_000);
   }
+});
+
+describe('cohort join NEW_URL after the host moved', () => {
+  it('re-points the membership with no approval and the same member', async () => {
+    const owner = await tempHome();
+    const worker = await tempHome();
+    const program = sampleProgram();
+    const a = await startHost({ program, paths: owner.paths, writeState: false });
+    let b: Awaited<ReturnType<typeof startHost>> | undefined;
+    try {
+      const ada = await joinMember(a, 'ada');
+      const m = newMembership({ program: 'sample', url: a.publicUrl, token: ada.token, memberId: ada.memberId, name: 'ada', joinedAt: new Date().toISOString() });
+      await saveMembership(worker.paths, m);
+      await a.close();
+      b = await startHost({ program, paths: owner.paths, writeState: false, port: 0 });
+      const res = await runCohort(worker.dir, ['join', b.publicUrl]);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain(`✓ Re-pointed. "sample" moved from ${a.publicUrl} to ${b.publicUrl}; you are still member ${ada.memberId} (membership ${m.id})`);
+      expect(res.stdout).not.toContain('one-time code');
+      expect(await listMemberships(worker.paths)).toEqual([{ ...m, url: b.publicUrl, origin: a.publicUrl }]);
+      expect(await b.auth.members()).toHaveLength(1);
+    } finally {
+      await b?.close();
+      await a.close();
+      await owner.cleanup();
+      await worker.cleanup();
+    }
+  }, 30_000);
+});
+
+it('cohort run adds the re-point hint to its retry line', () => {
+  const hint = repointHint('http://127.0.0.1:4567', Date.parse('2026-01-01T00:00:00Z'));
+  expect(describeWorkerEvent({ type: 'retry', attempt: 7, delayMs: 60_000, reason: 'ECONNREFUSED', hint }, 'loss')).toBe(
+    '[cohort] host unreachable (ECONNREFUSED); retrying in 1m 00s — cannot reach http://127.0.0.1:4567 since 2026-01-01T00:00:00.000Z; if the owner moved the program, re-point with `cohort join NEW_URL`',
+  );
 });

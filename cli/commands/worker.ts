@@ -69,7 +69,7 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
     case 'rejected':
       return `[cohort] ! a result was not delivered (${e.reason}); it is kept in ${e.movedTo}`;
     case 'retry':
-      return `[cohort] host unreachable (${e.reason}); retrying in ${duration(e.delayMs / 1000)}${e.hint ? `\n[cohort] ${e.hint}` : ''}`;
+      return `[cohort] host unreachable (${e.reason}); retrying in ${duration(e.delayMs / 1000)}${e.hint ? ` — ${e.hint}` : ''}`;
   }
 }
 
