@@ -72,11 +72,8 @@ export async function lockKb(kbFile: string, program: string): Promise<KbLock> {
   const file = lockPathOf(kbFile);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   let info: KbLockInfo = { pid: process.pid, program, startedAt: new Date().toISOString(), publicUrl: null, ownerUrl: null };
-  for (let attempt = 0; ; attempt++) {
-    if (heldHere.has(file)) {
-      const holder = await readLock(file);
-      throw refusal(holder ?? info, kbFile);
-    }
+  if (heldHere.has(file)) throw refusal((await readLock(file)) ?? info, kbFile);
+  for (let attempt = 1; ; attempt++) {
     try {
       const handle = await open(file, 'wx', 0o600);
       try {
@@ -88,17 +85,17 @@ export async function lockKb(kbFile: string, program: string): Promise<KbLock> {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = await readLock(file);
-      // A holder being written this instant reads as null: look again before calling it stale.
-      if (holder === null && attempt < 3) {
-        await new Promise((r) => setTimeout(r, 50));
-        if (attempt < 2) continue;
-      }
-      if (holder !== null && holder.pid !== process.pid && processAlive(holder.pid)) throw refusal(holder, kbFile);
-      if (attempt >= 5) throw refusal(holder ?? info, kbFile);
-      // Stale: its process is gone (or it is ours from a life that did not release it). Take it over.
-      await rm(file, { force: true });
     }
+    let holder = await readLock(file);
+    if (holder === null) {
+      // Created but not yet written by a host starting this instant: look again before calling it stale.
+      await new Promise((r) => setTimeout(r, 100));
+      holder = await readLock(file);
+    }
+    if (holder !== null && holder.pid !== process.pid && processAlive(holder.pid)) throw refusal(holder, kbFile);
+    if (attempt >= 3) throw refusal(holder ?? info, kbFile); // another host keeps winning the race
+    // Stale: its process is gone, or it is this pid's from an earlier life. Take it over.
+    await rm(file, { force: true });
   }
   let released = false;
   return {
