@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerApp } from './commands/app.ts';
+import { registerBackup } from './commands/backup.ts';
 import { registerOwnerCommands } from './commands/owner.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerWorkerCommands } from './commands/worker.ts';
@@ -18,6 +19,7 @@ export function buildCli(out: (text: string) => void = (t) => console.log(t), er
     .exitOverride();
   registerPublish(program, out);
   registerOwnerCommands(program, out);
+  registerBackup(program, out);
   registerWorkerCommands(program, { out, err, version: pkg.version });
   registerApp(program, { out, version: pkg.version });
   return program;

@@ -17,9 +17,10 @@ export class OwnerClient {
     this.state = state;
   }
 
-  static async connect(paths: CohortPaths): Promise<OwnerClient> {
+  /** The host of `program`, or the only one running here. */
+  static async connect(paths: CohortPaths, program?: string): Promise<OwnerClient> {
     try {
-      return new OwnerClient(await readHostState(paths));
+      return new OwnerClient(await readHostState(paths, program));
     } catch (err) {
       throw new CliError((err as Error).message);
     }

@@ -48,7 +48,7 @@ describe('startHost', () => {
   it('writes a 0600 state file for the CLI and removes it on close', async () => {
     home = await tempHome();
     const host = await startHost({ program: sampleProgram(), paths: home.paths });
-    const file = stateFilePath(home.paths);
+    const file = stateFilePath(home.paths, 'sample');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const state = await readHostState(home.paths);
     expect(state).toMatchObject({ pid: process.pid, ownerUrl: host.ownerUrl, publicUrl: host.publicUrl, ownerToken: host.ownerToken, program: 'sample' });

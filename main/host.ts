@@ -13,6 +13,9 @@ import type { HostServices } from './http/services.ts';
 import { KnowledgeBase, type ProgramSnapshot } from './kb/knowledge-base.ts';
 import { cohortPaths, kbPath, type CohortPaths } from '../protocol/node/paths.ts';
 import { removeHostState, writeHostState } from './state-file.ts';
+import { lockKb } from './life/kb-lock.ts';
+import { checkKbFile, damagedKb, foreignKb, isCorruption, KbIntegrityError } from './life/kb-integrity.ts';
+import { listenStable, type AddressMemory } from './life/stable-address.ts';
 import type { KbStore } from './store/kb-store.ts';
 import { SqliteKbStore } from './store/sqlite-store.ts';
 import type { BackoffOptions } from './tunnel/backoff.ts';
@@ -44,7 +47,7 @@ export interface HostOptions {
    * the public listener binds 127.0.0.1 only and client addresses come from `Cf-Connecting-Ip`.
    */
   tunnel?: HostTunnelOptions | false;
-  /** Public listener port; 0 lets the OS pick. */
+  /** Public listener port; 0 lets the OS pick; left out, the port of the last start (else a free one). */
   port?: number;
   /** Owner listener port (always 127.0.0.1); 0 lets the OS pick. */
   ownerPort?: number;
@@ -77,6 +80,8 @@ export interface RunningHost {
   /** `cohort join <publicUrl>`. */
   readonly joinCommand: string;
   kbFile: string;
+  /** Where the public address stands against the last start (see life/stable-address.ts). */
+  address: AddressMemory;
   kb: KnowledgeBase;
   auth: DeviceFlow;
   bus: EventBus;
@@ -98,11 +103,26 @@ function urlOf(app: FastifyInstance, shownHost: string): string {
 export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const paths = opts.paths ?? cohortPaths();
   const kbFile = opts.kbFile ?? kbPath(paths, opts.program.spec.name);
-  const store: KbStore = SqliteKbStore.open(kbFile);
+  const name = opts.program.spec.name;
+  // One host per KB: refuse before touching the KB or anyone's state file.
+  const lock = await lockKb(kbFile, name);
+  let store: KbStore;
+  try {
+    await checkKbFile(kbFile);
+    store = SqliteKbStore.open(kbFile);
+  } catch (err) {
+    await lock.release();
+    throw isCorruption(err) ? damagedKb(kbFile, err) : err;
+  }
   const bus = new EventBus();
   const apps: FastifyInstance[] = [];
   try {
-    const kb = await KnowledgeBase.open({ store, program: opts.program, bus, ...(opts.now ? { now: opts.now } : {}) });
+    const owner = await store.getMeta('program');
+    if (owner !== null && owner !== name) throw foreignKb(kbFile, owner, name);
+    if (owner === null) await store.setMeta('program', name);
+    const kb = await KnowledgeBase.open({ store, program: opts.program, bus, ...(opts.now ? { now: opts.now } : {}) }).catch((err: unknown) => {
+      throw isCorruption(err) ? damagedKb(kbFile, err) : err;
+    });
     const auth = new DeviceFlow({
       store,
       bus,
@@ -131,13 +151,15 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     const bindHost = tunnelled ? '127.0.0.1' : (opts.host ?? '127.0.0.1');
     const publicApp = await buildPublicServer(services, { logger: opts.logger ?? false });
     apps.push(publicApp);
-    await publicApp.listen({ host: bindHost, port: opts.port ?? 0 });
+    const address = await listenStable(publicApp, { host: bindHost, port: opts.port, store, tunnelled });
     listenerUrl = urlOf(publicApp, bindHost === '0.0.0.0' || bindHost === '::' ? lanAddress() : bindHost);
+    if (!tunnelled) await address.remember(listenerUrl);
 
     const ownerApp = await buildOwnerServer(() => services, { ownerToken, rendererDir: opts.rendererDir === undefined ? BUILT_RENDERER : opts.rendererDir, logger: opts.logger ?? false });
     apps.push(ownerApp);
     await ownerApp.listen({ host: '127.0.0.1', port: opts.ownerPort ?? 0 });
     const ownerUrl = urlOf(ownerApp, '127.0.0.1');
+    await lock.update({ publicUrl: listenerUrl, ownerUrl });
 
     const state = {
       pid: process.pid,
@@ -176,6 +198,10 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
         if (url !== lastUrl) {
           lastUrl = url;
           saveState();
+          if (url !== null && !closing) {
+            address.remember(url).catch(() => undefined);
+            lock.update({ publicUrl: url, ownerUrl }).catch(() => undefined);
+          }
         }
       });
       tunnel.start();
@@ -198,6 +224,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
         return `cohort join ${publicUrl()}`;
       },
       kbFile,
+      address,
       kb,
       auth,
       bus,
@@ -212,7 +239,8 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
           await Promise.allSettled(apps.reverse().map((a) => a.close()));
           await kb.drain();
           await store.close();
-          if (opts.writeState !== false) await removeHostState(paths);
+          if (opts.writeState !== false) await removeHostState(paths, name);
+          await lock.release();
         })();
         return closed;
       },
@@ -220,7 +248,8 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   } catch (err) {
     await Promise.allSettled(apps.map((a) => a.close()));
     await store.close();
-    throw err;
+    await lock.release();
+    throw err instanceof KbIntegrityError || !isCorruption(err) ? err : damagedKb(kbFile, err);
   }
 }
 

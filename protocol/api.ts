@@ -97,6 +97,17 @@ export const StatusResponse = z.object({
 });
 export type StatusResponse = z.infer<typeof StatusResponse>;
 
+/**
+ * `GET /api/me`: who a member token belongs to. A worker whose host moved calls it at the new URL
+ * with its old token, so re-pointing needs no new approval and makes no second member.
+ */
+export const MeResponse = z.object({
+  member: z.string(),
+  name: z.string(),
+  program: z.string(),
+});
+export type MeResponse = z.infer<typeof MeResponse>;
+
 export const JoinRequestStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'consumed']);
 export type JoinRequestStatus = z.infer<typeof JoinRequestStatus>;
 

@@ -12,6 +12,11 @@ const Fields = {
   memberId: z.string(),
   name: z.string(),
   joinedAt: z.string(),
+  /**
+   * The URL the membership was first joined at, when it was re-pointed since (`cohort join NEW_URL`
+   * after the host moved): its id, folders and outbox stay those of the first URL.
+   */
+  origin: z.url({ protocol: /^https?$/ }).optional(),
 };
 
 /**
@@ -44,9 +49,12 @@ export interface MembershipProblem {
 const dirOf = (paths: CohortPaths) => join(paths.configDir, 'memberships');
 const fileOf = (paths: CohortPaths, id: string) => join(dirOf(paths), `${id}.json`);
 
+/** A membership's id: from the URL it was first joined at. */
+const idOf = (m: { url: string; origin?: string | undefined; program: string }) => membershipId(m.origin ?? m.url, m.program);
+
 /** A membership with its id, from what join learnt. */
 export function newMembership(fields: Omit<Membership, 'id'>): Membership {
-  return { id: membershipId(fields.url, fields.program), ...fields };
+  return { id: idOf(fields), ...fields };
 }
 
 async function writeAtomically(file: string, m: Membership): Promise<void> {
@@ -109,7 +117,7 @@ export async function readMemberships(paths: CohortPaths): Promise<{ memberships
     }
     const read = parseStored(file, text);
     if ('problem' in read) problems.push({ file, message: read.problem });
-    else found.push({ name, file, stored: read.stored, m: { ...read.stored, id: membershipId(read.stored.url, read.stored.program) } });
+    else found.push({ name, file, stored: read.stored, m: { ...read.stored, id: idOf(read.stored) } });
   }
 
   const byId = new Map<string, Membership>();

@@ -24,6 +24,7 @@ export type WorkerEvent =
   | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean }
   | { type: 'rejected'; key: string; reason: string; movedTo: string }
   /** A host call failed because the host is down or failing on its side; it is tried again after `delayMs`. */
-  | { type: 'retry'; attempt: number; delayMs: number; reason: string };
+  /** `hint`: after the host has been unreachable a while, how to re-point a membership whose host moved. */
+  | { type: 'retry'; attempt: number; delayMs: number; reason: string; hint?: string };
 
 export type Emit = (event: WorkerEvent) => void;

@@ -1,7 +1,9 @@
 import * as oidc from 'openid-client';
 import { hostname as osHostname } from 'node:os';
 import type { CohortPaths } from '../protocol/node/paths.ts';
-import { newMembership, saveMembership, WorkerError, type Membership } from './credentials.ts';
+import { z } from 'zod';
+import { listMemberships, newMembership, saveMembership, WorkerError, type Membership } from './credentials.ts';
+import { normaliseHostUrl } from './membership-id.ts';
 import type { Hardware } from './hardware.ts';
 import { MemberClient } from './member-client.ts';
 
@@ -12,6 +14,8 @@ export interface JoinCallbacks {
   onCode?: (code: { userCode: string; verificationUri: string; expiresIn: number; expiresAt: number }) => void;
   /** Where the membership was saved; `replaced`: this host's program had been joined before, and its old token is gone. */
   onSaved?: (saved: { file: string; replaced: boolean }) => void;
+  /** The program had moved here: an existing membership now points at this URL (no new approval, same member). */
+  onRepointed?: (moved: { membership: Membership; from: string }) => void;
 }
 
 export interface JoinOptions extends JoinCallbacks {
@@ -65,6 +69,11 @@ function explain(err: unknown): JoinError {
  */
 export async function join(opts: JoinOptions): Promise<Membership> {
   const base = programUrl(opts.url);
+  const moved = await repoint(opts.paths, base);
+  if (moved !== null) {
+    opts.onRepointed?.(moved);
+    return moved.membership;
+  }
   let config: oidc.Configuration;
   try {
     config = await oidc.discovery(new URL(base), CLIENT_ID, undefined, oidc.None(), {
@@ -104,7 +113,10 @@ export async function join(opts: JoinOptions): Promise<Membership> {
   }
   const memberId = typeof tokens.member_id === 'string' ? tokens.member_id : '';
   const task = await new MemberClient(base, tokens.access_token).task();
+  // A membership re-pointed here earlier keeps its id (and folders) when joined again.
+  const here = (await listMemberships(opts.paths)).find((m) => m.program === task.program.spec.name && sameUrl(m.url, base));
   const membership = newMembership({
+    ...(here?.origin !== undefined ? { origin: here.origin } : {}),
     program: task.program.spec.name,
     url: base,
     token: tokens.access_token,
@@ -115,4 +127,41 @@ export async function join(opts: JoinOptions): Promise<Membership> {
   const saved = await saveMembership(opts.paths, membership);
   opts.onSaved?.(saved);
   return membership;
+}
+
+const sameUrl = (a: string, b: string) => normaliseHostUrl(a) === normaliseHostUrl(b);
+
+const Health = z.object({ program: z.string() });
+
+/**
+ * Re-pointing (issue 11, item 4): when the program at `base` is one this machine is a member of at
+ * another URL, and the host there recognises that membership's token (`GET /api/me`: the owner moved
+ * the program, its KB and members with it), the membership now points at `base`. Its id, token,
+ * member id, folders and outbox stay, so there is no new approval and no second member. Null when
+ * no membership fits: the caller asks to join as usual.
+ */
+export async function repoint(paths: CohortPaths, base: string): Promise<{ membership: Membership; from: string } | null> {
+  const elsewhere = (await listMemberships(paths)).filter((m) => !sameUrl(m.url, base));
+  if (elsewhere.length === 0) return null;
+  let program: string;
+  try {
+    const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    const health = Health.safeParse(await res.json());
+    if (!health.success) return null;
+    program = health.data.program;
+  } catch {
+    return null; // the join that follows says the host cannot be reached
+  }
+  for (const m of elsewhere.filter((x) => x.program === program)) {
+    try {
+      const me = await new MemberClient(base, m.token).me();
+      if (me.program !== m.program || (m.memberId !== '' && me.member !== m.memberId)) continue;
+      const membership: Membership = { ...m, url: base, origin: m.origin ?? m.url, memberId: me.member };
+      await saveMembership(paths, membership);
+      return { membership, from: m.url };
+    } catch {
+      // not this host's member (403), or it did not answer: try the next, then join as usual
+    }
+  }
+  return null;
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   ChampionResponse,
   ErrorBody,
+  MeResponse,
   ResultsResponse,
   StatusResponse,
   SubmitResultResponse,
@@ -116,6 +117,11 @@ export class MemberClient {
 
   async task() {
     return (await this.#request('GET', '/api/task', TaskResponse)).data;
+  }
+
+  /** Who this token is at this host (`GET /api/me`); NotAMemberError when it is no member here. */
+  async me() {
+    return (await this.#request('GET', '/api/me', MeResponse)).data;
   }
 
   async champion() {

@@ -162,7 +162,9 @@ export class Outbox {
   #wrongDestination(entry: Entry, client: MemberClient): string | null {
     const made = `made for ${entry.membership ?? entry.program} at ${entry.url ?? '?'}`;
     const fix = 'it was not sent. To deliver it, move it into the outbox folder of that membership (`cohort programs` lists them) and run that membership';
-    if (entry.url !== undefined && !sameHost(entry.url, client.url)) return `wrong_host: this result was ${made}, not for ${client.url}; ${fix}.`;
+    // A membership re-pointed to a new URL (cohort join NEW_URL) keeps its id: its results follow it.
+    const repointed = this.#owner !== undefined && entry.membership === this.#owner.id;
+    if (entry.url !== undefined && !repointed && !sameHost(entry.url, client.url)) return `wrong_host: this result was ${made}, not for ${client.url}; ${fix}.`;
     const owner = this.#owner;
     if (owner !== undefined && entry.membership !== undefined && entry.membership !== owner.id) return `wrong_membership: this result was ${made}, not for ${owner.id}; ${fix}.`;
     return null;

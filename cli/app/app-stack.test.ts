@@ -171,4 +171,18 @@ describe('the worker routes', () => {
     expect(state.memberships).toHaveLength(2);
     expect(state.membership_problems).toEqual([{ file: broken, message: expect.stringMatching(/broken\.json is not valid JSON .*cohort join/) }]);
   });
+
+  it('joining a program whose host moved re-points the membership: no code, the same member, a message that says so', async () => {
+    const id = membershipId(host.publicUrl, 'quadratic');
+    const before = (await workerState()).memberships.find((m) => m.id === id)!;
+    const oldUrl = host.publicUrl;
+    await host.close();
+    host = await startHost({ program: await loadProgram(programDir), paths: ownerHome.paths, writeState: false, intervalSeconds: 1, port: 0 });
+    expect(host.publicUrl).not.toBe(oldUrl);
+    expect((await api('/api/worker/join', { json: { url: host.publicUrl } })).status).toBeLessThan(300);
+    const joined = await until('the re-point', async () => ((await workerState()).join?.state === 'approved' ? (await workerState()).join : null));
+    expect(joined).toMatchObject({ membership: id, user_code: null, message: expect.stringContaining(`moved from ${oldUrl} to ${host.publicUrl}`) });
+    expect((await workerState()).memberships.find((m) => m.id === id)).toMatchObject({ url: host.publicUrl, member_id: before.member_id });
+    expect(await host.auth.members()).toHaveLength(1);
+  });
 });

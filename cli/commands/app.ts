@@ -11,7 +11,7 @@ import { tunnelChoice } from './publish.ts';
 interface AppOptions {
   port: string;
   host: string;
-  publicPort: string;
+  publicPort?: string;
   sandbox: boolean;
   expose: string[];
   tunnel: boolean;
@@ -29,7 +29,7 @@ export function registerApp(program: Command, io: { out: (text: string) => void;
     .description('the Cohort UI in your browser: publish a program, or join one and run experiments (runs until Ctrl-C)')
     .option('--port <n>', 'UI port on 127.0.0.1 (0 picks a free one)', '0')
     .option('--host <addr>', 'public listener address of a published program; 0.0.0.0 to serve a LAN', '127.0.0.1')
-    .option('--public-port <n>', 'public listener port of a published program (0 picks a free one)', '0')
+    .option('--public-port <n>', 'public listener port of a published program (default: its port of the last start, else a free one; 0 picks a free one)')
     .option('--no-tunnel', 'publish without a cloudflared quick tunnel (on by default when cloudflared is found)')
     .option('--cloudflared <path>', 'the cloudflared binary (default: CLOUDFLARED_BIN, PATH, the cloudflared npm package, usual install locations)')
     .option('--tunnel-timeout <seconds>', 'give up on the tunnel when cloudflared prints no URL within this time', '30')
@@ -40,7 +40,7 @@ export function registerApp(program: Command, io: { out: (text: string) => void;
       const stack = await startAppStack({
         paths: cohortPaths(),
         port: port(opts.port, '--port'),
-        hostOptions: { host: opts.host, port: port(opts.publicPort, '--public-port'), tunnel: choice.tunnel, logger: { level: 'warn' } },
+        hostOptions: { host: opts.host, ...(opts.publicPort !== undefined ? { port: port(opts.publicPort, '--public-port') } : {}), tunnel: choice.tunnel, logger: { level: 'warn' } },
         logger: { level: 'warn' },
         worker: { appVersion: io.version, runOptions: { sandbox: opts.sandbox && { expose: opts.expose } } },
       });

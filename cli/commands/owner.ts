@@ -9,7 +9,8 @@ import { describeTunnel } from '../tunnel-text.ts';
 
 type Out = (text: string) => void;
 
-const connect = () => OwnerClient.connect(cohortPaths());
+const connect = (opts: { program?: string }) => OwnerClient.connect(cohortPaths(), opts.program);
+const PROGRAM_FLAG = ['--program <name>', 'the published program to talk to (needed when this home publishes several)'] as const;
 
 export function requestsTable(requests: readonly JoinRequest[]): string {
   if (requests.length === 0) return 'No join requests are waiting.';
@@ -50,18 +51,19 @@ export function registerOwnerCommands(program: Command, out: Out): void {
   program
     .command('requests')
     .description('list join requests waiting for your decision')
+    .option(...PROGRAM_FLAG)
     .option('--all', 'include decided and expired requests')
     .option('--json', 'print JSON')
-    .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const client = await connect();
+    .action(async (opts: { all?: boolean; json?: boolean; program?: string }) => {
+      const client = await connect(opts);
       const { requests } = await client.get(`/api/owner/requests${opts.all ? '?all=1' : ''}`, JoinRequestsResponse);
       out(opts.json ? terminalSafeJson(requests) : requestsTable(requests));
     });
 
-  const decide = async (verb: 'approve' | 'deny', code: string) => {
+  const decide = async (verb: 'approve' | 'deny', code: string, opts: { program?: string }) => {
     const normalized = normalizeUserCode(code);
     if (normalized.length !== 8) throw new CliError(`"${code}" is not a user code; codes look like BCDF-GHJK (see \`cohort requests\`).`);
-    const client = await connect();
+    const client = await connect(opts);
     const { request } = await client.post(`/api/owner/requests/${formatUserCode(normalized)}/${verb}`, z.object({ request: JoinRequest }));
     // Names, hosts and codes are what a stranger declared.
     out(terminalSafe(verb === 'approve'
@@ -72,19 +74,21 @@ export function registerOwnerCommands(program: Command, out: Out): void {
   program
     .command('approve <user-code>')
     .description('let the worker showing this code join the program')
-    .action((code: string) => decide('approve', code));
+    .option(...PROGRAM_FLAG)
+    .action((code: string, opts: { program?: string }) => decide('approve', code, opts));
 
   program
     .command('deny [user-code]')
     .description('refuse the join request with this code, or every waiting request from one address or network')
     .option('--from <address>', 'deny every waiting request from this IP address')
     .option('--from-network <network>', 'deny every waiting request from this network: an IPv4 /24 (203.0.113.0/24), an IPv6 /64, or an address in it')
-    .action(async (code: string | undefined, opts: { from?: string; fromNetwork?: string }) => {
+    .option(...PROGRAM_FLAG)
+    .action(async (code: string | undefined, opts: { from?: string; fromNetwork?: string; program?: string }) => {
       const given = [code, opts.from, opts.fromNetwork].filter((x) => x !== undefined).length;
       if (given !== 1) throw new CliError('Give exactly one of: a user code, --from ADDRESS, --from-network NETWORK.');
-      if (code !== undefined) return decide('deny', code);
+      if (code !== undefined) return decide('deny', code, opts);
       const body = opts.from !== undefined ? { address: opts.from } : { network: opts.fromNetwork! };
-      const res = await (await connect()).post('/api/owner/requests/deny-source', DenySourceResponse, body);
+      const res = await (await connect(opts)).post('/api/owner/requests/deny-source', DenySourceResponse, body);
       if (res.denied.length === 0) return out(terminalSafe(`No join requests were waiting from ${res.source}.`));
       out(terminalSafe(`Denied ${res.denied.length} join request(s) from ${res.source}: ${res.denied.map((r) => `${r.user_code} ${r.name} (${r.ip})`).join(', ')}.`));
     });
@@ -92,26 +96,29 @@ export function registerOwnerCommands(program: Command, out: Out): void {
   program
     .command('members')
     .description('list the program\'s members')
+    .option(...PROGRAM_FLAG)
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const { members } = await (await connect()).get('/api/owner/members', MembersResponse);
+    .action(async (opts: { json?: boolean; program?: string }) => {
+      const { members } = await (await connect(opts)).get('/api/owner/members', MembersResponse);
       out(opts.json ? terminalSafeJson(members) : membersTable(members));
     });
 
   program
     .command('revoke <member>')
     .description('revoke a member (by id, or by name when it is unique); their token stops working at once')
-    .action(async (member: string) => {
-      const res = await (await connect()).post(`/api/owner/members/${encodeURIComponent(member)}/revoke`, z.object({ member: Member }));
+    .option(...PROGRAM_FLAG)
+    .action(async (member: string, opts: { program?: string }) => {
+      const res = await (await connect(opts)).post(`/api/owner/members/${encodeURIComponent(member)}/revoke`, z.object({ member: Member }));
       out(terminalSafe(`Revoked ${res.member.id} (${res.member.name}). Their results stay in the KB.`));
     });
 
   program
     .command('status')
     .description('the program, its champion, leaderboard, members and payouts')
+    .option(...PROGRAM_FLAG)
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const s = await (await connect()).get('/api/owner/status', OwnerStatusResponse);
+    .action(async (opts: { json?: boolean; program?: string }) => {
+      const s = await (await connect(opts)).get('/api/owner/status', OwnerStatusResponse);
       if (opts.json) return out(terminalSafeJson(s));
       const spec = s.program.spec;
       // One line each; the champion's holds a member's name and hypothesis. Tables make their cells safe.
@@ -142,10 +149,11 @@ export function registerOwnerCommands(program: Command, out: Out): void {
   program
     .command('payouts')
     .description('how the reward pool splits now')
+    .option(...PROGRAM_FLAG)
     .option('--format <format>', 'table, json or csv', 'table')
-    .action(async (opts: { format: string }) => {
+    .action(async (opts: { format: string; program?: string }) => {
       if (!['table', 'json', 'csv'].includes(opts.format)) throw new CliError(`--format must be table, json or csv, got "${opts.format}".`);
-      const client = await connect();
+      const client = await connect(opts);
       if (opts.format === 'csv') return out((await client.text('/api/owner/payouts?format=csv')).trimEnd().split('\n').map((line) => terminalSafe(line)).join('\n'));
       const p = await client.get('/api/owner/payouts', PayoutsResponse);
       if (opts.format === 'json') return out(terminalSafeJson(p));

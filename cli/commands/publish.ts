@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { KbEvent } from '../../protocol/index.ts';
 import { startHost, type HostTunnelOptions } from '../../main/host.ts';
+import type { AddressMemory } from '../../main/life/stable-address.ts';
 import { CloudflaredNotUsableError, describeSource, findCloudflared, type FoundCloudflared } from '../../main/tunnel/find-cloudflared.ts';
 import { cohortPaths } from '../../protocol/node/paths.ts';
 import { terminalSafe } from '../../protocol/terminal-text.ts';
@@ -15,7 +16,7 @@ import { describeTunnel, describeTunnelEvent } from '../tunnel-text.ts';
 type Out = (text: string) => void;
 
 interface PublishOptions {
-  port: string;
+  port?: string;
   ownerPort: string;
   host: string;
   tunnel: boolean;
@@ -85,16 +86,28 @@ function kbEventLine(e: Exclude<KbEvent, { type: 'tunnel' }>, metric: string): s
  */
 function explainStartFailure(err: unknown, opts: PublishOptions): unknown {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new CliError(`Port ${opts.port} or ${opts.ownerPort} on ${opts.host} is already in use; pick another with --port/--owner-port, or 0 for a free one.`);
+  if (code === 'EADDRINUSE') return new CliError(`Port ${opts.port ?? '(the last one)'} or ${opts.ownerPort} on ${opts.host} is already in use; pick another with --port/--owner-port, or 0 for a free one.`);
   if (code === 'EADDRNOTAVAIL' || code === 'EACCES') return new CliError(`Cannot listen on ${opts.host}:${opts.port} (${code}); check --host and --port.`);
   return err;
+}
+
+/** What the banner says about the address members use, against the last start. */
+export function addressLines(a: AddressMemory, listenerUrl: string, tunnelled: boolean): string[] {
+  const lines: string[] = [];
+  if (a.portTaken !== null) lines.push(`  ! port       ${a.portTaken}, the port of the last start, is in use; listening on ${new URL(listenerUrl).port} instead`);
+  if (tunnelled) {
+    if (a.previousUrl !== null) lines.push(`  ! address    a quick tunnel's URL is new at every start (was ${a.previousUrl}): members re-point with \`cohort join NEW_URL\` once the tunnel is up`);
+  } else if (a.previousUrl !== null && a.previousUrl !== listenerUrl) {
+    lines.push(`  ! address    public URL changed since the last start (was ${a.previousUrl}): members re-point with \`cohort join ${listenerUrl}\``);
+  }
+  return lines.map((l) => terminalSafe(l));
 }
 
 export function registerPublish(program: Command, out: Out): void {
   program
     .command('publish <program-dir>')
     .description('host a research program: its KB, the join flow and the member API (runs until Ctrl-C)')
-    .option('--port <n>', 'public listener port (0 picks a free one)', '0')
+    .option('--port <n>', 'public listener port (default: the port of the last start, else a free one; 0 picks a free one)')
     .option('--owner-port <n>', 'owner UI/API port on 127.0.0.1 (0 picks a free one)', '0')
     .option('--host <addr>', 'public listener address; 0.0.0.0 to serve a LAN', '127.0.0.1')
     .option('--no-tunnel', 'do not start a cloudflared quick tunnel (on by default when cloudflared is found)')
@@ -110,7 +123,7 @@ export function registerPublish(program: Command, out: Out): void {
         program: loaded,
         host: opts.host,
         tunnel: choice.tunnel,
-        port: port(opts.port, '--port'),
+        ...(opts.port !== undefined ? { port: port(opts.port, '--port') } : {}),
         ownerPort: port(opts.ownerPort, '--owner-port'),
         ...(opts.membership ? { membership: opts.membership } : {}),
         paths: cohortPaths(),
@@ -134,6 +147,7 @@ export function registerPublish(program: Command, out: Out): void {
         `  public URL   ${host.publicUrl}`,
         `  tunnel       ${tunnelLine}`,
         `  owner UI     ${host.ownerUiUrl}`,
+        ...addressLines(host.address, host.listenerUrl, t.state === 'starting' || t.state === 'up'),
         '',
         'Workers join with:',
         `  ${host.joinCommand}${t.state === 'starting' ? '   (this machine only; the tunnel URL follows once it is up)' : ''}`,

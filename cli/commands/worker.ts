@@ -69,7 +69,7 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
     case 'rejected':
       return `[cohort] ! a result was not delivered (${e.reason}); it is kept in ${e.movedTo}`;
     case 'retry':
-      return `[cohort] host unreachable (${e.reason}); retrying in ${duration(e.delayMs / 1000)}`;
+      return `[cohort] host unreachable (${e.reason}); retrying in ${duration(e.delayMs / 1000)}${e.hint ? ` — ${e.hint}` : ''}`;
   }
 }
 
@@ -84,6 +84,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
       io.out(terminalSafe(`Asking to join ${url} as "${opts.name ?? hardware.hostname}" (${hardware.hostname}, ${hardware.os}${hardware.gpu ? `, ${hardware.gpu}` : ', no GPU'})…`));
       let ticker: NodeJS.Timeout | undefined;
       let replaced = false;
+      let repointedFrom: string | null = null;
       const interactive = process.stdout.isTTY === true;
       let countdownShown = false;
       const endCountdown = () => {
@@ -111,8 +112,15 @@ export function registerWorkerCommands(program: Command, io: Io): void {
             } else io.out(`Waiting for the owner (the code expires in ${countdown(expiresAt)})…`);
           },
           onSaved: (saved) => (replaced = saved.replaced),
+          onRepointed: ({ membership: m, from }) => (repointedFrom = m.url === from ? null : from),
         });
         endCountdown();
+        if (repointedFrom !== null) {
+          // The host recognised this machine's token: same member, same workspace and outbox.
+          io.out(terminalSafe(`✓ Re-pointed. "${membership.program}" moved from ${repointedFrom} to ${membership.url}; you are still member ${membership.memberId} (membership ${membership.id}). No new approval was needed.`));
+          io.out(terminalSafe(`Next: cohort run --program ${membership.id}`));
+          return;
+        }
         // The program's name, its URL and the member id are the host's.
         io.out(terminalSafe(`✓ Approved. You are a member of "${membership.program}" at ${membership.url}${membership.memberId ? ` (${membership.memberId})` : ''}; membership ${membership.id}.`));
         if (replaced) io.out(terminalSafe(`This replaces your earlier membership of "${membership.program}" at ${membership.url} (its old token is forgotten; the workspace stays).`));

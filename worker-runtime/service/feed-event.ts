@@ -49,6 +49,6 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
     case 'rejected':
       return { type: 'rejected', reason: e.reason, moved_to: e.movedTo };
     case 'retry':
-      return { type: 'retry', attempt: e.attempt, delay_ms: e.delayMs, reason: e.reason };
+      return { type: 'retry', attempt: e.attempt, delay_ms: e.delayMs, reason: e.hint ? `${e.reason}; ${e.hint}` : e.reason };
   }
 }

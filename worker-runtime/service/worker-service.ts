@@ -147,6 +147,7 @@ export class WorkerService {
     };
 
     let replaced = false;
+    let repointedFrom: string | null = null;
     let codeShown!: () => void;
     const code = new Promise<void>((resolve) => (codeShown = resolve));
     const finished = join({
@@ -161,12 +162,15 @@ export class WorkerService {
         codeShown();
       },
       onSaved: (saved) => (replaced = saved.replaced),
+      onRepointed: ({ from }) => (repointedFrom = from),
     }).then(
       (membership) => update({
         state: 'approved',
         program: membership.program,
         membership: membership.id,
-        message: `You are a member of "${membership.program}" at ${membership.url}${replaced ? ' (this replaces your earlier membership of it)' : ''}.`,
+        message: repointedFrom !== null
+          ? `"${membership.program}" moved from ${repointedFrom} to ${membership.url}; your membership now points there (still member ${membership.memberId}, no new approval needed).`
+          : `You are a member of "${membership.program}" at ${membership.url}${replaced ? ' (this replaces your earlier membership of it)' : ''}.`,
       }),
       (err: unknown) => update({ state: err instanceof JoinError ? err.reason : 'failed', message: (err as Error).message }),
     );

@@ -14,6 +14,14 @@ export interface HostSessionOptions {
   signal?: AbortSignal;
   /** The member API client (default: one for the membership's URL and token). */
   client?: MemberClient;
+  /** After the host has been unreachable this long, retry events carry how to re-point (default 2 minutes). */
+  repointHintAfterMs?: number;
+  now?: () => number;
+}
+
+/** The hint a worker gives once its host has been unreachable a while (docs/worker.md, "Re-pointing"). */
+export function repointHint(url: string, since: number): string {
+  return `cannot reach ${url} since ${new Date(since).toISOString()}; if the owner moved the program, re-point with \`cohort join NEW_URL\``;
 }
 
 /**
@@ -31,8 +39,14 @@ export class HostSession {
   readonly #policy: RetryPolicy;
   readonly #emit: Emit;
   readonly #signal: AbortSignal | undefined;
+  readonly #hintAfterMs: number;
+  readonly #now: () => number;
+  /** When the host stopped answering (the first retry since the last success), or null. */
+  #unreachableSince: number | null = null;
 
   constructor(opts: HostSessionOptions) {
+    this.#hintAfterMs = opts.repointHintAfterMs ?? 120_000;
+    this.#now = opts.now ?? Date.now;
     this.membership = opts.membership;
     this.client = opts.client ?? new MemberClient(opts.membership.url, opts.membership.token);
     this.outbox = new Outbox(opts.outboxDir, opts.membership);
@@ -41,12 +55,21 @@ export class HostSession {
     this.#signal = opts.signal;
   }
 
-  #call<T>(request: (client: MemberClient) => Promise<T>): Promise<T> {
-    return retrying(() => request(this.client), {
+  #retry(r: { attempt: number; delayMs: number; reason: string }): void {
+    const now = this.#now();
+    this.#unreachableSince ??= now;
+    const long = now - this.#unreachableSince >= this.#hintAfterMs;
+    this.#emit({ type: 'retry', attempt: r.attempt, delayMs: r.delayMs, reason: r.reason, ...(long ? { hint: repointHint(this.membership.url, this.#unreachableSince) } : {}) });
+  }
+
+  async #call<T>(request: (client: MemberClient) => Promise<T>): Promise<T> {
+    const out = await retrying(() => request(this.client), {
       policy: this.#policy,
       ...(this.#signal ? { signal: this.#signal } : {}),
-      onRetry: (r) => this.#emit({ type: 'retry', ...r }),
+      onRetry: (r) => this.#retry(r),
     });
+    this.#unreachableSince = null;
+    return out;
   }
 
   /** The program's files, its champion and what a run is compared with. */
@@ -78,9 +101,10 @@ export class HostSession {
     const delivered = await this.outbox.flush(this.client, {
       ...this.#policy,
       ...(this.#signal ? { signal: this.#signal } : {}),
-      onRetry: (r) => this.#emit({ type: 'retry', attempt: r.attempt, delayMs: r.delayMs, reason: r.reason }),
+      onRetry: (r) => this.#retry(r),
       onRejected: (key, reason, movedTo) => this.#emit({ type: 'rejected', key, reason, movedTo }),
     });
+    this.#unreachableSince = null;
     for (const d of delivered) {
       this.submitted.push(d.verdict);
       this.#emit({ type: 'submitted', verdict: d.verdict, replayed: d.replayed });

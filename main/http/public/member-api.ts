@@ -48,6 +48,9 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
 
   app.get('/api/champion', async () => ({ champion: kb.champion() }));
 
+  // Re-pointing (docs/worker.md): a worker checks its token here at a program's new URL.
+  app.get('/api/me', async (request) => ({ member: request.member!.id, name: request.member!.name, program: kb.spec.name }));
+
   app.get<{ Querystring: { since?: string } }>('/api/results', async (request) => {
     const raw: unknown = request.query.since;
     // Digits only: Number() would also take " 1 ", "", "0x10" and "1e20", none of which a client means.
