@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerApp } from './commands/app.ts';
+import { registerOutboxCommands } from './commands/outbox.ts';
 import { registerOwnerCommands } from './commands/owner.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerWorkerCommands } from './commands/worker.ts';
@@ -19,6 +20,7 @@ export function buildCli(out: (text: string) => void = (t) => console.log(t), er
   registerPublish(program, out);
   registerOwnerCommands(program, out);
   registerWorkerCommands(program, { out, err, version: pkg.version });
+  registerOutboxCommands(program, { out, err });
   registerApp(program, { out, version: pkg.version });
   return program;
 }
