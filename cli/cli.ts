@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerApp } from './commands/app.ts';
 import { registerBackup } from './commands/backup.ts';
+import { registerOutboxCommands } from './commands/outbox.ts';
 import { registerOwnerCommands } from './commands/owner.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerWorkerCommands } from './commands/worker.ts';
@@ -21,6 +22,7 @@ export function buildCli(out: (text: string) => void = (t) => console.log(t), er
   registerOwnerCommands(program, out);
   registerBackup(program, out);
   registerWorkerCommands(program, { out, err, version: pkg.version });
+  registerOutboxCommands(program, { out, err });
   registerApp(program, { out, version: pkg.version });
   return program;
 }

@@ -15,7 +15,7 @@ import { CliError } from './owner-client.ts';
 export const ExitCode = {
   /** Done. */
   ok: 0,
-  /** An expected failure: the message says what went wrong and what to do; no stack trace. */
+  /** An expected failure: the message says what went wrong and what to do; no stack trace. Also `cohort run` when a result was refused (kept in the outbox). */
   failed: 1,
   /** The command line itself is wrong (unknown command or option, a missing or invalid argument). */
   usage: 2,

@@ -27,6 +27,8 @@ export const TaskResponse = z.object({
   files: z.array(ProgramFile),
   /** The reference a challenger must beat (champion value, else baseline), or null. */
   reference: z.number().nullable(),
+  /** The host's protocol version (protocol/version.ts); absent from hosts older than it. */
+  protocol: z.number().int().optional(),
 });
 export type TaskResponse = z.infer<typeof TaskResponse>;
 

@@ -8,3 +8,4 @@ export * from './events.ts';
 export * from './app.ts';
 export * from './manifest.ts';
 export * from './worker-api.ts';
+export * from './version.ts';

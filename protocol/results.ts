@@ -30,19 +30,22 @@ const detailMap = z
   )
   .refine((m) => Object.keys(m).length <= LIMITS.detailKeys, `must have at most ${LIMITS.detailKeys} keys`);
 
+/** The fields of a submission this host knows, each with its rule. */
+const submissionFields = {
+  value: metricValue.nullable(),
+  crashed: z.boolean().optional(),
+  hypothesis: z.string().max(LIMITS.hypothesis).optional(),
+  patch: z.string().max(LIMITS.patch).optional(),
+  output: z.string().max(LIMITS.output).optional(),
+  hardware: detailMap.optional(),
+  durations: z.record(z.string().max(64), finiteNumber).refine((m) => Object.keys(m).length <= LIMITS.detailKeys).optional(),
+  parent: z.string().max(64).nullable().optional(),
+  idempotency_key: z.string().min(1).max(LIMITS.idempotencyKey).optional(),
+};
+
 /** POST /api/results body (docs/design.md, "Minimal wire shapes"). The member comes from the token, never from here. */
 export const SubmitResultRequest = z
-  .strictObject({
-    value: metricValue.nullable(),
-    crashed: z.boolean().optional(),
-    hypothesis: z.string().max(LIMITS.hypothesis).optional(),
-    patch: z.string().max(LIMITS.patch).optional(),
-    output: z.string().max(LIMITS.output).optional(),
-    hardware: detailMap.optional(),
-    durations: z.record(z.string().max(64), finiteNumber).refine((m) => Object.keys(m).length <= LIMITS.detailKeys).optional(),
-    parent: z.string().max(64).nullable().optional(),
-    idempotency_key: z.string().min(1).max(LIMITS.idempotencyKey).optional(),
-  })
+  .strictObject(submissionFields)
   .refine((b) => b.value !== null || b.crashed === true, {
     path: ['value'],
     message: 'must be a finite number, or null together with "crashed": true',
@@ -62,7 +65,39 @@ export const ResultVerdict = z.object({
 });
 export type ResultVerdict = z.infer<typeof ResultVerdict>;
 
-export const SubmitResultResponse = z.object({ result: ResultVerdict });
+/**
+ * Fields only the host sets (who submitted, what the verdict was): a body that names one is refused,
+ * whatever the protocol version, because it can only be an attempt to say what the token says.
+ */
+const HOST_ASSIGNED = new Set(['id', 'seq', 'member', 'member_id', 'member_name', 'worker', 'status', 'impact', 'champion', 'duplicate_of', 'reason', 'code_hash', 'created_at']);
+
+/** The most unknown fields a warning names one by one; the rest are counted. */
+const MAX_NAMED_UNKNOWN = 8;
+
+/**
+ * A submission as a host of this protocol version reads it (docs/host.md, "Versions"): top-level
+ * fields it does not know (sent by a newer worker) are left out and named in `warnings`, instead of
+ * refusing the result; `hostAssigned` lists fields only the host may set (the caller refuses those).
+ * The known fields are then checked by `SubmitResultRequest`, exactly as before.
+ */
+export function splitSubmission(input: unknown, protocol: number): { known: unknown; hostAssigned: string[]; warnings: string[] } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { known: input, hostAssigned: [], warnings: [] };
+  const known: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  const hostAssigned: string[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (Object.hasOwn(submissionFields, key)) known[key] = value;
+    else if (HOST_ASSIGNED.has(key)) hostAssigned.push(key);
+    else unknown.push(key);
+  }
+  const name = (key: string) => JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
+  const warnings = unknown.slice(0, MAX_NAMED_UNKNOWN).map((key) => `unknown field ${name(key)} ignored: this host speaks protocol ${protocol}`);
+  if (unknown.length > MAX_NAMED_UNKNOWN) warnings.push(`${unknown.length - MAX_NAMED_UNKNOWN} more unknown field(s) ignored: this host speaks protocol ${protocol}`);
+  return { known, hostAssigned, warnings };
+}
+
+/** `warnings`: what the host ignored of the submission (unknown fields of a newer worker); absent when nothing. */
+export const SubmitResultResponse = z.object({ result: ResultVerdict, warnings: z.array(z.string()).optional() });
 export type SubmitResultResponse = z.infer<typeof SubmitResultResponse>;
 
 /** A result as the KB keeps it and as GET /api/results lists it. */

@@ -3,6 +3,8 @@ import {
   ChampionResponse,
   ErrorBody,
   MeResponse,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
   ResultsResponse,
   StatusResponse,
   SubmitResultResponse,
@@ -11,9 +13,28 @@ import {
 } from '../protocol/index.ts';
 import { WorkerError } from './credentials.ts';
 
-/** The host could not be reached or failed on its side: worth retrying later. */
+/** The host could not be reached, failed on its side, timed out (408) or is busy (429): worth retrying later. */
 export class HostUnavailableError extends Error {
   override name = 'HostUnavailableError';
+  /** How long the host asked to be left alone (its `Retry-After`), when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryAfterMs?: number) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Statuses that say "not now" rather than "no": the same request may succeed later (RFC 9110 §15.5.9, RFC 6585 §4). */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+/** `Retry-After` as milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  if (/^\d{1,9}$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The token is not (or no longer) a member token: stop, and say so. */
@@ -88,6 +109,7 @@ export class MemberClient {
         method,
         headers: {
           authorization: `Bearer ${this.#token}`,
+          [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -103,7 +125,7 @@ export class MemberClient {
       if (err instanceof WorkerError) throw err;
       throw new HostUnavailableError(`lost the answer of ${this.url} (${(err as Error).message})`);
     }
-    if (res.status >= 500 || res.status === 429) throw new HostUnavailableError(`${this.url} answered ${res.status}`);
+    if (isRetryableStatus(res.status)) throw new HostUnavailableError(`${this.url} answered ${res.status}`, retryAfterMs(res.headers.get('retry-after')));
     if (!res.ok) {
       const err = ErrorBody.safeParse(json);
       const message = err.success ? err.data.message : `${this.url} answered ${res.status}`;
@@ -136,9 +158,13 @@ export class MemberClient {
     return (await this.#request('GET', '/api/status', StatusResponse)).data;
   }
 
-  /** 201 for a new result, 200 when the idempotency key was already accepted (`replayed`). */
-  async submit(body: SubmitResultRequest) {
+  /**
+   * 201 for a new result, 200 when the idempotency key was already accepted (`replayed`); `warnings`:
+   * what the host ignored (fields of a newer protocol than its own). The body is sent as given: an
+   * outbox entry a newer worker wrote keeps the fields this one does not know.
+   */
+  async submit(body: SubmitResultRequest | Record<string, unknown>) {
     const { status, data } = await this.#request('POST', '/api/results', SubmitResultResponse, body);
-    return { verdict: data.result, replayed: status === 200 };
+    return { verdict: data.result, replayed: status === 200, warnings: data.warnings ?? [] };
   }
 }

@@ -2,22 +2,38 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import type { ResultVerdict} from '../protocol/index.ts';
-import { SubmitResultRequest } from '../protocol/index.ts';
+import type { ResultVerdict, SubmitResultRequest } from '../protocol/index.ts';
 import { RejectedError, type MemberClient } from './member-client.ts';
 import { normaliseHostUrl } from './membership-id.ts';
 import { retrying, retryPolicy } from './session/retry.ts';
 
-const Entry = z.object({
+/**
+ * An outbox entry. Loose on purpose (docs/worker.md, "The outbox"): an entry a newer worker wrote may
+ * carry fields this one does not know, at the top and in its body; they are kept and the body is sent
+ * as it is, for the host to judge (it names the fields it ignores in its answer's warnings).
+ */
+const Entry = z.looseObject({
   key: z.string(),
   program: z.string(),
   /** The host and membership the result was made for (absent in entries an older Cohort wrote: those belong to the folder's membership). */
   url: z.string().optional(),
   membership: z.string().optional(),
   createdAt: z.string(),
-  body: SubmitResultRequest,
+  body: z.looseObject({ idempotency_key: z.string().optional() }),
 });
 type Entry = z.infer<typeof Entry>;
+
+/** One entry as `cohort outbox` lists it: waiting to be sent, or refused and kept in `rejected/` with why. */
+export interface OutboxItem {
+  state: 'pending' | 'rejected';
+  /** The idempotency key, or the file's name when the file is not a readable entry. */
+  key: string;
+  file: string;
+  createdAt: string | null;
+  value: number | null;
+  /** Why it was refused or moved aside (rejected entries only). */
+  reason: string | null;
+}
 
 /** The membership a result is made for: it goes to this host and no other. */
 export interface OutboxOwner {
@@ -30,6 +46,8 @@ export interface Delivered {
   key: string;
   verdict: ResultVerdict;
   replayed: boolean;
+  /** What the host ignored of the result (fields it does not know). */
+  warnings: string[];
 }
 
 export interface OutboxOptions {
@@ -66,6 +84,15 @@ function sameHost(a: string, b: string): boolean {
     return normaliseHostUrl(a) === normaliseHostUrl(b);
   } catch {
     return false;
+  }
+}
+
+/** The entry files of a folder, oldest first (names start with the time they were made); none when it is missing. */
+async function entryNames(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+  } catch {
+    return [];
   }
 }
 
@@ -129,13 +156,7 @@ export class Outbox {
   async #scan(): Promise<{ good: { file: string; entry: Entry }[]; bad: { file: string; reason: string }[] }> {
     const good: { file: string; entry: Entry }[] = [];
     const bad: { file: string; reason: string }[] = [];
-    let names: string[];
-    try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
-    } catch {
-      return { good, bad };
-    }
-    for (const name of names) {
+    for (const name of await entryNames(this.dir)) {
       const file = join(this.dir, name);
       const read = await readEntry(file);
       if ('entry' in read) good.push({ file, entry: read.entry });
@@ -156,6 +177,44 @@ export class Outbox {
     }
     await writeDurably(dir, `${basename(to)}.reason.txt`, `${reason}\n`).catch(() => undefined);
     return to;
+  }
+
+  /** Pending entries, oldest first, then those in `rejected/` with their reasons (`cohort outbox`). */
+  async list(): Promise<OutboxItem[]> {
+    const items: OutboxItem[] = [];
+    const rejectedDir = join(this.dir, 'rejected');
+    for (const [state, dir] of [['pending', this.dir], ['rejected', rejectedDir]] as const) {
+      for (const name of await entryNames(dir)) {
+        const file = join(dir, name);
+        const read = await readEntry(file);
+        const reason = state === 'rejected' ? await readFile(`${file}.reason.txt`, 'utf8').then((t) => t.trim(), () => null) : null;
+        const value = 'entry' in read && typeof read.entry.body['value'] === 'number' ? read.entry.body['value'] : null;
+        items.push({
+          state,
+          key: 'entry' in read ? read.entry.key : name,
+          file,
+          createdAt: 'entry' in read ? read.entry.createdAt : null,
+          value,
+          reason: reason ?? ('reason' in read ? read.reason : null),
+        });
+      }
+    }
+    return items;
+  }
+
+  /**
+   * Moves refused entries back to be sent (`cohort outbox resend`): the one whose key (or file name)
+   * is `key`, or all of them. Returns the keys moved; the caller then delivers them (`flush`).
+   */
+  async resend(key?: string): Promise<string[]> {
+    const moved: string[] = [];
+    for (const item of await this.list()) {
+      if (item.state !== 'rejected' || (key !== undefined && item.key !== key && basename(item.file) !== key)) continue;
+      await rename(item.file, join(this.dir, basename(item.file)));
+      await rm(`${item.file}.reason.txt`, { force: true });
+      moved.push(item.key);
+    }
+    return moved;
   }
 
   /** Why an entry must not go to this client's host, or null when it may. */
@@ -207,13 +266,13 @@ export class Outbox {
 
   async #deliver(client: MemberClient, entry: Entry, opts: OutboxOptions): Promise<Delivered | { rejected: string }> {
     try {
-      const { verdict, replayed } = await retrying(() => client.submit(entry.body), {
+      const { verdict, replayed, warnings } = await retrying(() => client.submit(entry.body), {
         policy: retryPolicy(opts),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
         onRetry: (r) => opts.onRetry?.({ key: entry.key, ...r }),
       });
-      return { key: entry.key, verdict, replayed };
+      return { key: entry.key, verdict, replayed, warnings };
     } catch (err) {
       if (err instanceof RejectedError) return { rejected: `${err.code}: ${err.message}` };
       throw err;

@@ -49,6 +49,8 @@ export interface WorkerOptions {
 export interface WorkerSummary {
   runs: number;
   submitted: ResultVerdict[];
+  /** Results not delivered (refused by the host, or moved aside): they wait in the outbox's `rejected/` (`cohort outbox`). */
+  rejected: number;
   stoppedBecause: 'done' | 'stopped' | 'revoked';
 }
 
@@ -91,7 +93,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   };
   const scheduler = new Scheduler({ slots, jobs: experiments, host, maxRuns: opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1), emit, ...signal });
 
-  const summary = (stoppedBecause: WorkerSummary['stoppedBecause']): WorkerSummary => ({ runs: scheduler.runs, submitted: host.submitted, stoppedBecause });
+  const summary = (stoppedBecause: WorkerSummary['stoppedBecause']): WorkerSummary => ({ runs: scheduler.runs, submitted: host.submitted, rejected: host.rejected, stoppedBecause });
   try {
     if (await host.pending()) {
       emit({ type: 'info', message: 'delivering results left in the outbox by an earlier session' });

@@ -218,6 +218,11 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           },
         });
         io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${summary.stoppedBecause === 'stopped' ? ' (stopped)' : ''}.`);
+        if (summary.rejected > 0) {
+          // A refused result is not lost, but a script must not read this session as a success.
+          io.err(terminalSafe(`[cohort] ! ${summary.rejected} result(s) were refused or not sent; they are kept: \`cohort outbox --program ${membership.id}\` lists them, \`cohort outbox resend\` sends them again.`));
+          process.exitCode = ExitCode.failed;
+        }
         if (summary.stoppedBecause === 'revoked') process.exitCode = ExitCode.revoked;
       } finally {
         flushOutput();

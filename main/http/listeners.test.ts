@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, joinMember, startTestHost, type TestHost } from '../testing/harness.ts';
+import { PROTOCOL_VERSION } from '../../protocol/index.ts';
 
 let host: TestHost | undefined;
 afterEach(async () => {
@@ -85,7 +86,7 @@ describe('the two listeners', () => {
   it('healthz answers without a token', async () => {
     host = await startTestHost();
     const res = await call<{ ok: boolean; program: string }>(host.publicUrl, '/healthz');
-    expect(res.body).toEqual({ ok: true, program: 'sample' });
+    expect(res.body).toEqual({ ok: true, program: 'sample', protocol: PROTOCOL_VERSION });
   });
 
   it('takes the client address from the socket, not from a forged Cf-Connecting-Ip', async () => {

@@ -15,7 +15,8 @@ export interface StreamHandlers {
 /**
  * Follows one SSE stream. `EventSource` cannot set headers, so the token rides as `?token=` on the
  * stream routes only. The browser reconnects by itself after a dropped stream; when it gives up (an
- * HTTP error) a new one is opened after a pause. Returns a function that stops following.
+ * HTTP error) a new one is opened after a pause. The browser sends `Last-Event-ID` on reconnecting,
+ * so the host replays what was missed, or sends `resync` when it cannot. Returns a function that stops following.
  */
 export function followEventStream(path: string, token: string, types: readonly string[], handlers: StreamHandlers): () => void {
   let source: EventSource | null = null;
@@ -49,6 +50,8 @@ export function followEventStream(path: string, token: string, types: readonly s
       handlers.onEvent(e.type, data);
     };
     for (const type of types) es.addEventListener(type, onEvent);
+    // The host could not replay what was missed (its buffer moved on, or it restarted): catch up as on open.
+    es.addEventListener('resync', () => handlers.onOpen());
   };
 
   open();

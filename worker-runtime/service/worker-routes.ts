@@ -58,11 +58,13 @@ export const workerRoutes: FastifyPluginAsync<{ service: WorkerService }> = asyn
     return service.program(membership);
   });
 
-  const streams = new EventStreams();
+  // Followed from the start, so a window that reconnects gets what it missed (protocol/node/sse.ts).
+  const streams = new EventStreams<WorkerFeedEvent>();
+  streams.follow(service, (send) => service.subscribe(send));
   app.addHook('preClose', async () => streams.endAll());
 
   app.get('/api/worker/events', async (request, reply) => {
     reply.hijack();
-    streams.open(request.raw, reply.raw, (send: (event: WorkerFeedEvent) => void) => service.subscribe(send));
+    streams.open(request.raw, reply.raw);
   });
 };

@@ -36,6 +36,8 @@ export class HostSession {
   readonly outbox: Outbox;
   /** Every result the host acknowledged in this session, in order. */
   readonly submitted: ResultVerdict[] = [];
+  /** Results not delivered in this session (refused, or moved aside): kept in the outbox's `rejected/`. */
+  rejected = 0;
   readonly #policy: RetryPolicy;
   readonly #emit: Emit;
   readonly #signal: AbortSignal | undefined;
@@ -102,12 +104,16 @@ export class HostSession {
       ...this.#policy,
       ...(this.#signal ? { signal: this.#signal } : {}),
       onRetry: (r) => this.#retry(r),
-      onRejected: (key, reason, movedTo) => this.#emit({ type: 'rejected', key, reason, movedTo }),
+      onRejected: (key, reason, movedTo) => {
+        this.rejected++;
+        this.#emit({ type: 'rejected', key, reason, movedTo });
+      },
     });
     this.#unreachableSince = null;
     for (const d of delivered) {
       this.submitted.push(d.verdict);
       this.#emit({ type: 'submitted', verdict: d.verdict, replayed: d.replayed });
+      for (const message of d.warnings) this.#emit({ type: 'warning', message: `the host about result ${d.verdict.id}: ${message}` });
     }
   }
 }

@@ -23,6 +23,14 @@ describe('retrying', () => {
     expect(retries).toEqual([{ attempt: 1, reason: 'down' }, { attempt: 2, reason: 'still down' }]);
   });
 
+  it('waits at least what the host asked (Retry-After), but never longer than the policy\'s longest wait', async () => {
+    const delays: number[] = [];
+    const f = failing(new HostUnavailableError('busy', 30), new HostUnavailableError('busy', 60_000));
+    await retrying(f.call, { policy: { baseDelayMs: 1, maxDelayMs: 40 }, onRetry: (r) => delays.push(r.delayMs) });
+    expect(delays[0]).toBe(30);
+    expect(delays[1]).toBe(40);
+  });
+
   it('does not retry a refusal or a revoked membership', async () => {
     for (const err of [new NotAMemberError('revoked'), new RejectedError('bad_request', 'no'), new Error('bug')]) {
       const f = failing(err);

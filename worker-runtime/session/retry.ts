@@ -31,7 +31,7 @@ export interface RetryOptions {
 }
 
 /**
- * Calls `attempt` until it succeeds. Only HostUnavailableError (unreachable, 5xx, 429, an answer lost
+ * Calls `attempt` until it succeeds. Only HostUnavailableError (unreachable, 5xx, 408, 429, an answer lost
  * or not understood) is tried again; a refusal (NotAMemberError, RejectedError) or any other error is
  * thrown at once, because sending the same request again cannot change it.
  */
@@ -43,7 +43,8 @@ export async function retrying<T>(attempt: () => Promise<T>, opts: RetryOptions)
     } catch (err) {
       if (!(err instanceof HostUnavailableError) || opts.signal?.aborted) throw err;
       if (opts.deadlineMs !== undefined && Date.now() - started > opts.deadlineMs) throw err;
-      const delayMs = retryDelay(opts.policy, n);
+      // A host that said when to come back (Retry-After) is not asked sooner, nor later than the policy's longest wait.
+      const delayMs = Math.max(retryDelay(opts.policy, n), Math.min(err.retryAfterMs ?? 0, opts.policy.maxDelayMs));
       opts.onRetry?.({ attempt: n, delayMs, reason: err.message });
       if (!(await sleep(delayMs, opts.signal))) throw err;
     }

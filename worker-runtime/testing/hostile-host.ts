@@ -12,6 +12,13 @@ export interface HostileHost {
   url: string;
   /** Raw bodies of POST /api/results, in order. */
   submissions: string[];
+  /** The `Cohort-Protocol` header of every request, in order. */
+  protocols: (string | undefined)[];
+  /**
+   * How POST /api/results answers from now on: `respond` gets the raw body and the submission's
+   * number (from 1) and returns a status and body to send instead, or null to record the result.
+   */
+  answerResults(respond: ((body: string, n: number) => { status: number; body: unknown; headers?: Record<string, string> } | null) | null): void;
   /** What GET /api/task answers from now on: files, or a raw body (to get past the worker's schema). */
   serve(files: ProgramFile[] | { raw: string }): void;
   close(): Promise<void>;
@@ -21,8 +28,10 @@ export async function startHostileHost(opts: { spec: TaskSpecInput; files: Progr
   const program = { spec: TaskSpec.parse(opts.spec), body: 'Instructions.\n' };
   let task = JSON.stringify({ program, champion: null, files: opts.files, reference: null });
   const submissions: string[] = [];
-  const send = (res: ServerResponse, status: number, body: string) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
+  const protocols: (string | undefined)[] = [];
+  let respond: Parameters<HostileHost['answerResults']>[0] = null;
+  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(body);
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -30,6 +39,7 @@ export async function startHostileHost(opts: { spec: TaskSpecInput; files: Progr
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url ?? '').split('?')[0];
+      protocols.push(req.headers['cohort-protocol'] as string | undefined);
       if (req.method === 'GET' && path === '/api/task') return send(res, 200, task);
       if (req.method === 'GET' && path === '/api/results') return send(res, 200, JSON.stringify({ results: [] }));
       if (req.method === 'GET' && path === '/api/status') {
@@ -38,6 +48,8 @@ export async function startHostileHost(opts: { spec: TaskSpecInput; files: Progr
       if (req.method === 'POST' && path === '/api/results') {
         const body = Buffer.concat(chunks).toString('utf8');
         submissions.push(body);
+        const answer = respond?.(body, submissions.length) ?? null;
+        if (answer !== null) return send(res, answer.status, JSON.stringify(answer.body), answer.headers);
         const { value } = JSON.parse(body) as { value: number | null };
         const result = { id: `r${submissions.length}`, member: 'm1', value, status: 'discard', impact: 0, champion: false, duplicate_of: null, reason: 'recorded' };
         return send(res, 201, JSON.stringify({ result }));
@@ -51,6 +63,10 @@ export async function startHostileHost(opts: { spec: TaskSpecInput; files: Progr
   return {
     url: `http://127.0.0.1:${port}`,
     submissions,
+    protocols,
+    answerResults(fn) {
+      respond = fn;
+    },
     serve(files) {
       task = 'raw' in files ? files.raw : JSON.stringify({ program, champion: null, files, reference: null });
     },

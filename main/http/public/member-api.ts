@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { SubmitResultRequest } from '../../../protocol/index.ts';
+import { PROTOCOL_VERSION, splitSubmission, SubmitResultRequest } from '../../../protocol/index.ts';
 import { QuotaError } from '../../kb/quotas.ts';
 import type { MemberRow } from '../../store/kb-store.ts';
 import { HttpError, parseWith } from '../errors.ts';
@@ -44,6 +44,7 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
     champion: kb.champion(),
     files: kb.championCode(),
     reference: kb.reference(),
+    protocol: PROTOCOL_VERSION,
   }));
 
   app.get('/api/champion', async () => ({ champion: kb.champion() }));
@@ -64,14 +65,20 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
       throw new HttpError('unsupported_media_type', 'Send results as JSON (Content-Type: application/json).');
     }
-    const body = parseWith(SubmitResultRequest, request.body, 'The result', 'invalid_result');
+    // A newer worker's fields are ignored and named, not refused (docs/host.md, "Versions").
+    const { known, hostAssigned, warnings } = splitSubmission(request.body, PROTOCOL_VERSION);
+    if (hostAssigned.length > 0) {
+      throw new HttpError('invalid_result', `The result is invalid: ${hostAssigned.map((k) => `"${k}"`).join(', ')} ${hostAssigned.length === 1 ? 'is' : 'are'} set by the host, never by a member.`);
+    }
+    const body = parseWith(SubmitResultRequest, known, 'The result', 'invalid_result');
     const { record, replayed } = await kb.submit(request.member!, body).catch((err: unknown) => {
       // RFC 9110 §10.2.3; the error handler keeps headers set on the reply.
       if (err instanceof QuotaError && err.retryAfterSeconds !== null) void reply.header('retry-after', String(err.retryAfterSeconds));
       throw err;
     });
     const { id, member, value, status, impact, champion, duplicate_of, reason } = record;
-    return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason } });
+    if (warnings.length > 0) request.log.info({ warnings, workerProtocol: request.headers['cohort-protocol'] }, 'result accepted with unknown fields');
+    return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason }, ...(warnings.length > 0 ? { warnings } : {}) });
   });
 
   app.get('/api/status', async () => kb.status());
