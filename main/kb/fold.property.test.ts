@@ -128,6 +128,24 @@ describe('the KB is a fold over its results', () => {
   }, 30_000);
 });
 
+describe('values as SQLite keeps them', () => {
+  it('judges -0 as the 0 a restart reads back (found by the property above)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-'));
+    try {
+      const file = join(dir, 'kb.sqlite');
+      const program = sampleProgram();
+      const store = SqliteKbStore.open(file);
+      const kb = await KnowledgeBase.open({ store, program, bus: new EventBus() });
+      const ada = await addMember(store, 'ada', 0);
+      const { record } = await kb.submit(ada, { value: -0 });
+      expect(Object.is(record.value, 0)).toBe(true);
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('start-up checks the stored verdicts against the fold', () => {
   it('refuses a file whose stored verdict the rules do not give again, naming the result', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-'));

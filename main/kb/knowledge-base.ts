@@ -138,8 +138,10 @@ export class KnowledgeBase {
    * Judges and records one submission. Resolves once the result is on disk; `replayed` is true when
    * the same idempotency key was already accepted (the earlier result is returned, nothing is added).
    */
-  async submit(member: MemberRow, body: SubmitResultRequest): Promise<{ record: ResultRecord; replayed: boolean }> {
+  async submit(member: MemberRow, submitted: SubmitResultRequest): Promise<{ record: ResultRecord; replayed: boolean }> {
     await this.#ready;
+    // SQLite stores -0 as 0; judged as stored, so the live state is the state a restart rebuilds.
+    const body = submitted.value === 0 ? { ...submitted, value: 0 } : submitted;
     const key = body.idempotency_key === undefined ? null : `${member.id}\0${body.idempotency_key}`;
     const earlier = key === null ? undefined : this.#idempotency.get(key);
     if (earlier !== undefined) {
