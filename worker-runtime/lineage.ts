@@ -25,7 +25,7 @@ export interface CodeLineage {
   localEdits: string[];
 }
 
-/** Walks the champion's `parent` links through the results (as `GET /api/results` lists them). */
+/** Walks the champion's `parent` links through `results` (as `GET /api/results/:id/lineage` lists them). */
 export function codeLineage(results: readonly ResultRecord[], championId: string | null, you: string, localEdits: readonly string[]): CodeLineage {
   const byId = new Map(results.map((r) => [r.id, r]));
   const chain: LineageStep[] = [];

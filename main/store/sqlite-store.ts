@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultFacts, ResultRow, ResultStatus } from './kb-store.ts';
+import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultFacts, ResultPageQuery, ResultRow, ResultStatus } from './kb-store.ts';
 import { MIGRATIONS, migrate, type Migration } from './migrations.ts';
 
 export { SchemaError } from './migrations.ts';
@@ -261,6 +261,33 @@ export class SqliteKbStore implements KbStore {
       codeHash: str(r.code_hash),
       idempotencyKey: strOrNull(r.idempotency_key),
     }));
+  }
+
+  async listResultPage(q: ResultPageQuery): Promise<ResultRow[]> {
+    const where: string[] = [];
+    const args: SQLInputValue[] = [];
+    if (q.member !== undefined) {
+      where.push('member_id = ?');
+      args.push(q.member);
+    }
+    if (q.status !== undefined) {
+      where.push('status = ?');
+      args.push(q.status);
+    }
+    if (q.cursor !== null) {
+      where.push(q.order === 'asc' ? 'seq > ?' : 'seq < ?');
+      args.push(q.cursor);
+    }
+    // At most 8 distinct texts (member?, status?, cursor?, order), each prepared once.
+    const sql = `SELECT * FROM results${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
+    return (this.#sql(sql).all(...args, q.limit) as Row[]).map(toResult);
+  }
+
+  async listLeaderboard(best: 'lowest' | 'highest', limit: number): Promise<ResultRow[]> {
+    // Without statistics the planner prefers results_status and sorts every judged result: name the
+    // index. The WHERE repeats the partial index's (migrations.ts, schema 2), which SQLite requires.
+    const sql = `SELECT * FROM results INDEXED BY results_leaderboard WHERE status IN ('keep','discard') ORDER BY value ${best === 'lowest' ? 'ASC' : 'DESC'}, seq ASC LIMIT ?`;
+    return (this.#sql(sql).all(limit) as Row[]).map(toResult);
   }
 
   async getResult(id: string): Promise<ResultRow | null> {

@@ -1,0 +1,47 @@
+import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, type LineageResponse, type ResultRecord, type ResultsResponse, type TaskSpec } from '../../protocol/index.ts';
+import type { KbStore, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
+import { toResultRecord } from './records.ts';
+
+/**
+ * The listings of the KB (docs/design.md, "Listings at scale"): pages, the leaderboard and a
+ * result's lineage. Each reads the store through an index (migrations.ts, schema 2) and costs in
+ * proportion to what it returns, never to the number of results in the log.
+ */
+
+type Names = ReadonlyMap<string, string>;
+
+const record = (names: Names) => (r: ResultRow): ResultRecord => toResultRecord(r, names.get(r.memberId) ?? r.memberId);
+
+/** One page; one row more than asked tells whether another page follows, so `next` is null at the end. */
+export async function page(store: KbStore, query: ResultPageQuery, names: Names): Promise<ResultsResponse> {
+  const rows = await store.listResultPage({ ...query, limit: query.limit + 1 });
+  const more = rows.length > query.limit;
+  const results = (more ? rows.slice(0, query.limit) : rows).map(record(names));
+  return { results, next: more ? results.at(-1)!.seq : null };
+}
+
+/** The best judged results by the program's direction, best first; ties go to the first submitted. */
+export async function leaderboard(store: KbStore, direction: TaskSpec['direction'], names: Names, size = LEADERBOARD_SIZE): Promise<ResultRecord[]> {
+  return (await store.listLeaderboard(direction === 'minimize' ? 'lowest' : 'highest', size)).map(record(names));
+}
+
+/**
+ * The result and the chain of results it started from (each one's `parent`), newest first: one
+ * indexed read per step, at most `maxSteps`. Null when `id` is not a result of this KB.
+ */
+export async function lineage(store: KbStore, id: string, names: Names, maxSteps = LINEAGE_MAX_STEPS): Promise<LineageResponse | null> {
+  const first = await store.getResult(id);
+  if (!first) return null;
+  const chain: ResultRecord[] = [];
+  const seen = new Set<string>();
+  for (let row: ResultRow | null = first; ; ) {
+    chain.push(record(names)(row));
+    seen.add(row.id);
+    const parent: string | null = row.parent;
+    if (parent === null) return { chain, complete: true };
+    // A parent is always an earlier champion; a cycle or a missing one means a damaged file: stop there.
+    if (chain.length >= maxSteps || seen.has(parent)) return { chain, complete: false };
+    row = await store.getResult(parent);
+    if (!row) return { chain, complete: false };
+  }
+}
