@@ -268,12 +268,12 @@ export class KnowledgeBase {
 
   /** GET /api/status: a summary whose cost does not grow with the number of results. */
   async status(): Promise<StatusResponse> {
-    const names = await this.#memberNames();
-    const [leaderboard, roster, payouts] = await Promise.all([
-      listings.leaderboard(this.#store, this.spec.direction, names),
-      this.roster(),
-      this.payouts(),
-    ]);
+    // The members are read once: the leaderboard, roster and payouts all name them.
+    const members = await this.#store.listMembers();
+    const names = new Map(members.map((m) => [m.id, m.name]));
+    const leaderboard = await listings.leaderboard(this.#store, this.spec.direction, names);
+    const roster = readModels.roster(members, this.#state);
+    const payouts = readModels.payouts(this.spec, this.#state, names);
     return {
       program: { spec: this.spec, body: this.program.body },
       champion: this.champion(),
