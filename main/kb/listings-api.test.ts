@@ -1,3 +1,4 @@
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, PAGE_LIMITS, type CodeResponse, type LineageResponse, type ResultsResponse, type StatusResponse } from '../../protocol/index.ts';
 import { startHost } from '../host.ts';
@@ -160,6 +161,26 @@ describe('GET /api/results/:id/lineage and GET /api/codes/:hash', () => {
       expect(await lineage(store, 'r9', names)).toBeNull();
     } finally {
       await store.close();
+    }
+    // A damaged file: a parent that is not there, then a cycle. Both end the chain, marked incomplete.
+    const db = new DatabaseSync(h.kbFile);
+    db.exec("UPDATE results SET parent = 'r99' WHERE id = 'r2'");
+    db.close();
+    const damaged = SqliteKbStore.open(h.kbFile);
+    try {
+      expect(await lineage(damaged, 'r4', new Map())).toMatchObject({ complete: false, chain: [{ id: 'r4' }, { id: 'r3' }, { id: 'r2' }] });
+    } finally {
+      await damaged.close();
+    }
+    const db2 = new DatabaseSync(h.kbFile);
+    db2.exec("UPDATE results SET parent = 'r4' WHERE id = 'r2'");
+    db2.close();
+    const looped = SqliteKbStore.open(h.kbFile);
+    try {
+      const l = await lineage(looped, 'r4', new Map());
+      expect([l?.complete, l?.chain.map((r) => r.id)]).toEqual([false, ['r4', 'r3', 'r2']]);
+    } finally {
+      await looped.close();
       await home.cleanup();
     }
   });

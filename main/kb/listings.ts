@@ -26,22 +26,20 @@ export async function leaderboard(store: KbStore, direction: TaskSpec['direction
 }
 
 /**
- * The result and the chain of results it started from (each one's `parent`), newest first: one
- * indexed read per step, at most `maxSteps`. Null when `id` is not a result of this KB.
+ * The result and the chain of results it started from (each one's `parent`), newest first, at most
+ * `maxSteps` (one recursive query: an index lookup per step). Null when `id` is not a result of
+ * this KB; `complete` is true only when the chain reaches the program's original code.
  */
 export async function lineage(store: KbStore, id: string, names: Names, maxSteps = LINEAGE_MAX_STEPS): Promise<LineageResponse | null> {
-  const first = await store.getResult(id);
-  if (!first) return null;
-  const chain: ResultRecord[] = [];
+  const rows = await store.listLineage(id, maxSteps);
+  if (rows.length === 0) return null;
+  // A parent is always an earlier result; a repeated id means a damaged file: stop before it.
   const seen = new Set<string>();
-  for (let row: ResultRow | null = first; ; ) {
-    chain.push(record(names)(row));
+  const chain: ResultRecord[] = [];
+  for (const row of rows) {
+    if (seen.has(row.id)) return { chain, complete: false };
     seen.add(row.id);
-    const parent: string | null = row.parent;
-    if (parent === null) return { chain, complete: true };
-    // A parent is always an earlier champion; a cycle or a missing one means a damaged file: stop there.
-    if (chain.length >= maxSteps || seen.has(parent)) return { chain, complete: false };
-    row = await store.getResult(parent);
-    if (!row) return { chain, complete: false };
+    chain.push(record(names)(row));
   }
+  return { chain, complete: rows.at(-1)!.parent === null };
 }

@@ -129,6 +129,11 @@ export interface KbStore {
   listResultPage(query: ResultPageQuery): Promise<ResultRow[]>;
   /** The best `limit` results with status keep or discard by value (`best`: lowest or highest first); ties: lower seq first. */
   listLeaderboard(best: 'lowest' | 'highest', limit: number): Promise<ResultRow[]>;
+  /**
+   * The result `id`, then the result it started from (`parent`), and so on, at most `maxSteps`
+   * rows, newest first; it stops early where a parent is not in the store. Empty for an unknown id.
+   */
+  listLineage(id: string, maxSteps: number): Promise<ResultRow[]>;
   getResult(id: string): Promise<ResultRow | null>;
   /** Files of every result that became champion, by result id. */
   listChampionFiles(): Promise<Map<string, Map<string, string>>>;

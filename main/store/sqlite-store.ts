@@ -86,6 +86,12 @@ export class SqliteKbStore implements KbStore {
   #db: DatabaseSync;
   /** Prepared once, reused: preparing is a measurable share of a request's time under load. */
   #statements = new Map<string, StatementSync>();
+  /**
+   * The members table, read once and kept until this store writes to it (only this store does):
+   * every listing names members, and re-reading 200 rows per request was a third of a status or a
+   * page's CPU time in `npm run bench`.
+   */
+  #members: MemberRow[] | null = null;
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
@@ -186,6 +192,7 @@ export class SqliteKbStore implements KbStore {
   }
 
   async consumeJoinRequest(requestId: string, m: MemberRow): Promise<boolean> {
+    this.#members = null;
     return this.#tx(() => {
       const res = this.#sql("UPDATE join_requests SET status = 'consumed', member_id = ? WHERE id = ? AND status = 'approved'")
         .run(m.id, requestId);
@@ -214,10 +221,12 @@ export class SqliteKbStore implements KbStore {
   }
 
   async listMembers(): Promise<MemberRow[]> {
-    return (this.#sql('SELECT * FROM members ORDER BY joined_at, id').all() as Row[]).map(toMember);
+    this.#members ??= (this.#sql('SELECT * FROM members ORDER BY joined_at, id').all() as Row[]).map(toMember);
+    return this.#members.map((m) => ({ ...m }));
   }
 
   async revokeMember(id: string, at: number): Promise<boolean> {
+    this.#members = null;
     const res = this.#sql('UPDATE members SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
     return Number(res.changes) === 1;
   }
@@ -287,6 +296,21 @@ export class SqliteKbStore implements KbStore {
     // index. The WHERE repeats the partial index's (migrations.ts, schema 2), which SQLite requires.
     const sql = `SELECT * FROM results INDEXED BY results_leaderboard WHERE status IN ('keep','discard') ORDER BY value ${best === 'lowest' ? 'ASC' : 'DESC'}, seq ASC LIMIT ?`;
     return (this.#sql(sql).all(limit) as Row[]).map(toResult);
+  }
+
+  async listLineage(id: string, maxSteps: number): Promise<ResultRow[]> {
+    // One statement walks the parent links (an index lookup per step, in SQLite, not a round trip
+    // per step from JS); `depth` bounds it, so a damaged file with a cycle cannot loop.
+    const rows = this.#sql(
+      `WITH RECURSIVE chain (id, depth) AS (
+         SELECT ?, 1
+         UNION ALL
+         SELECT r.parent, chain.depth + 1 FROM chain JOIN results r ON r.id = chain.id
+         WHERE r.parent IS NOT NULL AND chain.depth < ?
+       )
+       SELECT results.* FROM chain JOIN results ON results.id = chain.id ORDER BY chain.depth`,
+    ).all(id, maxSteps) as Row[];
+    return rows.map(toResult);
   }
 
   async getResult(id: string): Promise<ResultRow | null> {
