@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProgramFile, ProgramInfo } from './task.ts';
-import { ResultRecord, StatusCounts } from './results.ts';
+import { ResultSummary, StatusCounts } from './results.ts';
 import { TunnelStatus } from './tunnel.ts';
 
 /** The champion: the best accepted result so far, with the editable files it carries. */
@@ -83,7 +83,7 @@ export const StatusResponse = z.object({
   total: z.number().int(),
   counts: StatusCounts,
   /** The best LEADERBOARD_SIZE judged results (kept or discarded) by the program's direction, best first; ties: first submitted. */
-  leaderboard: z.array(ResultRecord),
+  leaderboard: z.array(ResultSummary),
   roster: z.array(RosterEntry),
   payouts: z.array(Payout),
   pool: z.number(),

@@ -89,6 +89,14 @@ export const ResultRecord = z.object({
 export type ResultRecord = z.infer<typeof ResultRecord>;
 
 /**
+ * A result without its two large fields (`patch`, up to 512 KiB, and `output`): what the status's
+ * leaderboard and a lineage list, so their size is bounded whatever members send. The full record
+ * is on its page of GET /api/results (`after` = its `seq` − 1, `limit=1`).
+ */
+export const ResultSummary = ResultRecord.omit({ patch: true, output: true });
+export type ResultSummary = z.infer<typeof ResultSummary>;
+
+/**
  * Paging of GET /api/results (docs/design.md, "Listings at scale"): a page holds at most
  * `max` results, `default` when `limit` is not given.
  */
@@ -110,7 +118,7 @@ export type ResultsResponse = z.infer<typeof ResultsResponse>;
  * on back to the program's original code, newest first, at most LINEAGE_MAX_STEPS. `complete` is
  * false when the chain was cut there (or a parent is missing from the KB).
  */
-export const LineageResponse = z.object({ chain: z.array(ResultRecord), complete: z.boolean() });
+export const LineageResponse = z.object({ chain: z.array(ResultSummary), complete: z.boolean() });
 export type LineageResponse = z.infer<typeof LineageResponse>;
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse, ResultsResponse, type ResultRecord } from '../../protocol/index.ts';
+import { formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse, ResultsResponse, type ResultSummary } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/node/paths.ts';
 import { terminalSafe, terminalSafeJson } from '../../protocol/terminal-text.ts';
 import { CliError, OwnerClient } from '../owner-client.ts';
@@ -100,7 +100,7 @@ export function registerOwnerCommands(program: Command, out: Out): void {
         `Members: ${s.members.filter((m) => m.revoked_at === null).length} active, ${s.requests.length} join request(s) waiting`,
       ].map((line) => terminalSafe(line));
       lines.push('');
-      const row = (r: ResultRecord) => [r.id + (r.id === s.champion?.id ? '*' : ''), r.status, formatValue(r.value), formatValue(r.impact), r.member_name, r.hypothesis.split('\n')[0]!.slice(0, 60)];
+      const row = (r: ResultSummary) => [r.id + (r.id === s.champion?.id ? '*' : ''), r.status, formatValue(r.value), formatValue(r.impact), r.member_name, r.hypothesis.split('\n')[0]!.slice(0, 60)];
       const columns = ['ID', 'STATUS', spec.metric.toUpperCase(), 'IMPACT', 'MEMBER', 'HYPOTHESIS'];
       if (s.total === 0) lines.push('No results yet.');
       else {

@@ -115,6 +115,10 @@ describe('GET /api/status: a summary', () => {
     expect(status.body).not.toHaveProperty('results');
     expect(status.body).toMatchObject({ total: 7, counts: { keep: 3, discard: 2, crash: 1, duplicate: 1 }, champion: { id: 'r7' } });
     expect(status.body.leaderboard.map((r) => `${r.id}:${r.value}`)).toEqual(['r7:2', 'r2:2.5', 'r6:2.6', 'r3:2.7', 'r1:3']);
+    // Summaries: the two large fields stay on the results' pages, so the status stays small.
+    expect(status.body.leaderboard[1]).toMatchObject({ id: 'r2', member_name: 'bob', hypothesis: '', parent: 'r1', code_hash: expect.any(String) });
+    expect(status.body.leaderboard[1]).not.toHaveProperty('patch');
+    expect(status.body.leaderboard[1]).not.toHaveProperty('output');
     const owner = await call<StatusResponse>(host.ownerUrl, '/api/owner/status', { token: host.ownerToken });
     expect(owner.body).toMatchObject({ total: 7, counts: status.body.counts, leaderboard: status.body.leaderboard });
   });
@@ -137,6 +141,7 @@ describe('GET /api/results/:id/lineage and GET /api/codes/:hash', () => {
     const l = await get<LineageResponse>(host, '/api/results/r7/lineage', ada.token);
     expect(l.status).toBe(200);
     expect([l.body.chain.map((r) => r.id), l.body.complete]).toEqual([['r7', 'r2', 'r1'], true]);
+    expect(l.body.chain[0]).not.toHaveProperty('patch');
     expect((await get<LineageResponse>(host, '/api/results/r6/lineage', ada.token)).body.chain.map((r) => r.id)).toEqual(['r6', 'r2', 'r1']);
     const missing = await get<LineageResponse>(host, '/api/results/r99/lineage', ada.token);
     expect([missing.status, missing.body.error]).toEqual([404, 'not_found']);

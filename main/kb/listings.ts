@@ -1,4 +1,4 @@
-import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, type LineageResponse, type ResultRecord, type ResultsResponse, type TaskSpec } from '../../protocol/index.ts';
+import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, type LineageResponse, type ResultRecord, type ResultsResponse, type ResultSummary, type TaskSpec } from '../../protocol/index.ts';
 import type { KbStore, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
 import { toResultRecord } from './records.ts';
 
@@ -12,6 +12,12 @@ type Names = ReadonlyMap<string, string>;
 
 const record = (names: Names) => (r: ResultRow): ResultRecord => toResultRecord(r, names.get(r.memberId) ?? r.memberId);
 
+/** The record less `patch` and `output`: the leaderboard and lineages stay small whatever members send. */
+const summary = (names: Names) => (r: ResultRow): ResultSummary => {
+  const { patch: _patch, output: _output, ...rest } = record(names)(r);
+  return rest;
+};
+
 /** One page; one row more than asked tells whether another page follows, so `next` is null at the end. */
 export async function page(store: KbStore, query: ResultPageQuery, names: Names): Promise<ResultsResponse> {
   const rows = await store.listResultPage({ ...query, limit: query.limit + 1 });
@@ -21,8 +27,8 @@ export async function page(store: KbStore, query: ResultPageQuery, names: Names)
 }
 
 /** The best judged results by the program's direction, best first; ties go to the first submitted. */
-export async function leaderboard(store: KbStore, direction: TaskSpec['direction'], names: Names, size = LEADERBOARD_SIZE): Promise<ResultRecord[]> {
-  return (await store.listLeaderboard(direction === 'minimize' ? 'lowest' : 'highest', size)).map(record(names));
+export async function leaderboard(store: KbStore, direction: TaskSpec['direction'], names: Names, size = LEADERBOARD_SIZE): Promise<ResultSummary[]> {
+  return (await store.listLeaderboard(direction === 'minimize' ? 'lowest' : 'highest', size)).map(summary(names));
 }
 
 /**
@@ -35,11 +41,11 @@ export async function lineage(store: KbStore, id: string, names: Names, maxSteps
   if (rows.length === 0) return null;
   // A parent is always an earlier result; a repeated id means a damaged file: stop before it.
   const seen = new Set<string>();
-  const chain: ResultRecord[] = [];
+  const chain: ResultSummary[] = [];
   for (const row of rows) {
     if (seen.has(row.id)) return { chain, complete: false };
     seen.add(row.id);
-    chain.push(record(names)(row));
+    chain.push(summary(names)(row));
   }
   return { chain, complete: rows.at(-1)!.parent === null };
 }

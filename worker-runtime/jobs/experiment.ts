@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ResultRecord, SubmitResultRequest, TaskResponse } from '../../protocol/index.ts';
+import type { ResultSummary, SubmitResultRequest, TaskResponse } from '../../protocol/index.ts';
 import type { Hardware } from '../hardware.ts';
 import { codeLineage, type CodeLineage } from '../lineage.ts';
 import { RejectedError } from '../member-client.ts';
@@ -144,7 +144,7 @@ async function refuseTampering(workspace: Workspace, task: TaskResponse): Promis
  */
 async function lineageOf(host: HostSession, championId: string | null, workspace: Workspace): Promise<CodeLineage> {
   const localEdits = await workspace.localEdits();
-  let chain: ResultRecord[] = [];
+  let chain: ResultSummary[] = [];
   if (championId !== null) {
     try {
       chain = (await host.lineage(championId)).chain;

@@ -1,4 +1,4 @@
-import type { ResultRecord, StatusResponse } from '../../protocol/index.ts';
+import type { ResultRecord, ResultSummary, StatusResponse } from '../../protocol/index.ts';
 
 const oneLine = (text: string, max = 120) => {
   const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
@@ -14,7 +14,7 @@ export interface DigestInput {
   /** The latest results, newest first (GET /api/results?order=desc). */
   recent: readonly ResultRecord[];
   /** The champion's lineage, newest first (GET /api/results/:id/lineage); empty without a champion. */
-  lineage: readonly ResultRecord[];
+  lineage: readonly ResultSummary[];
 }
 
 /**
