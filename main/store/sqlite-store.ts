@@ -259,7 +259,7 @@ export class SqliteKbStore implements KbStore {
   async listResultFacts(after: number, limit: number): Promise<ResultFacts[]> {
     // Start-up reads every result through here: rows as arrays (no object per row from SQLite), and
     // the columns are already the right JS types (STRICT table), so no conversions. Together they
-    // took a 1 000 000-result open from ~9 s to ~? s (docs/benchmarks.md, "Opening a large KB").
+    // took opening 200 000 results from ~2.0 s to 0.6–0.9 s (docs/benchmarks.md, "Opening a large KB").
     const statement = this.#sql(
       `SELECT seq, id, member_id, value, status, impact, champion, duplicate_of, code_hash, idempotency_key
        FROM results WHERE seq > ? ORDER BY seq LIMIT ?`,
