@@ -7,25 +7,39 @@
  * carries its own member token. Every POST /api/results is distinct code (its own patch and
  * idempotency key) with a realistic hypothesis and ~2 KB of output, and some beat the champion.
  *
+ * Listings at scale (docs/design.md): before the host starts, bench/seed.ts fills its KB with
+ * BENCH_KB_RESULTS results (default 1 000 000) through the store, in a process of its own; the host
+ * then opens that KB (timed, with its memory), and every scenario runs against it: the durable POST
+ * and, with BENCH_READ_CONNECTIONS connections each, GET /api/status, a results page, a lineage and
+ * GET /api/champion.
+ *
  * Environment: BENCH_SECONDS (default 10) per scenario, BENCH_WARMUP_SECONDS (default 2),
- * BENCH_CONNECTIONS (default 200). Exit code 1 only when something is broken (a non-2xx answer, an
+ * BENCH_CONNECTIONS (default 200), BENCH_READ_CONNECTIONS (default 20), BENCH_KB_RESULTS (default
+ * 1 000 000; 0 for an empty KB). Exit code 1 only when something is broken (a non-2xx answer, an
  * error, a timeout, a result missing from disk); a missed target prints MISS and still exits 0.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { call, lrPatch } from '../main/testing/harness.ts';
+import type { SeedInfo } from './seed.ts';
 import type { ServerInfo, ServerStats } from './server.ts';
 
 const SECONDS = positiveNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = positiveNumber('BENCH_WARMUP_SECONDS', 2, true);
 const CONNECTIONS = Math.max(1, Math.round(positiveNumber('BENCH_CONNECTIONS', 200)));
+const READ_CONNECTIONS = Math.max(1, Math.round(positiveNumber('BENCH_READ_CONNECTIONS', 20)));
+const KB_RESULTS = Math.round(positiveNumber('BENCH_KB_RESULTS', 1_000_000, true));
 const TARGET_RATIO = 0.25;
 const TARGET_P99_MS = 50;
+const TARGET_READ_P99_MS = 30;
+const TARGET_OPEN_MS = 5_000;
+const TARGET_RSS_MB = 1024;
 
 function positiveNumber(name: string, fallback: number, zeroOk = false): number {
   const raw = process.env[name];
@@ -40,9 +54,17 @@ function positiveNumber(name: string, fallback: number, zeroOk = false): number 
 
 type Child = ChildProcessByStdio<Writable, Readable, null>;
 
-async function startServer(): Promise<{ child: Child; info: ServerInfo }> {
+/** Fills a KB of `count` results in `home` (bench/seed.ts, its own process). */
+function seedKb(home: string, count: number): SeedInfo {
+  const script = fileURLToPath(new URL('./seed.ts', import.meta.url));
+  const run = spawnSync(process.execPath, [script, home, String(count)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`bench/seed.ts failed (exit ${run.status}, signal ${run.signal})`);
+  return JSON.parse(run.stdout.trim()) as SeedInfo;
+}
+
+async function startServer(env: Record<string, string> = {}): Promise<{ child: Child; info: ServerInfo }> {
   const script = fileURLToPath(new URL('./server.ts', import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const lines = createInterface({ input: child.stdout });
   const info = await new Promise<ServerInfo>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the bench server did not start within 30 s')), 30_000);
@@ -192,14 +214,25 @@ interface Scenario {
   /** Each connection its own member token. */
   member: boolean;
   body: boolean;
+  connections: number;
+  /** A read of the listings, held to TARGET_READ_P99_MS. */
+  read: boolean;
 }
 
-const SCENARIOS: Scenario[] = [
-  { name: 'GET /bare', server: 'bare', method: 'GET', path: '/bare', expect: 200, member: false, body: false },
-  { name: 'POST /bare', server: 'bare', method: 'POST', path: '/bare', expect: 201, member: false, body: true },
-  { name: 'POST /api/results', server: 'host', method: 'POST', path: '/api/results', expect: 201, member: true, body: true },
-  { name: 'GET /api/champion', server: 'host', method: 'GET', path: '/api/champion', expect: 200, member: true, body: false },
-];
+/** The scenarios; the reads name the seeded KB's middle (a page) and its champion (a lineage). */
+function scenarios(seed: SeedInfo | null): Scenario[] {
+  const read = { server: 'host', method: 'GET', expect: 200, member: true, body: false, connections: READ_CONNECTIONS, read: true } as const;
+  const middle = Math.floor((seed?.results ?? 0) / 2);
+  return [
+    { name: 'GET /bare', server: 'bare', method: 'GET', path: '/bare', expect: 200, member: false, body: false, connections: CONNECTIONS, read: false },
+    { name: 'POST /bare', server: 'bare', method: 'POST', path: '/bare', expect: 201, member: false, body: true, connections: CONNECTIONS, read: false },
+    { name: 'POST /api/results', server: 'host', method: 'POST', path: '/api/results', expect: 201, member: true, body: true, connections: CONNECTIONS, read: false },
+    { name: 'GET /api/status', path: '/api/status', ...read },
+    { name: 'GET /api/results page', path: `/api/results?after=${middle}&limit=100`, ...read },
+    ...(seed?.champion ? [{ name: 'GET lineage', path: `/api/results/${seed.champion}/lineage`, ...read }] : []),
+    { name: 'GET /api/champion', path: '/api/champion', ...read },
+  ];
+}
 
 interface Measured {
   scenario: string;
@@ -237,7 +270,7 @@ async function runCannon(s: Scenario, url: string, tokens: string[], seconds: nu
     }
     client.setRequests([request]);
   };
-  return await autocannon({ url: `${url}${s.path}`, connections: CONNECTIONS, duration: seconds, timeout: 10, setupClient });
+  return await autocannon({ url: `${url}${s.path}`, connections: s.connections, duration: seconds, timeout: 10, setupClient });
 }
 
 /** Busy CPU time of the whole machine so far, in microseconds (all cores). */
@@ -296,9 +329,23 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<number> {
-  console.log(`cohort bench: ${CONNECTIONS} connections, ${SECONDS} s per scenario (+${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs, node ${process.version}`);
+  console.log(`cohort bench: ${CONNECTIONS} connections (reads: ${READ_CONNECTIONS}), ${SECONDS} s per scenario (+${WARMUP_SECONDS} s warm-up), a KB of ${KB_RESULTS} results, ${cpus().length} CPUs, node ${process.version}`);
   checkSubmissionBody();
-  const { child, info } = await startServer();
+  const home = await mkdtemp(join(tmpdir(), 'cohort-bench-'));
+  let seed: SeedInfo | null = null;
+  if (KB_RESULTS > 0) {
+    try {
+      seed = seedKb(home, KB_RESULTS);
+    } catch (err) {
+      await rm(home, { recursive: true, force: true });
+      throw err;
+    }
+    console.log(`seeded ${seed.results} results (${seed.champions} champions) through the store in ${(seed.seedMs / 1000).toFixed(1)} s`);
+  }
+  // The server removes `home` when it stops.
+  const { child, info } = await startServer({ BENCH_HOME: home, BENCH_SEEDED: String(seed?.results ?? 0) });
+  console.log(`the host opened the KB in ${info.open.ms} ms; RSS ${info.open.rssMB} MiB, heap used ${info.open.heapUsedMB} MiB`);
+  const SCENARIOS = scenarios(seed);
   const measured: Measured[] = [];
   let disk: ServerStats | undefined;
   let durableSent = 0;
@@ -311,7 +358,7 @@ async function main(): Promise<number> {
       const m = await measure(s, info, tokens);
       if (s.server === 'host' && s.body) durableSent += submissions - sentBefore;
       measured.push(m);
-      console.log(`  ${m.scenario.padEnd(18)} ${String(m.reqPerSec).padStart(8)} req/s  p99 ${m.latencyMs.p99} ms`);
+      console.log(`  ${m.scenario.padEnd(22)} ${String(m.reqPerSec).padStart(8)} req/s  p99 ${m.latencyMs.p99} ms`);
     }
     disk = await serverStats(info);
   } finally {
@@ -353,6 +400,19 @@ async function main(): Promise<number> {
       pass: ratio >= TARGET_RATIO,
     },
     { target: `durable POST /api/results p99 < ${TARGET_P99_MS} ms`, measured: `${durable.latencyMs.p99} ms`, pass: durable.latencyMs.p99 < TARGET_P99_MS },
+    ...measured
+      .filter((m) => SCENARIOS.find((x) => x.name === m.scenario)?.read)
+      .map((m) => ({ target: `${m.scenario} p99 < ${TARGET_READ_P99_MS} ms (${m.connections} connections)`, measured: `${m.latencyMs.p99} ms at ${m.reqPerSec} req/s`, pass: m.latencyMs.p99 < TARGET_READ_P99_MS })),
+    ...(seed
+      ? [
+          { target: `opening a KB of ${seed.results} results (host start) < ${TARGET_OPEN_MS / 1000} s`, measured: `${(info.open.ms / 1000).toFixed(2)} s`, pass: info.open.ms < TARGET_OPEN_MS },
+          {
+            target: `host memory with that KB < ${TARGET_RSS_MB} MiB`,
+            measured: `RSS ${info.open.rssMB} MiB after open, ${disk?.rssMB ?? '?'} MiB at the end, peak ${disk?.maxRssMB ?? '?'} MiB`,
+            pass: info.open.rssMB < TARGET_RSS_MB && (disk?.maxRssMB ?? Infinity) < TARGET_RSS_MB,
+          },
+        ]
+      : []),
   ];
   const busy = measured.filter((m) => m.cpu.other >= 15);
   if (busy.length > 0) {
@@ -380,7 +440,9 @@ async function main(): Promise<number> {
   const report = {
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` },
-    settings: { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
+    settings: { connections: CONNECTIONS, readConnections: READ_CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, kbResults: KB_RESULTS },
+    seed,
+    open: info.open,
     scenarios: measured,
     ratios: { durableVsBarePost: round(ratio, 4), durableVsBareGet: round(durable.reqPerSec / bareGet.reqPerSec, 4), championVsBareGet: round(champion.reqPerSec / bareGet.reqPerSec, 4) },
     targets,

@@ -3,11 +3,16 @@
  * share its event loop: the real host (startHost, a temporary Cohort home, open membership) and a
  * bare fastify app on another loopback port, as the yardstick.
  *
- * Prints one JSON line on stdout once both listen ({publicUrl, bareUrl, kbFile}); stops, drains the
- * KB and removes its temporary home on SIGTERM, SIGINT or when stdin closes.
+ * BENCH_HOME names a Cohort home whose KB bench/seed.ts filled (BENCH_SEEDED results in it); the
+ * host opens it, and how long that took and the memory it holds then are part of the answer.
+ * Without it, a fresh temporary home.
+ *
+ * Prints one JSON line on stdout once both listen ({publicUrl, bareUrl, kbFile, open}); stops, drains
+ * the KB and removes its home on SIGTERM, SIGINT or when stdin closes.
  *
  * The bare app also answers `GET /stats` (not a benchmarked route): this process's CPU time and
- * the results on disk, counted by status with a separate read-only SQLite connection.
+ * memory, and the results the bench added (after the seeded ones), counted by status with a
+ * separate read-only SQLite connection.
  */
 import Fastify from 'fastify';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,13 +22,15 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import { startHost } from '../main/host.ts';
-import { sampleProgram } from '../main/testing/harness.ts';
+import { benchProgram } from './seed.ts';
 
 export interface ServerInfo {
   publicUrl: string;
   bareUrl: string;
   kbFile: string;
   pid: number;
+  /** Opening the KB (startHost, which folds every stored result) and what the process holds right after. */
+  open: { ms: number; rssMB: number; heapUsedMB: number };
 }
 
 export interface ServerStats {
@@ -36,14 +43,19 @@ export interface ServerStats {
   champions: number;
   /** Distinct members with at least one result. */
   submitters: number;
+  /** Resident memory now and at its peak (the whole process), in MiB. */
+  rssMB: number;
+  maxRssMB: number;
 }
 
-const home = await mkdtemp(join(tmpdir(), 'cohort-bench-'));
+const home = process.env.BENCH_HOME ?? (await mkdtemp(join(tmpdir(), 'cohort-bench-')));
+const seeded = Number(process.env.BENCH_SEEDED ?? 0);
 const paths = { configDir: join(home, 'config'), dataDir: join(home, 'data') };
+const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 
+const openStart = performance.now();
 const host = await startHost({
-  // The bench measures throughput, far past what a member may send: quotas at their maximum.
-  program: sampleProgram({ name: 'bench', quota: { storage_mb: 1_048_576, submissions_per_hour: 1_000_000 } }),
+  program: benchProgram(),
   paths,
   writeState: false,
   logger: false,
@@ -53,6 +65,9 @@ const host = await startHost({
   await rm(home, { recursive: true, force: true });
   throw err;
 });
+
+const openMs = Math.round(performance.now() - openStart);
+const afterOpen = process.memoryUsage();
 
 const bare = Fastify({ logger: false });
 bare.get('/bare', async () => ({ ok: true }));
@@ -73,7 +88,8 @@ bare.get<{ Querystring: { reset?: string } }>('/stats', async (request): Promise
   const eventLoopDelayMs = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
   if (request.query.reset !== undefined) loopDelay.reset();
   reader ??= new DatabaseSync(host.kbFile, { readOnly: true });
-  const rows = reader.prepare('SELECT status, count(*) AS n, sum(champion) AS c FROM results GROUP BY status').all() as {
+  // Only what the bench added: the seeded results are counted by bench/seed.ts.
+  const rows = reader.prepare('SELECT status, count(*) AS n, sum(champion) AS c FROM results WHERE seq > ? GROUP BY status').all(seeded) as {
     status: string;
     n: number;
     c: number;
@@ -84,8 +100,8 @@ bare.get<{ Querystring: { reset?: string } }>('/stats', async (request): Promise
     results[r.status] = Number(r.n);
     champions += Number(r.c ?? 0);
   }
-  const submitters = Number((reader.prepare('SELECT count(DISTINCT member_id) AS n FROM results').get() as { n: number }).n);
-  return { cpu: process.cpuUsage(), eventLoopDelayMs, results, champions, submitters };
+  const submitters = Number((reader.prepare('SELECT count(DISTINCT member_id) AS n FROM results WHERE seq > ?').get(seeded) as { n: number }).n);
+  return { cpu: process.cpuUsage(), eventLoopDelayMs, results, champions, submitters, rssMB: mib(process.memoryUsage().rss), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
 });
 
 await bare.listen({ host: '127.0.0.1', port: 0 });
@@ -111,5 +127,11 @@ process.stdin.on('end', () => void stop());
 process.stdin.on('close', () => void stop());
 process.stdin.resume();
 
-const info: ServerInfo = { publicUrl: host.publicUrl, bareUrl: `http://127.0.0.1:${port}`, kbFile: host.kbFile, pid: process.pid };
+const info: ServerInfo = {
+  publicUrl: host.publicUrl,
+  bareUrl: `http://127.0.0.1:${port}`,
+  kbFile: host.kbFile,
+  pid: process.pid,
+  open: { ms: openMs, rssMB: mib(afterOpen.rss), heapUsedMB: mib(afterOpen.heapUsed) },
+};
 process.stdout.write(`${JSON.stringify(info)}\n`);

@@ -81,9 +81,10 @@ describe('cohort CLI', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('Tunnel: off');
     expect(status.stdout).toMatch(/Champion: r1 val_loss 0\.004889 by ada — baseline run/);
-    const json = JSON.parse(cohort('status', '--json').stdout) as { champion: { id: string }; results: unknown[] };
+    const json = JSON.parse(cohort('status', '--json').stdout) as { champion: { id: string }; total: number; recent: unknown[] };
     expect(json.champion.id).toBe('r1');
-    expect(json.results).toHaveLength(1);
+    expect(json.total).toBe(1);
+    expect(json.recent).toHaveLength(1);
 
     // A single first result has impact 0: nothing to pay yet, said plainly.
     expect(cohort('payouts').stdout).toMatch(/Nothing to pay yet/);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProgramFile, ProgramInfo } from './task.ts';
-import { ResultRecord } from './results.ts';
+import { ResultSummary, StatusCounts } from './results.ts';
 import { TunnelStatus } from './tunnel.ts';
 
 /** The champion: the best accepted result so far, with the editable files it carries. */
@@ -87,11 +87,19 @@ export const PayoutsResponse = z.object({
 });
 export type PayoutsResponse = z.infer<typeof PayoutsResponse>;
 
+/**
+ * GET /api/status: a summary whose size does not grow with the number of results (docs/design.md,
+ * "Listings at scale"); the results themselves are paged by GET /api/results.
+ */
 export const StatusResponse = z.object({
   program: ProgramInfo,
   champion: Champion.nullable(),
   baseline: z.number().nullable(),
-  results: z.array(ResultRecord),
+  /** Results in the KB; also the sequence number of the last one (sequence numbers have no gaps). */
+  total: z.number().int(),
+  counts: StatusCounts,
+  /** The best LEADERBOARD_SIZE judged results (kept or discarded) by the program's direction, best first; ties: first submitted. */
+  leaderboard: z.array(ResultSummary),
   roster: z.array(RosterEntry),
   payouts: z.array(Payout),
   pool: z.number(),

@@ -123,5 +123,46 @@ export const ResultRecord = z.object({
 });
 export type ResultRecord = z.infer<typeof ResultRecord>;
 
-export const ResultsResponse = z.object({ results: z.array(ResultRecord) });
+/**
+ * A result without its two large fields (`patch`, up to 512 KiB, and `output`): what the status's
+ * leaderboard and a lineage list, so their size is bounded whatever members send. The full record
+ * is on its page of GET /api/results (`after` = its `seq` − 1, `limit=1`).
+ */
+export const ResultSummary = ResultRecord.omit({ patch: true, output: true });
+export type ResultSummary = z.infer<typeof ResultSummary>;
+
+/**
+ * Paging of GET /api/results (docs/design.md, "Listings at scale"): a page holds at most
+ * `max` results, `default` when `limit` is not given.
+ */
+export const PAGE_LIMITS = { default: 100, max: 1000 } as const;
+
+/** Results per leaderboard in GET /api/status; steps per GET /api/results/:id/lineage. */
+export const LEADERBOARD_SIZE = 20;
+export const LINEAGE_MAX_STEPS = 100;
+
+/**
+ * GET /api/results: one page, in submission order (newest first with `order=desc`). `next` is the
+ * cursor of the following page (pass it as `after`, or as `before` with `order=desc`); null at the end.
+ */
+export const ResultsResponse = z.object({ results: z.array(ResultRecord), next: z.number().int().nullable() });
 export type ResultsResponse = z.infer<typeof ResultsResponse>;
+
+/**
+ * GET /api/results/:id/lineage: the result, then the result it started from (its `parent`), and so
+ * on back to the program's original code, newest first, at most LINEAGE_MAX_STEPS. `complete` is
+ * false when the chain was cut there (or a parent is missing from the KB).
+ */
+export const LineageResponse = z.object({ chain: z.array(ResultSummary), complete: z.boolean() });
+export type LineageResponse = z.infer<typeof LineageResponse>;
+
+/**
+ * GET /api/codes/:hash: whether a submission with this code hash (protocol/node/code-hash.ts) was
+ * already judged (crashes do not count, as for duplicates); `result` is the first one.
+ */
+export const CodeResponse = z.object({ code_hash: z.string(), tried: z.boolean(), result: z.string().nullable() });
+export type CodeResponse = z.infer<typeof CodeResponse>;
+
+/** How many results the KB holds, by status. */
+export const StatusCounts = z.object({ keep: z.number().int(), discard: z.number().int(), crash: z.number().int(), duplicate: z.number().int() });
+export type StatusCounts = z.infer<typeof StatusCounts>;

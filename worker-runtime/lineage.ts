@@ -1,4 +1,4 @@
-import type { ResultRecord } from '../protocol/index.ts';
+import type { ResultSummary } from '../protocol/index.ts';
 
 /** One kept change in the code a run is about to execute. */
 export interface LineageStep {
@@ -25,8 +25,8 @@ export interface CodeLineage {
   localEdits: string[];
 }
 
-/** Walks the champion's `parent` links through the results (as `GET /api/results` lists them). */
-export function codeLineage(results: readonly ResultRecord[], championId: string | null, you: string, localEdits: readonly string[]): CodeLineage {
+/** Walks the champion's `parent` links through `results` (as `GET /api/results/:id/lineage` lists them). */
+export function codeLineage(results: readonly ResultSummary[], championId: string | null, you: string, localEdits: readonly string[]): CodeLineage {
   const byId = new Map(results.map((r) => [r.id, r]));
   const chain: LineageStep[] = [];
   const seen = new Set<string>();

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import {
   ChampionResponse,
+  CodeResponse,
   ErrorBody,
+  LineageResponse,
   MeResponse,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
@@ -9,6 +11,7 @@ import {
   StatusResponse,
   SubmitResultResponse,
   TaskResponse,
+  type ResultStatus,
   type SubmitResultRequest,
 } from '../protocol/index.ts';
 import { WorkerError } from './credentials.ts';
@@ -88,6 +91,16 @@ async function boundedJson(res: Response, max: number, url: string): Promise<unk
   }
 }
 
+/** The query of GET /api/results: `after` pages oldest first, `before` with `order: 'desc'` newest first. */
+export interface ResultsQuery {
+  after?: number;
+  before?: number;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  member?: string;
+  status?: ResultStatus;
+}
+
 /** The member API of one program (docs/design.md, "Two listeners"), as the worker uses it. */
 export class MemberClient {
   readonly url: string;
@@ -150,8 +163,22 @@ export class MemberClient {
     return (await this.#request('GET', '/api/champion', ChampionResponse)).data.champion;
   }
 
-  async results(since = 0) {
-    return (await this.#request('GET', `/api/results${since > 0 ? `?since=${since}` : ''}`, ResultsResponse)).data.results;
+  /** One page of results (docs/design.md, "Listings at scale"); `next` is the cursor of the following one. */
+  async results(query: ResultsQuery = {}) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const qs = params.toString();
+    return (await this.#request('GET', `/api/results${qs === '' ? '' : `?${qs}`}`, ResultsResponse)).data;
+  }
+
+  /** The result and the results it started from, newest first (at most 100 steps). */
+  async lineage(id: string) {
+    return (await this.#request('GET', `/api/results/${encodeURIComponent(id)}/lineage`, LineageResponse)).data;
+  }
+
+  /** Whether code with this hash was already submitted (and judged) by anyone. */
+  async code(hash: string) {
+    return (await this.#request('GET', `/api/codes/${encodeURIComponent(hash)}`, CodeResponse)).data;
   }
 
   async status() {

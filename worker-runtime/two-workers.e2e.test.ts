@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OwnerStatusResponse } from '../protocol/index.ts';
+import type { OwnerStatusResponse, ResultRecord } from '../protocol/index.ts';
 import { torchEnv } from '../scripts/python-env.ts';
 import { testSandbox } from './sandbox/testing.ts';
 
@@ -82,9 +82,12 @@ describe('two workers, one program, real training', () => {
 
     const statusRun = cohort(ownerEnv, 'status', '--json');
     expect(statusRun.status, statusRun.stderr).toBe(0);
-    const status = JSON.parse(statusRun.stdout) as OwnerStatusResponse;
-    const { results, members, payouts } = status;
+    // `--json` adds the latest results (newest first) to the status summary.
+    const status = JSON.parse(statusRun.stdout) as OwnerStatusResponse & { recent: ResultRecord[] };
+    const { members, payouts } = status;
+    const results = [...status.recent].reverse();
     expect(members.map((m) => m.name).sort()).toEqual(['ada', 'bob']);
+    expect(status.total).toBe(2 * RUNS_EACH);
     expect(results).toHaveLength(2 * RUNS_EACH);
     expect(new Set(results.map((r) => r.member_name))).toEqual(new Set(['ada', 'bob']));
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DenySourceResponse, formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse } from '../../protocol/index.ts';
+import { DenySourceResponse, formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse, ResultsResponse, type ResultSummary } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/node/paths.ts';
 import { terminalSafe, terminalSafeJson } from '../../protocol/terminal-text.ts';
 import { CliError, OwnerClient } from '../owner-client.ts';
@@ -11,6 +11,9 @@ type Out = (text: string) => void;
 
 const connect = (opts: { program?: string }) => OwnerClient.connect(cohortPaths(), opts.program);
 const PROGRAM_FLAG = ['--program <name>', 'the published program to talk to (needed when this home publishes several)'] as const;
+
+/** Latest results `cohort status` lists. */
+const STATUS_RECENT = 20;
 
 export function requestsTable(requests: readonly JoinRequest[]): string {
   if (requests.length === 0) return 'No join requests are waiting.';
@@ -118,8 +121,14 @@ export function registerOwnerCommands(program: Command, out: Out): void {
     .option(...PROGRAM_FLAG)
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean; program?: string }) => {
-      const s = await (await connect(opts)).get('/api/owner/status', OwnerStatusResponse);
-      if (opts.json) return out(terminalSafeJson(s));
+      const client = await connect(opts);
+      // The summary and one page of the latest results: never the whole KB (docs/design.md, "Listings at scale").
+      const [s, latest] = await Promise.all([
+        client.get('/api/owner/status', OwnerStatusResponse),
+        client.get(`/api/owner/results?order=desc&limit=${STATUS_RECENT}`, ResultsResponse),
+      ]);
+      const recent = latest.results;
+      if (opts.json) return out(terminalSafeJson({ ...s, recent }));
       const spec = s.program.spec;
       // One line each; the champion's holds a member's name and hypothesis. Tables make their cells safe.
       const lines = [
@@ -132,14 +141,14 @@ export function registerOwnerCommands(program: Command, out: Out): void {
         `Members: ${s.members.filter((m) => m.revoked_at === null).length} active, ${s.requests.length} join request(s) waiting`,
       ].map((line) => terminalSafe(line));
       lines.push('');
-      if (s.results.length === 0) lines.push('No results yet.');
+      const row = (r: ResultSummary) => [r.id + (r.id === s.champion?.id ? '*' : ''), r.status, formatValue(r.value), formatValue(r.impact), r.member_name, r.hypothesis.split('\n')[0]!.slice(0, 60)];
+      const columns = ['ID', 'STATUS', spec.metric.toUpperCase(), 'IMPACT', 'MEMBER', 'HYPOTHESIS'];
+      if (s.total === 0) lines.push('No results yet.');
       else {
-        const recent = s.results.slice(-20).reverse();
-        lines.push(`Results (${s.results.length}, newest first${s.results.length > 20 ? ', last 20' : ''}):`);
-        lines.push(table(
-          ['ID', 'STATUS', spec.metric.toUpperCase(), 'IMPACT', 'MEMBER', 'HYPOTHESIS'],
-          recent.map((r) => [r.id + (r.id === s.champion?.id ? '*' : ''), r.status, formatValue(r.value), formatValue(r.impact), r.member_name, r.hypothesis.split('\n')[0]!.slice(0, 60)]),
-        ));
+        const c = s.counts;
+        lines.push(`Results: ${s.total} (${c.keep} kept, ${c.discard} discarded, ${c.crash} crashed, ${c.duplicate} duplicate)`);
+        if (s.leaderboard.length > 0) lines.push('', `Best ${s.leaderboard.length}:`, table(columns, s.leaderboard.map(row)));
+        lines.push('', `Latest (newest first${s.total > recent.length ? `, last ${recent.length}` : ''}):`, table(columns, recent.map(row)));
       }
       lines.push('');
       lines.push(s.payouts.length === 0 ? 'Payouts: nothing to pay yet.' : `Payouts:\n${table(['MEMBER', 'NAME', 'AMOUNT'], s.payouts.map((p) => [p.member, p.name, `${p.amount} ${spec.token}`]))}`);

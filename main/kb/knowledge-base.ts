@@ -1,13 +1,14 @@
-import type { Champion, MemberUsage, Payout, ProgramFile, ResultRecord, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec } from '../../protocol/index.ts';
+import type { Champion, CodeResponse, LineageResponse, MemberUsage, Payout, ProgramFile, ResultRecord, ResultsResponse, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
 import { reference } from '../rules/judge.ts';
-import type { KbStore, MemberRow, NewResult, ResultFacts, ResultRow } from '../store/kb-store.ts';
+import type { KbStore, MemberRow, NewResult, ResultFacts, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { Quotas, resultBytes } from './quotas.ts';
 import { codeHash } from '../../protocol/node/code-hash.ts';
 import { applyEditablePatch, editableFiles, type Files } from './patch.ts';
+import * as listings from './listings.ts';
 import * as readModels from './read-models.ts';
 import { toChampion, toResultRecord } from './records.ts';
 
@@ -239,7 +240,10 @@ export class KnowledgeBase {
     return [...out].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content }));
   }
 
-  /** Results in submission order; `since` skips those up to that sequence number. */
+  /**
+   * Every result after `since`, in submission order: the whole log, for tests and tools in the
+   * host's process. No route calls it (docs/design.md, "Listings at scale"): they read `page`.
+   */
   async results(since = 0): Promise<ResultRecord[]> {
     const [rows, names] = await Promise.all([this.#store.listResults(since), this.#memberNames()]);
     return rows.map((r) => toResultRecord(r, names.get(r.memberId) ?? r.memberId));
@@ -259,14 +263,37 @@ export class KnowledgeBase {
     return this.#quotas.usage(memberId, this.#state.members.get(memberId));
   }
 
-  /** GET /api/status: everything a member may see of the program at once. */
+  /** GET /api/results: one page (listings.ts); costs the page, never the log. */
+  async page(query: ResultPageQuery): Promise<ResultsResponse> {
+    return listings.page(this.#store, query, await this.#memberNames());
+  }
+
+  /** GET /api/results/:id/lineage; null when there is no such result. */
+  async lineage(id: string): Promise<LineageResponse | null> {
+    return listings.lineage(this.#store, id, await this.#memberNames());
+  }
+
+  /** GET /api/codes/:hash, from the fold's table of codes (no read of the log). */
+  code(hash: string): CodeResponse {
+    const result = this.#state.codes.get(hash) ?? null;
+    return { code_hash: hash, tried: result !== null, result };
+  }
+
+  /** GET /api/status: a summary whose cost does not grow with the number of results. */
   async status(): Promise<StatusResponse> {
-    const [results, roster, payouts] = await Promise.all([this.results(), this.roster(), this.payouts()]);
+    // The members are read once: the leaderboard, roster and payouts all name them.
+    const members = await this.#store.listMembers();
+    const names = new Map(members.map((m) => [m.id, m.name]));
+    const leaderboard = await listings.leaderboard(this.#store, this.spec.direction, names);
+    const roster = readModels.roster(members, this.#state);
+    const payouts = readModels.payouts(this.spec, this.#state, names);
     return {
       program: { spec: this.spec, body: this.program.body },
       champion: this.champion(),
       baseline: this.#state.baseline,
-      results,
+      total: this.#state.seq,
+      counts: { ...this.#state.counts },
+      leaderboard,
       roster,
       payouts,
       pool: this.spec.pool,

@@ -74,6 +74,15 @@ export type ResultFacts = Pick<ResultRow, 'seq' | 'id' | 'memberId' | 'value' | 
   bytes: number;
 };
 
+export interface ResultPageQuery {
+  order: 'asc' | 'desc';
+  /** asc: results with seq > cursor; desc: seq < cursor (null: from the newest). */
+  cursor: number | null;
+  limit: number;
+  member?: string | undefined;
+  status?: ResultStatus | undefined;
+}
+
 /** A result about to be written; `files` are the editable files, kept only for new champions. */
 export interface NewResult extends ResultRow {
   files: ReadonlyMap<string, string> | null;
@@ -117,6 +126,19 @@ export interface KbStore {
    * fold needs: start-up reads the whole log this way, a page at a time, never the full records.
    */
   listResultFacts(after: number, limit: number): Promise<ResultFacts[]>;
+  /**
+   * One page of results (docs/design.md, "Listings at scale"): ascending after `after`, or
+   * descending below `before` with `order: 'desc'`; optionally one member's, one status's. At most
+   * `limit` rows, read through an index: the cost is the page's, not the log's.
+   */
+  listResultPage(query: ResultPageQuery): Promise<ResultRow[]>;
+  /** The best `limit` results with status keep or discard by value (`best`: lowest or highest first); ties: lower seq first. */
+  listLeaderboard(best: 'lowest' | 'highest', limit: number): Promise<ResultRow[]>;
+  /**
+   * The result `id`, then the result it started from (`parent`), and so on, at most `maxSteps`
+   * rows, newest first; it stops early where a parent is not in the store. Empty for an unknown id.
+   */
+  listLineage(id: string, maxSteps: number): Promise<ResultRow[]>;
   getResult(id: string): Promise<ResultRow | null>;
   /** Files of every result that became champion, by result id. */
   listChampionFiles(): Promise<Map<string, Map<string, string>>>;

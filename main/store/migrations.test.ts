@@ -128,22 +128,33 @@ async function readsBack(store: SqliteKbStore): Promise<void> {
 }
 
 describe('schema migrations', () => {
-  it('schema 1 is the schema Cohort 0.1.0 wrote, and a file of it opens unchanged with everything in it', async () => {
+  it('schema 1 is the schema Cohort 0.1.0 wrote, and a file of it opens, migrated to the latest schema, with everything in it', async () => {
     const file = oldFile('old.sqlite');
     const before = inspect(file);
+    expect(before.version).toBe(1);
+
+    // Migration 1 alone builds the released schema, text for text.
+    const first = join(dir, 'first.sqlite');
+    await SqliteKbStore.open(first, { migrations: MIGRATIONS.slice(0, 1) }).close();
+    expect(inspect(first), 'the schema migration 1 builds differs from the released one: add a migration instead of editing one').toEqual(before);
+
     const store = SqliteKbStore.open(file);
     try {
       await readsBack(store);
     } finally {
       await store.close();
     }
-    expect(inspect(file)).toEqual(before);
-    expect(before.version).toBe(MIGRATIONS.length);
+    const after = inspect(file);
+    expect(after.version).toBe(MIGRATIONS.length);
+    // Later migrations add to schema 1; nothing of it changes.
+    expect(after.schema).toEqual(expect.arrayContaining(before.schema));
+    // Schema 2: the listings' indexes (docs/design.md, "Listings at scale").
+    expect(after.schema.map((s) => s.name)).toEqual(expect.arrayContaining(['results_member', 'results_status', 'results_member_status', 'results_leaderboard']));
 
-    // A new file is built by the migrations, to the same schema, text for text.
+    // A new file is built by the migrations to the same schema as a migrated old one.
     const fresh = join(dir, 'fresh.sqlite');
     await SqliteKbStore.open(fresh).close();
-    expect(inspect(fresh), 'the schema the migrations build differs from the released one: add a migration instead of editing one').toEqual(before);
+    expect(inspect(fresh)).toEqual(after);
   });
 
   it('the status constraints list exactly the protocol\'s statuses (a new one needs a migration that rebuilds the table)', () => {
@@ -154,7 +165,7 @@ describe('schema migrations', () => {
     expect(sql('join_requests')).toContain(list(StoredJoinStatus.options));
   });
 
-  it('a file from before user_version was kept (0) is recognised as schema 1', async () => {
+  it('a file from before user_version was kept (0) is recognised as schema 1 (and migrated from there)', async () => {
     const file = oldFile('v0.sqlite', 0);
     const store = SqliteKbStore.open(file);
     try {
@@ -162,14 +173,20 @@ describe('schema migrations', () => {
     } finally {
       await store.close();
     }
-    expect(inspect(file).version).toBe(1);
+    expect(inspect(file).version).toBe(MIGRATIONS.length);
+    const v1 = oldFile('v1.sqlite');
+    await SqliteKbStore.open(v1).close();
+    expect(inspect(file)).toEqual(inspect(v1));
   });
 
   it('applies each later migration in its own transaction; one that fails leaves the file at its old version', async () => {
     const file = oldFile('old.sqlite');
+    await SqliteKbStore.open(file).close();
     const before = inspect(file);
+    const latest = MIGRATIONS.length;
+    const next = latest + 1;
     const failing: Migration = {
-      version: 2,
+      version: next,
       description: 'test: half a change, then a failure',
       up(db) {
         db.exec('ALTER TABLE results ADD COLUMN note TEXT');
@@ -178,17 +195,17 @@ describe('schema migrations', () => {
       },
     };
     expect(() => SqliteKbStore.open(file, { migrations: [...MIGRATIONS, failing] })).toThrow(SchemaError);
-    expect(() => SqliteKbStore.open(file, { migrations: [...MIGRATIONS, failing] })).toThrow(/to schema 2 \(test: half a change, then a failure\) failed, and the file was left at schema 1: boom/);
+    expect(() => SqliteKbStore.open(file, { migrations: [...MIGRATIONS, failing] })).toThrow(`to schema ${next} (test: half a change, then a failure) failed, and the file was left at schema ${latest}: boom`);
     expect(inspect(file)).toEqual(before);
 
-    const working: Migration = { version: 2, description: 'test: a note per result', up: (db) => db.exec('ALTER TABLE results ADD COLUMN note TEXT') };
+    const working: Migration = { version: next, description: 'test: a note per result', up: (db) => db.exec('ALTER TABLE results ADD COLUMN note TEXT') };
     const store = SqliteKbStore.open(file, { migrations: [...MIGRATIONS, working] });
     try {
       await readsBack(store);
     } finally {
       await store.close();
     }
-    expect(inspect(file).version).toBe(2);
+    expect(inspect(file).version).toBe(next);
     expect(inspect(file).schema.find((s) => s.name === 'results')?.sql).toContain('note TEXT');
   });
 
@@ -198,12 +215,12 @@ describe('schema migrations', () => {
     db.exec('PRAGMA user_version = 5');
     db.close();
     expect(() => SqliteKbStore.open(file)).toThrow(SchemaError);
-    expect(() => SqliteKbStore.open(file)).toThrow(`${file}: this KB was written by a newer Cohort (schema 5, this one knows up to 1); update Cohort to open it`);
+    expect(() => SqliteKbStore.open(file)).toThrow(`${file}: this KB was written by a newer Cohort (schema 5, this one knows up to ${MIGRATIONS.length}); update Cohort to open it`);
     expect(inspect(file)).toEqual({ version: 5, schema: [] });
   });
 
   it('refuses a migration list with a gap', () => {
-    const skip: Migration = { version: 3, description: 'test', up: () => {} };
+    const skip: Migration = { version: MIGRATIONS.length + 2, description: 'test', up: () => {} };
     expect(() => SqliteKbStore.open(join(dir, 'x.sqlite'), { migrations: [...MIGRATIONS, skip] })).toThrow(/numbered 1, 2/);
   });
 });

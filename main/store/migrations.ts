@@ -95,8 +95,23 @@ CREATE TABLE IF NOT EXISTS champion_files (
 ) STRICT;
 `;
 
+/**
+ * Schema 2: indexes for the listings (docs/design.md, "Listings at scale"): a page of one member's
+ * results, of one status, of both, and the leaderboard (the best judged values), each read in
+ * O(log n + page) whatever the size of the log. The leaderboard's index is partial: crashes have no
+ * value and duplicates repeat an earlier one. Its WHERE is the text the store's query repeats
+ * (SQLite uses a partial index only when the query's WHERE names the same terms).
+ */
+const SCHEMA_2 = `
+CREATE INDEX results_member ON results (member_id, seq);
+CREATE INDEX results_status ON results (status, seq);
+CREATE INDEX results_member_status ON results (member_id, status, seq);
+CREATE INDEX results_leaderboard ON results (value, seq) WHERE status IN ('keep','discard');
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'the first schema: meta, join requests, members, results, champion files', up: (db) => db.exec(SCHEMA_1) },
+  { version: 2, description: 'indexes for paged listings and the leaderboard', up: (db) => db.exec(SCHEMA_2) },
 ];
 
 /** The KB file cannot be used by this version of Cohort. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultFacts, ResultRow, ResultStatus } from './kb-store.ts';
+import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultFacts, ResultPageQuery, ResultRow, ResultStatus } from './kb-store.ts';
 import { MIGRATIONS, migrate, type Migration } from './migrations.ts';
 
 export { SchemaError } from './migrations.ts';
@@ -86,6 +86,12 @@ export class SqliteKbStore implements KbStore {
   #db: DatabaseSync;
   /** Prepared once, reused: preparing is a measurable share of a request's time under load. */
   #statements = new Map<string, StatementSync>();
+  /**
+   * The members table, read once and kept until this store writes to it (only this store does):
+   * every listing names members, and re-reading 200 rows per request was a third of a status or a
+   * page's CPU time in `npm run bench`.
+   */
+  #members: MemberRow[] | null = null;
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
@@ -102,6 +108,9 @@ export class SqliteKbStore implements KbStore {
     db.exec('PRAGMA journal_mode = WAL');
     // FULL: WAL is fsynced at every commit, so an acknowledged result survives power loss.
     db.exec('PRAGMA synchronous = FULL');
+    // 64 MiB of page cache (SQLite's default is 2 MiB): with a million results each insert touches
+    // a leaf of every index, and a durable POST re-read those pages from the OS on every commit.
+    db.exec('PRAGMA cache_size = -65536');
     try {
       migrate(db, path, opts.migrations ?? MIGRATIONS);
     } catch (err) {
@@ -189,6 +198,7 @@ export class SqliteKbStore implements KbStore {
   }
 
   async consumeJoinRequest(requestId: string, m: MemberRow): Promise<boolean> {
+    this.#members = null;
     return this.#tx(() => {
       const res = this.#sql("UPDATE join_requests SET status = 'consumed', member_id = ? WHERE id = ? AND status = 'approved'")
         .run(m.id, requestId);
@@ -217,10 +227,12 @@ export class SqliteKbStore implements KbStore {
   }
 
   async listMembers(): Promise<MemberRow[]> {
-    return (this.#sql('SELECT * FROM members ORDER BY joined_at, id').all() as Row[]).map(toMember);
+    this.#members ??= (this.#sql('SELECT * FROM members ORDER BY joined_at, id').all() as Row[]).map(toMember);
+    return this.#members.map((m) => ({ ...m }));
   }
 
   async revokeMember(id: string, at: number): Promise<boolean> {
+    this.#members = null;
     const res = this.#sql('UPDATE members SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
     return Number(res.changes) === 1;
   }
@@ -248,25 +260,65 @@ export class SqliteKbStore implements KbStore {
   }
 
   async listResultFacts(after: number, limit: number): Promise<ResultFacts[]> {
-    const rows = this.#sql(
+    // Start-up reads every result through here: rows as arrays (no object per row from SQLite), and
+    // the columns are already the right JS types (STRICT table), so no conversions. Together they
+    // took opening 200 000 results from ~2.0 s to 0.6–0.9 s (docs/benchmarks.md, "Opening a large KB").
+    const statement = this.#sql(
       // octet_length counts UTF-8 bytes (the file's encoding) as Buffer.byteLength does on the live path.
       `SELECT seq, id, member_id, value, status, impact, champion, duplicate_of, code_hash, idempotency_key,
               octet_length(patch) + octet_length(output) + octet_length(hypothesis) AS bytes
        FROM results WHERE seq > ? ORDER BY seq LIMIT ?`,
-    ).all(after, limit) as Row[];
-    return rows.map((r) => ({
-      seq: num(r.seq),
-      id: str(r.id),
-      memberId: str(r.member_id),
-      value: numOrNull(r.value),
-      status: str(r.status) as ResultStatus,
-      impact: num(r.impact),
-      champion: num(r.champion) === 1,
-      duplicateOf: strOrNull(r.duplicate_of),
-      codeHash: str(r.code_hash),
-      idempotencyKey: strOrNull(r.idempotency_key),
-      bytes: num(r.bytes),
-    }));
+    );
+    statement.setReturnArrays(true);
+    const rows = statement.all(after, limit) as unknown as [number, string, string, number | null, ResultStatus, number, number, string | null, string, string | null, number][];
+    const out = new Array<ResultFacts>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = { seq: r[0], id: r[1], memberId: r[2], value: r[3], status: r[4], impact: r[5], champion: r[6] === 1, duplicateOf: r[7], codeHash: r[8], idempotencyKey: r[9], bytes: r[10] };
+    }
+    return out;
+  }
+
+  async listResultPage(q: ResultPageQuery): Promise<ResultRow[]> {
+    const where: string[] = [];
+    const args: SQLInputValue[] = [];
+    if (q.member !== undefined) {
+      where.push('member_id = ?');
+      args.push(q.member);
+    }
+    if (q.status !== undefined) {
+      where.push('status = ?');
+      args.push(q.status);
+    }
+    if (q.cursor !== null) {
+      where.push(q.order === 'asc' ? 'seq > ?' : 'seq < ?');
+      args.push(q.cursor);
+    }
+    // At most 8 distinct texts (member?, status?, cursor?, order), each prepared once.
+    const sql = `SELECT * FROM results${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
+    return (this.#sql(sql).all(...args, q.limit) as Row[]).map(toResult);
+  }
+
+  async listLeaderboard(best: 'lowest' | 'highest', limit: number): Promise<ResultRow[]> {
+    // Without statistics the planner prefers results_status and sorts every judged result: name the
+    // index. The WHERE repeats the partial index's (migrations.ts, schema 2), which SQLite requires.
+    const sql = `SELECT * FROM results INDEXED BY results_leaderboard WHERE status IN ('keep','discard') ORDER BY value ${best === 'lowest' ? 'ASC' : 'DESC'}, seq ASC LIMIT ?`;
+    return (this.#sql(sql).all(limit) as Row[]).map(toResult);
+  }
+
+  async listLineage(id: string, maxSteps: number): Promise<ResultRow[]> {
+    // One statement walks the parent links (an index lookup per step, in SQLite, not a round trip
+    // per step from JS); `depth` bounds it, so a damaged file with a cycle cannot loop.
+    const rows = this.#sql(
+      `WITH RECURSIVE chain (id, depth) AS (
+         SELECT ?, 1
+         UNION ALL
+         SELECT r.parent, chain.depth + 1 FROM chain JOIN results r ON r.id = chain.id
+         WHERE r.parent IS NOT NULL AND chain.depth < ?
+       )
+       SELECT results.* FROM chain JOIN results ON results.id = chain.id ORDER BY chain.depth`,
+    ).all(id, maxSteps) as Row[];
+    return rows.map(toResult);
   }
 
   async getResult(id: string): Promise<ResultRow | null> {

@@ -9,6 +9,7 @@ import {
   Member,
   OwnerStatusResponse,
   PublishResponse,
+  ResultsResponse,
   RunState,
   WorkerProgramResponse,
   WorkerServiceState,
@@ -95,6 +96,8 @@ const code = (userCode: string) => encodeURIComponent(userCode);
 
 export const ownerApi = {
   status: (token: string) => json(token, '/api/owner/status', OwnerStatusResponse),
+  /** The latest `limit` results, newest first: one page, never the whole KB. */
+  latest: (token: string, limit: number) => json(token, `/api/owner/results?order=desc&limit=${limit}`, ResultsResponse),
   approve: (token: string, userCode: string) =>
     json(token, `/api/owner/requests/${code(userCode)}/approve`, JoinRequestEnvelope, post),
   deny: (token: string, userCode: string) => json(token, `/api/owner/requests/${code(userCode)}/deny`, JoinRequestEnvelope, post),

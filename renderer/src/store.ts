@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { OwnerStatusResponse } from '../../protocol/index.ts';
+import type { OwnerStatusResponse, ResultRecord } from '../../protocol/index.ts';
 import { ApiError, errorMessage, ownerApi } from './api.ts';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -10,9 +10,17 @@ export interface LoadError {
   auth: boolean;
 }
 
+/**
+ * Results the owner's view holds (the leaderboard's list and the live chart): the latest ones. The
+ * counts and the best results come with the status (docs/design.md, "Listings at scale").
+ */
+export const RECENT_WINDOW = 500;
+
 export interface OwnerState {
   token: string | null;
   status: OwnerStatusResponse | null;
+  /** The latest RECENT_WINDOW results, newest first, fetched with `status`. */
+  recent: ResultRecord[];
   /** `Date.now()` when `status` arrived; countdowns run from it (no clock skew with the host). */
   fetchedAt: number;
   /** The last refresh failed (the previous status, if any, is still shown). */
@@ -20,7 +28,7 @@ export interface OwnerState {
   connection: Connection;
   setToken(token: string | null): void;
   setConnection(connection: Connection): void;
-  /** Fetches `/api/owner/status`. Calls made while one is in flight coalesce into one more fetch. */
+  /** Fetches `/api/owner/status` and the latest results. Calls made while one is in flight coalesce into one more fetch. */
   refresh(): Promise<void>;
 }
 
@@ -30,6 +38,7 @@ let again = false;
 export const useOwnerStore = create<OwnerState>()((set, get) => ({
   token: null,
   status: null,
+  recent: [],
   fetchedAt: 0,
   loadError: null,
   connection: 'connecting',
@@ -46,8 +55,8 @@ export const useOwnerStore = create<OwnerState>()((set, get) => ({
         const token = get().token;
         if (token === null) return;
         try {
-          const status = await ownerApi.status(token);
-          set({ status, fetchedAt: Date.now(), loadError: null });
+          const [status, latest] = await Promise.all([ownerApi.status(token), ownerApi.latest(token, RECENT_WINDOW)]);
+          set({ status, recent: latest.results, fetchedAt: Date.now(), loadError: null });
         } catch (err) {
           set({ loadError: { message: errorMessage(err), auth: err instanceof ApiError && err.isAuth } });
         }

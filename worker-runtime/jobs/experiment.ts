@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SubmitResultRequest, TaskResponse } from '../../protocol/index.ts';
+import type { ResultSummary, SubmitResultRequest, TaskResponse } from '../../protocol/index.ts';
 import type { Hardware } from '../hardware.ts';
 import { codeLineage, type CodeLineage } from '../lineage.ts';
+import { RejectedError } from '../member-client.ts';
 import { propose } from '../proposer/propose.ts';
 import type { Random } from '../proposer/mutate.ts';
 import { runExperiment } from '../runner/run-experiment.ts';
@@ -136,8 +137,20 @@ async function refuseTampering(workspace: Workspace, task: TaskResponse): Promis
   if (problems.length > 0) throw new WorkspaceTamperedError(problems);
 }
 
-/** Whose changes the code of the next run contains (the host's results, waited for like every host call). */
+/**
+ * Whose changes the code of the next run contains: the champion's lineage from the host (one
+ * bounded request, waited for like every host call). A host without the lineage endpoint answers
+ * 404, and the lineage is then shown as incomplete rather than failing the run.
+ */
 async function lineageOf(host: HostSession, championId: string | null, workspace: Workspace): Promise<CodeLineage> {
   const localEdits = await workspace.localEdits();
-  return codeLineage(await host.results(), championId, host.membership.memberId, localEdits);
+  let chain: ResultSummary[] = [];
+  if (championId !== null) {
+    try {
+      chain = (await host.lineage(championId)).chain;
+    } catch (err) {
+      if (!(err instanceof RejectedError && err.code === 'not_found')) throw err;
+    }
+  }
+  return codeLineage(chain, championId, host.membership.memberId, localEdits);
 }

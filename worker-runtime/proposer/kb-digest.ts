@@ -1,4 +1,4 @@
-import type { ResultRecord, StatusResponse } from '../../protocol/index.ts';
+import type { ResultRecord, ResultSummary, StatusResponse } from '../../protocol/index.ts';
 
 const oneLine = (text: string, max = 120) => {
   const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
@@ -6,27 +6,25 @@ const oneLine = (text: string, max = 120) => {
 };
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
-/** The champion's ancestry: champion ← the champion it started from ← … ← original code. */
-export function lineage(status: StatusResponse): ResultRecord[] {
-  const byId = new Map(status.results.map((r) => [r.id, r]));
-  const chain: ResultRecord[] = [];
-  let id = status.champion?.id ?? null;
-  while (id !== null && chain.length < 100) {
-    const r = byId.get(id);
-    if (!r) break;
-    chain.push(r);
-    id = r.parent;
-  }
-  return chain;
+/** Results listed under "Recent results". */
+export const DIGEST_RECENT = 25;
+
+/** What KB.md is written from besides the status: pages the caller fetched (bounded, never the whole KB). */
+export interface DigestInput {
+  /** The latest results, newest first (GET /api/results?order=desc). */
+  recent: readonly ResultRecord[];
+  /** The champion's lineage, newest first (GET /api/results/:id/lineage); empty without a champion. */
+  lineage: readonly ResultSummary[];
 }
 
 /**
  * KB.md: what a proposer (a person, or a coding agent run by `--propose CMD`) needs before the next
- * experiment — the objective, the champion and its lineage, and what was tried lately and how it went.
+ * experiment — the objective, the champion and its lineage, the best results, and what was tried
+ * lately and how it went.
  */
-export function kbDigest(status: StatusResponse, opts: { recent?: number } = {}): string {
+export function kbDigest(status: StatusResponse, input: DigestInput): string {
   const spec = status.program.spec;
-  const recent = status.results.slice(-(opts.recent ?? 25)).reverse();
+  const recent = input.recent.slice(0, DIGEST_RECENT);
   const champion = status.champion;
   const lines = [
     `# KB digest: ${spec.name}`,
@@ -42,13 +40,21 @@ export function kbDigest(status: StatusResponse, opts: { recent?: number } = {})
       : `None yet${status.baseline === null ? '' : `; baseline ${status.baseline}`}. The first result becomes the champion if it beats the baseline.`,
     '',
   ];
-  const chain = lineage(status);
+  const chain = input.lineage;
   if (chain.length > 0) {
     lines.push('Lineage (newest first):', '');
     for (const r of chain) lines.push(`- ${r.id} (${spec.metric} ${r.value}, ${r.member_name}): ${oneLine(r.hypothesis) || '—'}`);
     lines.push('- original program code', '');
   }
-  lines.push(`## Recent results (${recent.length} of ${status.results.length}, newest first)`, '');
+  const counts = status.counts;
+  lines.push(`Results so far: ${status.total} (${counts.keep} kept, ${counts.discard} discarded, ${counts.crash} crashed, ${counts.duplicate} duplicates).`, '');
+  if (status.leaderboard.length > 0) {
+    lines.push(`## Best results (top ${status.leaderboard.length})`, '');
+    lines.push(`| id | status | ${spec.metric} | by | hypothesis |`, '|---|---|---|---|---|');
+    for (const r of status.leaderboard) lines.push(`| ${r.id} | ${r.status} | ${r.value ?? '—'} | ${cell(r.member_name)} | ${cell(oneLine(r.hypothesis, 80) || '—')} |`);
+    lines.push('');
+  }
+  lines.push(`## Recent results (${recent.length} of ${status.total}, newest first)`, '');
   if (recent.length === 0) lines.push('No results yet.');
   else {
     lines.push(`| id | status | ${spec.metric} | by | hypothesis | why |`, '|---|---|---|---|---|---|');

@@ -26,6 +26,9 @@ import { toFeedEvent } from './feed-event.ts';
  * has (ERROR_STATUS, as main's ServiceError; worker-runtime imports only protocol/), and a sentence
  * that says what to do.
  */
+/** The member's own results the app shows, newest first. */
+const MINE_PAGE = 200;
+
 export class WorkerServiceError extends WorkerError {
   override name = 'WorkerServiceError';
   readonly status: number;
@@ -277,7 +280,8 @@ export class WorkerService {
     const client = new MemberClient(membership.url, membership.token, { timeoutMs: 10_000 });
     let task, results;
     try {
-      [task, results] = await Promise.all([client.task(), client.results()]);
+      // This member's latest results only: one page, never the whole KB (docs/design.md, "Listings at scale").
+      [task, results] = await Promise.all([client.task(), client.results({ member: membership.memberId, order: 'desc', limit: MINE_PAGE })]);
     } catch (err) {
       if (err instanceof NotAMemberError) throw new WorkerServiceError('not_a_member', err.message);
       throw new WorkerServiceError('host_unreachable', `The program's host did not answer: ${(err as Error).message}`);
@@ -289,7 +293,7 @@ export class WorkerService {
       champion: task.champion,
       reference: task.reference,
       member_id: membership.memberId,
-      mine: results.filter((r) => r.member === membership.memberId),
+      mine: results.results,
       workspace: { dir: workspace.dir, diff },
     };
   }

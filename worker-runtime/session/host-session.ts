@@ -1,7 +1,7 @@
-import type { ResultRecord, ResultVerdict, StatusResponse, SubmitResultRequest, TaskResponse } from '../../protocol/index.ts';
+import type { CodeResponse, LineageResponse, ResultsResponse, ResultVerdict, StatusResponse, SubmitResultRequest, TaskResponse } from '../../protocol/index.ts';
 import type { Membership } from '../credentials.ts';
 import type { Emit } from '../events.ts';
-import { MemberClient } from '../member-client.ts';
+import { MemberClient, type ResultsQuery } from '../member-client.ts';
 import { Outbox } from '../outbox.ts';
 import { retrying, retryPolicy, type RetryPolicy } from './retry.ts';
 
@@ -79,8 +79,17 @@ export class HostSession {
     return this.#call((c) => c.task());
   }
 
-  results(): Promise<ResultRecord[]> {
-    return this.#call((c) => c.results());
+  /** One page of results; nothing here lists the whole KB (docs/design.md, "Listings at scale"). */
+  results(query: ResultsQuery = {}): Promise<ResultsResponse> {
+    return this.#call((c) => c.results(query));
+  }
+
+  lineage(id: string): Promise<LineageResponse> {
+    return this.#call((c) => c.lineage(id));
+  }
+
+  code(hash: string): Promise<CodeResponse> {
+    return this.#call((c) => c.code(hash));
   }
 
   status(): Promise<StatusResponse> {

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { DenySourceRequest, type Member } from '../../../protocol/index.ts';
-import { parseWith } from '../errors.ts';
+import { HttpError, parseWith } from '../errors.ts';
+import { parseResultPageQuery } from '../listing-query.ts';
+import { ResultIdParams } from '../public/member-api.ts';
 import type { OwnerRouteOptions } from '../services.ts';
 import { payoutsCsv } from './payouts-csv.ts';
 
@@ -43,7 +45,14 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
     return { member: await services().auth.revoke(member) };
   });
 
-  app.get('/api/owner/results', async () => ({ results: await services().kb.results() }));
+  app.get('/api/owner/results', async (request) => services().kb.page(parseResultPageQuery(request.query)));
+
+  app.get('/api/owner/results/:id/lineage', async (request) => {
+    const { id } = parseWith(ResultIdParams, request.params, 'The result id');
+    const lineage = await services().kb.lineage(id);
+    if (!lineage) throw new HttpError('not_found', `There is no result "${id}" in this program's KB.`);
+    return lineage;
+  });
 
   app.get('/api/owner/status', async () => {
     const { kb, auth, publicUrl, tunnel } = services();

@@ -2,7 +2,9 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { PROTOCOL_VERSION, splitSubmission, SubmitResultRequest } from '../../../protocol/index.ts';
 import { QuotaError } from '../../kb/quotas.ts';
 import type { MemberRow } from '../../store/kb-store.ts';
+import { z } from 'zod';
 import { HttpError, parseWith } from '../errors.ts';
+import { parseResultPageQuery } from '../listing-query.ts';
 import type { HostServices } from '../services.ts';
 
 declare module 'fastify' {
@@ -10,6 +12,10 @@ declare module 'fastify' {
     member: MemberRow | null;
   }
 }
+
+export const ResultIdParams = z.object({ id: z.string().min(1).max(64) });
+/** A code hash is SHA-256 in lower-case hex (protocol/node/code-hash.ts). */
+const CodeHashParams = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256)') });
 
 /** A result body holds a patch (≤ 512 KiB) and an output tail; 1 MiB leaves room for JSON escaping. */
 const RESULT_BODY_LIMIT = 1024 * 1024;
@@ -52,14 +58,16 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
   // Re-pointing (docs/worker.md): a worker checks its token here at a program's new URL.
   app.get('/api/me', async (request) => ({ member: request.member!.id, name: request.member!.name, program: kb.spec.name }));
 
-  app.get<{ Querystring: { since?: string } }>('/api/results', async (request) => {
-    const raw: unknown = request.query.since;
-    // Digits only: Number() would also take " 1 ", "", "0x10" and "1e20", none of which a client means.
-    if (raw !== undefined && (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw))) {
-      throw new HttpError('bad_request', '`since` must be a result sequence number: digits only, e.g. `?since=12` (once).');
-    }
-    return { results: await kb.results(raw === undefined ? 0 : Number(raw)) };
+  app.get('/api/results', async (request) => kb.page(parseResultPageQuery(request.query)));
+
+  app.get('/api/results/:id/lineage', async (request) => {
+    const { id } = parseWith(ResultIdParams, request.params, 'The result id');
+    const lineage = await kb.lineage(id);
+    if (!lineage) throw new HttpError('not_found', `There is no result "${id}" in this program's KB.`);
+    return lineage;
   });
+
+  app.get('/api/codes/:hash', async (request) => kb.code(parseWith(CodeHashParams, request.params, 'The code hash').hash));
 
   app.post('/api/results', { bodyLimit: RESULT_BODY_LIMIT }, async (request, reply) => {
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {

@@ -1,14 +1,18 @@
-import type { OwnerStatusResponse } from '../../../protocol/index.ts';
+import type { OwnerStatusResponse, ResultRecord } from '../../../protocol/index.ts';
 import { useNow } from '../hooks.ts';
 import { ChampionCard } from './ChampionCard.tsx';
 import { ResultRow } from './ResultRow.tsx';
 
-/** The champion on top, then every result, newest first. */
-export function Leaderboard({ status }: { status: OwnerStatusResponse }) {
+/**
+ * The champion on top, then the latest results, newest first (`recent`: a bounded window; the counts
+ * are the KB's, from the status).
+ */
+export function Leaderboard({ status, recent }: { status: OwnerStatusResponse; recent: readonly ResultRecord[] }) {
   const now = useNow();
-  const results = [...status.results].sort((a, b) => b.seq - a.seq);
-  const count = (s: string) => results.filter((r) => r.status === s).length;
-  const summary = results.length === 0 ? '' : `${results.length} result${results.length === 1 ? '' : 's'} · ${count('keep')} kept · ${count('discard')} discarded · ${count('crash')} crashed · ${count('duplicate')} duplicate`;
+  const results = [...recent].sort((a, b) => b.seq - a.seq);
+  const { total, counts } = status;
+  const shown = total > results.length ? ` · latest ${results.length} shown` : '';
+  const summary = total === 0 ? '' : `${total} result${total === 1 ? '' : 's'} · ${counts.keep} kept · ${counts.discard} discarded · ${counts.crash} crashed · ${counts.duplicate} duplicate${shown}`;
 
   return (
     <section className="section" aria-labelledby="leaderboard-title" data-testid="leaderboard">

@@ -17,6 +17,7 @@ import { ShippedFiles } from './ShippedFiles.tsx';
  */
 export function OwnerView({ token, shipped = null }: { token: string; shipped?: ProgramManifest | null }) {
   const status = useOwnerStore((s) => s.status);
+  const recent = useOwnerStore((s) => s.recent);
   const fetchedAt = useOwnerStore((s) => s.fetchedAt);
   const loadError = useOwnerStore((s) => s.loadError);
 
@@ -47,8 +48,8 @@ export function OwnerView({ token, shipped = null }: { token: string; shipped?: 
         {loadError !== null && <LoadProblem error={loadError} stale />}
         {shipped !== null && <ShippedFiles manifest={shipped} />}
         <JoinRequests status={status} fetchedAt={fetchedAt} />
-        <MetricChart results={status.results} spec={status.program.spec} />
-        <Leaderboard status={status} />
+        <MetricChart results={recent} spec={status.program.spec} />
+        <Leaderboard status={status} recent={recent} />
         <Members status={status} />
         <Payouts status={status} />
       </main>

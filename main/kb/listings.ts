@@ -1,0 +1,51 @@
+import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, type LineageResponse, type ResultRecord, type ResultsResponse, type ResultSummary, type TaskSpec } from '../../protocol/index.ts';
+import type { KbStore, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
+import { toResultRecord } from './records.ts';
+
+/**
+ * The listings of the KB (docs/design.md, "Listings at scale"): pages, the leaderboard and a
+ * result's lineage. Each reads the store through an index (migrations.ts, schema 2) and costs in
+ * proportion to what it returns, never to the number of results in the log.
+ */
+
+type Names = ReadonlyMap<string, string>;
+
+const record = (names: Names) => (r: ResultRow): ResultRecord => toResultRecord(r, names.get(r.memberId) ?? r.memberId);
+
+/** The record less `patch` and `output`: the leaderboard and lineages stay small whatever members send. */
+const summary = (names: Names) => (r: ResultRow): ResultSummary => {
+  const { patch: _patch, output: _output, ...rest } = record(names)(r);
+  return rest;
+};
+
+/** One page; one row more than asked tells whether another page follows, so `next` is null at the end. */
+export async function page(store: KbStore, query: ResultPageQuery, names: Names): Promise<ResultsResponse> {
+  const rows = await store.listResultPage({ ...query, limit: query.limit + 1 });
+  const more = rows.length > query.limit;
+  const results = (more ? rows.slice(0, query.limit) : rows).map(record(names));
+  return { results, next: more ? results.at(-1)!.seq : null };
+}
+
+/** The best judged results by the program's direction, best first; ties go to the first submitted. */
+export async function leaderboard(store: KbStore, direction: TaskSpec['direction'], names: Names, size = LEADERBOARD_SIZE): Promise<ResultSummary[]> {
+  return (await store.listLeaderboard(direction === 'minimize' ? 'lowest' : 'highest', size)).map(summary(names));
+}
+
+/**
+ * The result and the chain of results it started from (each one's `parent`), newest first, at most
+ * `maxSteps` (one recursive query: an index lookup per step). Null when `id` is not a result of
+ * this KB; `complete` is true only when the chain reaches the program's original code.
+ */
+export async function lineage(store: KbStore, id: string, names: Names, maxSteps = LINEAGE_MAX_STEPS): Promise<LineageResponse | null> {
+  const rows = await store.listLineage(id, maxSteps);
+  if (rows.length === 0) return null;
+  // A parent is always an earlier result; a repeated id means a damaged file: stop before it.
+  const seen = new Set<string>();
+  const chain: ResultSummary[] = [];
+  for (const row of rows) {
+    if (seen.has(row.id)) return { chain, complete: false };
+    seen.add(row.id);
+    chain.push(summary(names)(row));
+  }
+  return { chain, complete: rows.at(-1)!.parent === null };
+}
