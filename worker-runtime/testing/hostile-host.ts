@@ -41,9 +41,12 @@ export async function startHostileHost(opts: { spec: TaskSpecInput; files: Progr
       const path = (req.url ?? '').split('?')[0];
       protocols.push(req.headers['cohort-protocol'] as string | undefined);
       if (req.method === 'GET' && path === '/api/task') return send(res, 200, task);
-      if (req.method === 'GET' && path === '/api/results') return send(res, 200, JSON.stringify({ results: [] }));
+      // An empty KB, in the shapes of the paged listings (docs/host.md).
+      if (req.method === 'GET' && path === '/api/results') return send(res, 200, JSON.stringify({ results: [], next: null }));
+      if (req.method === 'GET' && path?.startsWith('/api/codes/')) return send(res, 200, JSON.stringify({ code_hash: path.slice('/api/codes/'.length), tried: false, result: null }));
       if (req.method === 'GET' && path === '/api/status') {
-        return send(res, 200, JSON.stringify({ program, champion: null, baseline: null, results: [], roster: [], payouts: [], pool: 0, token: 'OBOL' }));
+        const counts = { keep: 0, discard: 0, crash: 0, duplicate: 0 };
+        return send(res, 200, JSON.stringify({ program, champion: null, baseline: null, total: 0, counts, leaderboard: [], roster: [], payouts: [], pool: 0, token: 'OBOL' }));
       }
       if (req.method === 'POST' && path === '/api/results') {
         const body = Buffer.concat(chunks).toString('utf8');
