@@ -64,7 +64,7 @@ function seedKb(home: string, count: number): SeedInfo {
 
 async function startServer(env: Record<string, string> = {}): Promise<{ child: Child; info: ServerInfo }> {
   const script = fileURLToPath(new URL('./server.ts', import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const lines = createInterface({ input: child.stdout });
   const info = await new Promise<ServerInfo>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the bench server did not start within 30 s')), 30_000);
@@ -345,7 +345,9 @@ async function main(): Promise<number> {
   // The server removes `home` when it stops.
   const { child, info } = await startServer({ BENCH_HOME: home, BENCH_SEEDED: String(seed?.results ?? 0) });
   console.log(`the host opened the KB in ${info.open.ms} ms; RSS ${info.open.rssMB} MiB, heap used ${info.open.heapUsedMB} MiB`);
-  const SCENARIOS = scenarios(seed);
+  // BENCH_ONLY="POST /api/results" (a comma-separated list) runs those scenarios alone, e.g. to profile one.
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const SCENARIOS = scenarios(seed).filter((s) => only.length === 0 || only.includes(s.name));
   const measured: Measured[] = [];
   let disk: ServerStats | undefined;
   let durableSent = 0;
