@@ -24,6 +24,9 @@ export class KbError extends ServiceError {
   override name = 'KbError';
 }
 
+/** Lineages kept built: the champions' and the latest results' are the ones asked for. */
+const LINEAGES_KEPT = 1_024;
+
 /** Results read per page at start-up: bounded memory whatever the size of the log. */
 const LOAD_PAGE = 10_000;
 
@@ -57,6 +60,12 @@ export class KnowledgeBase {
   #original: Map<string, string>;
   /** Resolved while state is consistent with the store; replaced while rebuilding after a failed commit. */
   #ready: Promise<void> = Promise.resolve();
+  /** Grows with every change of the fold's state: what was built from the state is good until it does. */
+  #stateVersion = 0;
+  /** GET /api/status as sent, until the state or the members change (members poll it; building it is most of its cost). */
+  #statusJson: { key: string; json: string } | null = null;
+  /** Lineages as sent: a judged result's chain of parents never changes, so each is built once (bounded; cleared on rebuild). */
+  #lineages = new Map<string, LineageResponse>();
 
   private constructor(store: KbStore, program: ProgramSnapshot, bus: EventBus, now: () => number) {
     this.#store = store;
@@ -128,6 +137,8 @@ export class KnowledgeBase {
     const championMember = championRow ? await this.#store.getMember(championRow.memberId) : null;
     // Swapped in at once: nothing judges against a half-built state.
     this.#state = state;
+    this.#stateVersion++;
+    this.#lineages.clear();
     this.#idempotency = idempotency;
     this.#inflight = new Map();
     this.#championFiles = files;
@@ -187,6 +198,7 @@ export class KnowledgeBase {
     const seq = this.#state.seq + 1;
     const id = `r${seq}`;
     const verdict = applyResult(this.#state, { seq, id, member: member.id, value: body.value, crashed: body.crashed === true, codeHash: hash, bytes });
+    this.#stateVersion++;
 
     const row: ResultRow = {
       seq,
@@ -270,7 +282,20 @@ export class KnowledgeBase {
 
   /** GET /api/results/:id/lineage; null when there is no such result. */
   async lineage(id: string): Promise<LineageResponse | null> {
-    return listings.lineage(this.#store, id, await this.#memberNames());
+    const kept = this.#lineages.get(id);
+    if (kept) return kept;
+    const lineage = await listings.lineage(this.#store, id, await this.#memberNames());
+    if (lineage === null) return null;
+    if (this.#lineages.size >= LINEAGES_KEPT) this.#lineages.delete(this.#lineages.keys().next().value!);
+    this.#lineages.set(id, lineage);
+    return lineage;
+  }
+
+  /** GET /api/status, serialised: built again only after the state or the members changed. */
+  async statusJson(): Promise<string> {
+    const key = `${this.#stateVersion}/${this.#store.membersVersion}`;
+    if (this.#statusJson?.key !== key) this.#statusJson = { key, json: JSON.stringify(await this.status()) };
+    return this.#statusJson.json;
   }
 
   /** GET /api/codes/:hash, from the fold's table of codes (no read of the log). */

@@ -115,6 +115,8 @@ export interface KbStore {
   getMemberByTokenHash(tokenHash: string): Promise<MemberRow | null>;
   getMember(id: string): Promise<MemberRow | null>;
   listMembers(): Promise<MemberRow[]>;
+  /** Grows whenever the members change (a join, a revocation): readers may keep what they built from them until it does. */
+  readonly membersVersion: number;
   revokeMember(id: string, at: number): Promise<boolean>;
 
   /** Writes the batch in one durable transaction: when this resolves, every row is on disk. */

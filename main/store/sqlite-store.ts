@@ -92,6 +92,11 @@ export class SqliteKbStore implements KbStore {
    * page's CPU time in `npm run bench`.
    */
   #members: MemberRow[] | null = null;
+  #membersVersion = 0;
+
+  get membersVersion(): number {
+    return this.#membersVersion;
+  }
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
@@ -198,7 +203,7 @@ export class SqliteKbStore implements KbStore {
   }
 
   async consumeJoinRequest(requestId: string, m: MemberRow): Promise<boolean> {
-    this.#members = null;
+    this.#forgetMembers();
     return this.#tx(() => {
       const res = this.#sql("UPDATE join_requests SET status = 'consumed', member_id = ? WHERE id = ? AND status = 'approved'")
         .run(m.id, requestId);
@@ -226,13 +231,18 @@ export class SqliteKbStore implements KbStore {
     return row ? toMember(row) : null;
   }
 
+  #forgetMembers(): void {
+    this.#members = null;
+    this.#membersVersion++;
+  }
+
   async listMembers(): Promise<MemberRow[]> {
     this.#members ??= (this.#sql('SELECT * FROM members ORDER BY joined_at, id').all() as Row[]).map(toMember);
     return this.#members.map((m) => ({ ...m }));
   }
 
   async revokeMember(id: string, at: number): Promise<boolean> {
-    this.#members = null;
+    this.#forgetMembers();
     const res = this.#sql('UPDATE members SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
     return Number(res.changes) === 1;
   }

@@ -89,5 +89,6 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
     return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason }, ...(warnings.length > 0 ? { warnings } : {}) });
   });
 
-  app.get('/api/status', async () => kb.status());
+  // Sent as the KB keeps it serialised: the same summary until something changes.
+  app.get('/api/status', async (_request, reply) => reply.type('application/json; charset=utf-8').send(await kb.statusJson()));
 };
