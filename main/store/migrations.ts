@@ -97,15 +97,16 @@ CREATE TABLE IF NOT EXISTS champion_files (
 
 /**
  * Schema 2: indexes for the listings (docs/design.md, "Listings at scale"): a page of one member's
- * results, of one status, of both, and the leaderboard (the best judged values), each read in
- * O(log n + page) whatever the size of the log. The leaderboard's index is partial: crashes have no
+ * results, of one status, and the leaderboard (the best judged values), each read in O(log n + page)
+ * whatever the size of the log. A page of one member's results of one status walks that member's
+ * results: every index is paid for by every submission (a third index cost ~15% of the durable
+ * POST, docs/benchmarks.md), and the combination is rare. The leaderboard's index is partial: crashes have no
  * value and duplicates repeat an earlier one. Its WHERE is the text the store's query repeats
  * (SQLite uses a partial index only when the query's WHERE names the same terms).
  */
 const SCHEMA_2 = `
 CREATE INDEX results_member ON results (member_id, seq);
 CREATE INDEX results_status ON results (status, seq);
-CREATE INDEX results_member_status ON results (member_id, status, seq);
 CREATE INDEX results_leaderboard ON results (value, seq) WHERE status IN ('keep','discard');
 `;
 
