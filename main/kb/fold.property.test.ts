@@ -17,6 +17,16 @@ import { lrPatch, sampleProgram } from '../testing/harness.ts';
 import { KnowledgeBase } from './knowledge-base.ts';
 
 const MEMBERS = ['ada', 'bob', 'cy'];
+
+/** Runs `fn` on a KB file in a fresh folder, removed afterwards. */
+async function inTempDir(fn: (file: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-'));
+  try {
+    await fn(join(dir, 'kb.sqlite'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 /** Few distinct codes and values, so duplicates and ties are common. */
 const LRS = ['', '0.02', '0.03', '0.04', '0.05'];
 
@@ -130,9 +140,7 @@ describe('the KB is a fold over its results', () => {
 
 describe('values as SQLite keeps them', () => {
   it('judges -0 as the 0 a restart reads back (found by the property above)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-'));
-    try {
-      const file = join(dir, 'kb.sqlite');
+    await inTempDir(async (file) => {
       const program = sampleProgram();
       const store = SqliteKbStore.open(file);
       const kb = await KnowledgeBase.open({ store, program, bus: new EventBus() });
@@ -140,17 +148,13 @@ describe('values as SQLite keeps them', () => {
       const { record } = await kb.submit(ada, { value: -0 });
       expect(Object.is(record.value, 0)).toBe(true);
       await store.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('start-up checks the stored verdicts against the fold', () => {
   it('refuses a file whose stored verdict the rules do not give again, naming the result', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-'));
-    try {
-      const file = join(dir, 'kb.sqlite');
+    await inTempDir(async (file) => {
       const program = sampleProgram();
       const store = SqliteKbStore.open(file);
       const kb = await KnowledgeBase.open({ store, program, bus: new EventBus() });
@@ -169,17 +173,13 @@ describe('start-up checks the stored verdicts against the fold', () => {
       } finally {
         await reopened.close();
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('a refused batch', () => {
   it('rebuilds the live state from the file by the same fold, and later submissions are judged on it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-'));
-    try {
-      const file = join(dir, 'kb.sqlite');
+    await inTempDir(async (file) => {
       const program = sampleProgram({ pool: 100 });
       const store = SqliteKbStore.open(file);
       let refuse = false;
@@ -212,8 +212,6 @@ describe('a refused batch', () => {
       } finally {
         await reopened.close();
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

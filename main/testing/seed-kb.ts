@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { applyResult, emptyState, type FoldSpec } from '../rules/fold.ts';
 import type { KbStore, NewResult } from '../store/kb-store.ts';
+import { seededRandom } from '../../protocol/random.ts';
 
 /**
  * Fills an empty KB with `count` results through the store, fast (tests of listings at scale and
@@ -22,22 +23,11 @@ export interface SeedOptions {
   now?: number;
 }
 
-/** mulberry32: a small seeded generator, so a seeded KB is the same every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const OUTPUT = 'step 100 | loss 2.91\nstep 200 | loss 2.74\n---\nval_bpb: ';
 
 export async function seedResults(store: KbStore, opts: SeedOptions): Promise<{ champions: number; last: string | null }> {
-  const rand = random(opts.seed ?? 1);
+  // Seeded, so a seeded KB is the same every run.
+  const rand = seededRandom(opts.seed ?? 1);
   const state = emptyState(opts.spec);
   const batchSize = opts.batch ?? 20_000;
   const codes: string[] = [];

@@ -1,20 +1,8 @@
 import type { SearchRange, TaskSpec } from '../../protocol/index.ts';
+import type { Random } from '../../protocol/random.ts';
 import { WorkerError } from '../credentials.ts';
 
-/** A random source in [0, 1); injectable so tests are repeatable. */
-export type Random = () => number;
-
-/** Small deterministic PRNG (mulberry32) for seeded runs. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random } from '../../protocol/random.ts';
 
 function gaussian(random: Random): number {
   const u = Math.max(random(), 1e-12);

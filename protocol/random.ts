@@ -1,0 +1,14 @@
+/** A random source in [0, 1); injectable so tests and seeded data are repeatable. */
+export type Random = () => number;
+
+/** Small deterministic PRNG (mulberry32): the built-in proposer's seeded runs, the bench's seeded KB. */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
