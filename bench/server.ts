@@ -58,7 +58,7 @@ const host = await startHost({
   program: benchProgram(),
   paths,
   writeState: false,
-  logger: false,
+  logger: process.env.BENCH_LOG ? { level: 'error' } : false,
   membership: 'open',
   limits: { pendingPerIp: 1000, pendingTotal: 1000 },
 }).catch(async (err: unknown) => {

@@ -60,6 +60,8 @@ export interface HostOptions {
   /** Write the state file for the CLI (default true). */
   writeState?: boolean;
   logger?: boolean | { level: string };
+  /** Hears what the owner should know while the host starts (a KB file being updated to a newer schema). */
+  onNotice?: (line: string) => void;
   now?: () => number;
   limits?: Partial<DeviceFlowLimits>;
   intervalSeconds?: number;
@@ -109,7 +111,10 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   let store: KbStore;
   try {
     await checkKbFile(kbFile);
-    store = SqliteKbStore.open(kbFile);
+    store = SqliteKbStore.open(kbFile, {
+      // Schema 3 rebuilds the results table: seconds per million results, once; say so before it starts.
+      onMigrate: (m) => opts.onNotice?.(`Updating the KB file to schema ${m.version} (${m.description}); with many results this takes a while, once.`),
+    });
   } catch (err) {
     await lock.release();
     throw isCorruption(err) ? damagedKb(kbFile, err) : err;

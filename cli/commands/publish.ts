@@ -128,6 +128,7 @@ export function registerPublish(program: Command, out: Out): void {
         ...(opts.membership ? { membership: opts.membership } : {}),
         paths: cohortPaths(),
         logger: { level: 'warn' },
+        onNotice: (line) => out(line),
       }).catch((err: unknown) => {
         throw explainStartFailure(err, opts);
       });

@@ -58,26 +58,26 @@ function scanJson(text: string): void {
   while (i < text.length) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      const start = i++;
-      let escaped = false;
-      while (i < text.length) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) {
-          escaped = true;
-          i += 2;
-        } else if (d === 0x22) {
-          break;
-        } else {
-          i++;
-        }
+      // Strings are most of a submission (its output, its patch): find the closing quote with
+      // indexOf, not a character at a time (that loop was ~10% of a durable POST's CPU). A quote is
+      // escaped when an odd number of backslashes precede it. The text is valid JSON, so it closes.
+      const start = i;
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        if (end === -1) throw new HttpError('bad_request', 'The body is not valid JSON: a string is not closed.');
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
       }
-      const end = ++i;
+      i = end + 1;
       const keys = objects.at(-1);
       if (keys) {
         let j = i;
         while (isSpace(text.charCodeAt(j))) j++;
         if (text.charCodeAt(j) === 0x3a) {
-          const key = escaped ? (JSON.parse(text.slice(start, end)) as string) : text.slice(start + 1, end - 1);
+          const raw = text.slice(start + 1, end);
+          const key = raw.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : raw;
           if (FORBIDDEN_KEYS.has(key)) {
             throw new HttpError('bad_request', `The body contains the key "${key}", which is refused anywhere in a body (it reaches object prototypes): remove or rename it.`);
           }

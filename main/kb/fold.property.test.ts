@@ -76,6 +76,8 @@ async function snapshot(kb: KnowledgeBase) {
     results: await kb.results(),
     roster: await kb.roster(),
     payouts: await kb.payouts(),
+    // Kept by the fold (main/rules/leaders.ts), not read through an index: it must survive a restart too.
+    leaderboard: (await kb.status()).leaderboard,
   };
 }
 

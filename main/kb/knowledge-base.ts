@@ -3,7 +3,7 @@ import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
 import { reference } from '../rules/judge.ts';
-import type { KbStore, MemberRow, NewResult, ResultFacts, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
+import { isRefusedAfterFailure, type KbStore, type MemberRow, type NewResult, type ResultFacts, type ResultPageQuery, type ResultRow } from '../store/kb-store.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { Quotas, resultBytes } from './quotas.ts';
 import { codeHash } from '../../protocol/node/code-hash.ts';
@@ -74,7 +74,17 @@ export class KnowledgeBase {
     this.#now = now;
     this.#original = editableFiles(new Map(program.files.map((f) => [f.path, f.content])), program.spec.editable);
     this.#state = emptyState(this.#foldSpec());
-    this.#committer = new GroupCommitter((batch) => this.#store.appendResults(batch));
+    this.#committer = new GroupCommitter(
+      (batch) =>
+        this.#store.appendResults(batch).catch((err: unknown) => {
+          // The store refused the batch: forget what was judged in memory and start again from disk,
+          // once per failure (a batch refused because an earlier one failed is part of that failure),
+          // before any later submission is judged.
+          if (!isRefusedAfterFailure(err)) this.#ready = this.#load();
+          throw err;
+        }),
+      { inFlight: store.writesInFlight ?? 1 },
+    );
     this.#quotas = new Quotas(program.spec.quota, now);
   }
 
@@ -171,13 +181,8 @@ export class KnowledgeBase {
     const committed = this.#committer.add({ ...row, files });
     this.#inflight.set(row.id, committed);
     if (key !== null) this.#idempotency.set(key, row.id);
-    try {
-      await committed;
-    } catch (err) {
-      // The store refused the batch: forget what was judged in memory and start again from disk.
-      this.#ready = this.#load();
-      throw err;
-    }
+    // Refused: the committer's write has already started rebuilding the state from disk.
+    await committed;
     this.#inflight.delete(row.id);
     const record = toResultRecord(row, member.name);
     this.#bus.publish({ type: 'result', result: record });
@@ -309,7 +314,7 @@ export class KnowledgeBase {
     // The members are read once: the leaderboard, roster and payouts all name them.
     const members = await this.#store.listMembers();
     const names = new Map(members.map((m) => [m.id, m.name]));
-    const leaderboard = await listings.leaderboard(this.#store, this.spec.direction, names);
+    const leaderboard = await listings.leaderboard(this.#store, this.#state.leaders, names);
     const roster = readModels.roster(members, this.#state);
     const payouts = readModels.payouts(this.spec, this.#state, names);
     return {

@@ -1,10 +1,11 @@
-import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, type LineageResponse, type ResultRecord, type ResultsResponse, type ResultSummary, type TaskSpec } from '../../protocol/index.ts';
+import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, type LineageResponse, type ResultRecord, type ResultsResponse, type ResultSummary } from '../../protocol/index.ts';
 import type { KbStore, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
+import type { Leader } from '../rules/leaders.ts';
 import { toResultRecord } from './records.ts';
 
 /**
  * The listings of the KB (docs/design.md, "Listings at scale"): pages, the leaderboard and a
- * result's lineage. Each reads the store through an index (migrations.ts, schema 2) and costs in
+ * result's lineage. Each reads the store through an index (migrations.ts) or by id, and costs in
  * proportion to what it returns, never to the number of results in the log.
  */
 
@@ -26,9 +27,13 @@ export async function page(store: KbStore, query: ResultPageQuery, names: Names)
   return { results, next: more ? results.at(-1)!.seq : null };
 }
 
-/** The best judged results by the program's direction, best first; ties go to the first submitted. */
-export async function leaderboard(store: KbStore, direction: TaskSpec['direction'], names: Names, size = LEADERBOARD_SIZE): Promise<ResultSummary[]> {
-  return (await store.listLeaderboard(direction === 'minimize' ? 'lowest' : 'highest', size)).map(summary(names));
+/**
+ * The best judged results by the program's direction, best first; ties go to the first submitted.
+ * The fold keeps which they are (main/rules/leaders.ts); each is read by id.
+ */
+export async function leaderboard(store: KbStore, leaders: readonly Leader[], names: Names, size = LEADERBOARD_SIZE): Promise<ResultSummary[]> {
+  const rows = await Promise.all(leaders.slice(0, size).map((l) => store.getResult(l.id)));
+  return rows.filter((r): r is ResultRow => r !== null).map(summary(names));
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import type { ResultStatus } from '../../protocol/results.ts';
 import { judge, type RuleSpec, type Verdict } from './judge.ts';
+import { addLeader, type Leader } from './leaders.ts';
 import { addWeight, type PayoutSpec } from './payouts.ts';
 
 export type FoldSpec = RuleSpec & Pick<PayoutSpec, 'accept'> & { baseline?: number | undefined };
@@ -65,6 +66,8 @@ export interface KbState {
   codes: Map<string, string>;
   members: Map<string, MemberTally>;
   counts: Record<ResultStatus, number>;
+  /** The best judged results (kept or discarded), best first, bounded (leaders.ts). */
+  leaders: Leader[];
 }
 
 export interface FoldVerdict extends Verdict {
@@ -81,6 +84,7 @@ export function emptyState(spec: FoldSpec): KbState {
     codes: new Map(),
     members: new Map(),
     counts: { keep: 0, discard: 0, crash: 0, duplicate: 0 },
+    leaders: [],
   };
 }
 
@@ -105,6 +109,9 @@ export function applyResult(state: KbState, input: FoldInput): FoldVerdict {
   tally.weight = addWeight(state.spec.accept, tally.weight, verdict);
   state.members.set(input.member, tally);
   state.counts[verdict.status] += 1;
+  if ((verdict.status === 'keep' || verdict.status === 'discard') && input.value !== null) {
+    addLeader(state.leaders, { id: input.id, seq: input.seq, value: input.value }, state.spec.direction);
+  }
   return { ...verdict, duplicateOf };
 }
 

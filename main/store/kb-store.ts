@@ -121,6 +121,12 @@ export interface KbStore {
 
   /** Writes the batch in one durable transaction: when this resolves, every row is on disk. */
   appendResults(batch: readonly NewResult[]): Promise<void>;
+  /**
+   * How many `appendResults` may run at once (absent: one). More than one only for a store that
+   * writes them in call order and, after one fails, refuses those called before the failure was
+   * reported: each batch was judged on top of the ones before it.
+   */
+  readonly writesInFlight?: number;
   /** Results in submission order, those after sequence number `since` (default: all). */
   listResults(since?: number): Promise<ResultRow[]>;
   /**
@@ -134,8 +140,6 @@ export interface KbStore {
    * `limit` rows, read through an index: the cost is the page's, not the log's.
    */
   listResultPage(query: ResultPageQuery): Promise<ResultRow[]>;
-  /** The best `limit` results with status keep or discard by value (`best`: lowest or highest first); ties: lower seq first. */
-  listLeaderboard(best: 'lowest' | 'highest', limit: number): Promise<ResultRow[]>;
   /**
    * The result `id`, then the result it started from (`parent`), and so on, at most `maxSteps`
    * rows, newest first; it stops early where a parent is not in the store. Empty for an unknown id.
@@ -144,4 +148,12 @@ export interface KbStore {
   getResult(id: string): Promise<ResultRow | null>;
   /** Files of every result that became champion, by result id. */
   listChampionFiles(): Promise<Map<string, Map<string, string>>>;
+}
+
+/** The code of a batch refused unwritten because one sent before it failed (see `writesInFlight`). */
+export const REFUSED_AFTER_FAILURE = 'ERR_AFTER_FAILED_WRITE';
+
+/** A batch refused only because an earlier one failed: the earlier failure is the one to act on. */
+export function isRefusedAfterFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === REFUSED_AFTER_FAILURE;
 }

@@ -16,6 +16,12 @@ export interface Migration {
   version: number;
   description: string;
   up(db: DatabaseSync): void;
+  /**
+   * The migration rebuilds a table that others reference: it runs with foreign key enforcement off
+   * (a DROP TABLE would otherwise check every reference) and is checked with `foreign_key_check`
+   * before it commits (sqlite.org/lang_altertable.html, steps 1, 10 and 12).
+   */
+  rebuildsReferencedTable?: boolean;
 }
 
 /** A CHECK-able SQL list of an enum's values: `'keep','discard'`. */
@@ -110,14 +116,60 @@ CREATE INDEX results_status ON results (status, seq);
 CREATE INDEX results_leaderboard ON results (value, seq) WHERE status IN ('keep','discard');
 `;
 
+/**
+ * Schema 3: two indexes fewer on `results`, each of which cost every submission a write to a random
+ * page of it, together about half of the pages a durable POST commits (docs/benchmarks.md):
+ * - `UNIQUE (member_id, idempotency_key)`: idempotency is decided by the KB's map of keys (built
+ *   from the log at open; one host per KB, main/life/kb-lock.ts), so it enforced again what was
+ *   already enforced. SQLite cannot drop a table constraint: the table is rebuilt (create, copy,
+ *   drop, rename) with schema 2's other indexes.
+ * - `results_leaderboard`: the fold keeps the best results itself (main/rules/leaders.ts).
+ */
+const SCHEMA_3 = `
+CREATE TABLE results_3 (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  member_id       TEXT NOT NULL REFERENCES members (id),
+  value           REAL,
+  status          TEXT NOT NULL CHECK (status IN (${sqlList(ResultStatus.options)})),
+  impact          REAL NOT NULL,
+  champion        INTEGER NOT NULL,
+  duplicate_of    TEXT,
+  reason          TEXT NOT NULL,
+  hypothesis      TEXT NOT NULL,
+  patch           TEXT NOT NULL,
+  parent          TEXT,
+  code_hash       TEXT NOT NULL,
+  output          TEXT NOT NULL,
+  hardware        TEXT NOT NULL,
+  durations       TEXT NOT NULL,
+  idempotency_key TEXT,
+  created_at      INTEGER NOT NULL
+) STRICT;
+INSERT INTO results_3 (seq, id, member_id, value, status, impact, champion, duplicate_of, reason, hypothesis, patch, parent,
+    code_hash, output, hardware, durations, idempotency_key, created_at)
+  SELECT seq, id, member_id, value, status, impact, champion, duplicate_of, reason, hypothesis, patch, parent,
+    code_hash, output, hardware, durations, idempotency_key, created_at FROM results ORDER BY seq;
+DROP TABLE results;
+ALTER TABLE results_3 RENAME TO results;
+CREATE INDEX results_member ON results (member_id, seq);
+CREATE INDEX results_status ON results (status, seq);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'the first schema: meta, join requests, members, results, champion files', up: (db) => db.exec(SCHEMA_1) },
   { version: 2, description: 'indexes for paged listings and the leaderboard', up: (db) => db.exec(SCHEMA_2) },
+  { version: 3, description: 'results without the idempotency index', up: (db) => db.exec(SCHEMA_3), rebuildsReferencedTable: true },
 ];
 
 /** The KB file cannot be used by this version of Cohort. */
 export class SchemaError extends Error {
   override name = 'SchemaError';
+}
+
+function foreignKeysEnforced(db: DatabaseSync): boolean {
+  const row = db.prepare('PRAGMA foreign_keys').get() as { foreign_keys?: unknown } | undefined;
+  return Number(row?.foreign_keys ?? 0) === 1;
 }
 
 export function schemaVersion(db: DatabaseSync): number {
@@ -129,7 +181,7 @@ export function schemaVersion(db: DatabaseSync): number {
  * Brings the file at `path` up to the last of `migrations` (numbered 1, 2, … in order). Refuses a
  * file newer than the code, without touching it.
  */
-export function migrate(db: DatabaseSync, path: string, migrations: readonly Migration[] = MIGRATIONS): void {
+export function migrate(db: DatabaseSync, path: string, migrations: readonly Migration[] = MIGRATIONS, onMigrate?: (m: Migration) => void): void {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migrations must be numbered 1, 2, …: found ${m.version} at position ${i + 1}`);
   });
@@ -139,6 +191,9 @@ export function migrate(db: DatabaseSync, path: string, migrations: readonly Mig
     throw new SchemaError(`${path}: this KB was written by a newer Cohort (schema ${found}, this one knows up to ${latest}); update Cohort to open it`);
   }
   for (const m of migrations.slice(found)) {
+    // Only outside a transaction does this pragma take effect.
+    const enforced = foreignKeysEnforced(db);
+    if (m.rebuildsReferencedTable && enforced) db.exec('PRAGMA foreign_keys = OFF');
     // IMMEDIATE: another process opening the same file waits instead of migrating it twice.
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -147,13 +202,20 @@ export function migrate(db: DatabaseSync, path: string, migrations: readonly Mig
         db.exec('COMMIT');
         continue;
       }
+      onMigrate?.(m);
       m.up(db);
+      if (m.rebuildsReferencedTable) {
+        const broken = db.prepare('PRAGMA foreign_key_check').all();
+        if (broken.length > 0) throw new Error(`${broken.length} reference(s) would be left dangling, e.g. ${JSON.stringify(broken[0])}`);
+      }
       db.exec(`PRAGMA user_version = ${m.version}`);
       db.exec('COMMIT');
     } catch (err) {
       // Some errors (a full disk) have SQLite roll the transaction back itself.
       if (db.isTransaction) db.exec('ROLLBACK');
       throw new SchemaError(`${path}: migrating the KB to schema ${m.version} (${m.description}) failed, and the file was left at schema ${schemaVersion(db)}: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      if (m.rebuildsReferencedTable && enforced) db.exec('PRAGMA foreign_keys = ON');
     }
   }
 }

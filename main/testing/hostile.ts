@@ -100,6 +100,8 @@ function parseResponse(data: Buffer): RawResponse | null {
  * before the body is written (413, a refused token): the response counts, the broken pipe does not.
  * No answer within 10 s rejects: a hang is a failure.
  */
+const HALF_CLOSE_AFTER_MS = 250;
+
 export function rawRequest(baseUrl: string, req: RawRequest): Promise<RawResponse> {
   const url = new URL(baseUrl);
   const bytes = encodeRequest(req, url.host);
@@ -129,9 +131,13 @@ export function rawRequest(baseUrl: string, req: RawRequest): Promise<RawRespons
     });
     socket.on('error', (err) => finish(err));
     socket.on('close', () => finish());
-    // Half-close after the bytes: a request the bytes leave incomplete is then answered (400) at once,
-    // instead of waiting for Node's header timeout.
-    socket.end(bytes);
+    socket.write(bytes);
+    // Half-close a little after the bytes: a request they leave incomplete is then answered (400) at
+    // once, instead of after Node's header timeout. Not at once: Node's server stops answering a
+    // socket whose client half-closed (httpAllowHalfOpen is off), and a submission is answered only
+    // once the writer thread has committed it.
+    const halfClose = setTimeout(() => socket.end(), HALF_CLOSE_AFTER_MS);
+    socket.on('close', () => clearTimeout(halfClose));
   });
 }
 
@@ -170,11 +176,12 @@ export function expectHandled(res: RawResponse, what: string): void {
  * of the obvious ones is enough:
  * - `PRAGMA data_version` on our own read-only connection changes when any other connection
  *   commits, even a commit that rewrites identical values (which a content comparison misses).
- * - the size and nanosecond mtime of `kb.sqlite` and `kb.sqlite-wal`: a commit appends frames to
- *   the WAL, and a rolled-back transaction can still spill frames there; SQLite writes neither file
- *   on a read. (Hashing their bytes would say the same but costs milliseconds per case; checkpoint +
- *   hash is not an option while the host's own connection may write or checkpoint at any time.)
- *   The -shm file is left out: readers update it by design.
+ * - the size and nanosecond mtime of `kb.sqlite-wal`: a commit appends frames to the WAL, and a
+ *   rolled-back transaction can still spill frames there; SQLite does not write it on a read.
+ *   (Hashing its bytes would say the same but costs milliseconds per case.) `kb.sqlite` itself is
+ *   left out: the host's checkpoint thread copies committed pages into it at any time
+ *   (main/store/wal-checkpointer.ts), which changes nothing in the KB. So is the -shm file: readers
+ *   update it by design.
  * - a canonical dump of every table (schema, user_version, rows by rowid, values typed), hashed:
  *   what changed, independent of how SQLite laid the pages out, and it survives a checkpoint.
  */
@@ -204,7 +211,7 @@ export class KbFingerprint {
   /** One string that changes when anything in the KB changes. */
   take(): string {
     const version = this.#db.prepare('PRAGMA data_version').get()?.data_version;
-    const files = [this.path, `${this.path}-wal`].map((p) => {
+    const files = [`${this.path}-wal`].map((p) => {
       try {
         const s = statSync(p, { bigint: true });
         return `${s.size}@${s.mtimeNs}`;
