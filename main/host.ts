@@ -15,6 +15,7 @@ import { cohortPaths, kbPath, type CohortPaths } from '../protocol/node/paths.ts
 import { removeHostState, writeHostState } from './state-file.ts';
 import { lockKb } from './life/kb-lock.ts';
 import { checkKbFile, damagedKb, foreignKb, isCorruption, KbIntegrityError } from './life/kb-integrity.ts';
+import { checkKbNotLost, recordKbHistory } from './life/kb-history.ts';
 import { listenStable, type AddressMemory } from './life/stable-address.ts';
 import type { KbStore } from './store/kb-store.ts';
 import { SqliteKbStore } from './store/sqlite-store.ts';
@@ -110,7 +111,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const lock = await lockKb(kbFile, name);
   let store: KbStore;
   try {
-    await checkKbFile(kbFile);
+    await checkKbNotLost(kbFile, await checkKbFile(kbFile));
     store = SqliteKbStore.open(kbFile, {
       // Schema 3 rebuilds the results table: seconds per million results, once; say so before it starts.
       onMigrate: (m) => opts.onNotice?.(`Updating the KB file to schema ${m.version} (${m.description}); with many results this takes a while, once.`),
@@ -128,6 +129,18 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     const kb = await KnowledgeBase.open({ store, program: opts.program, bus, ...(opts.now ? { now: opts.now } : {}) }).catch((err: unknown) => {
       throw isCorruption(err) ? damagedKb(kbFile, err) : err;
     });
+    // What the KB holds, beside it: written now, once more when a fresh KB gets its first member or
+    // result, and at close, so that a deleted KB is noticed at the next start (life/kb-history.ts).
+    const recordHistory = async () => recordKbHistory(kbFile, { program: name, results: kb.total, members: (await store.listMembers()).length });
+    await recordHistory();
+    let historyWrites: Promise<unknown> = Promise.resolve();
+    if (kb.total === 0 && (await store.listMembers()).length === 0) {
+      const stop = bus.subscribe((event) => {
+        if (event.type !== 'result' && event.type !== 'member-joined') return;
+        stop();
+        historyWrites = recordHistory().catch(() => undefined);
+      });
+    }
     const auth = new DeviceFlow({
       store,
       bus,
@@ -243,6 +256,8 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
           await stateWrites;
           await Promise.allSettled(apps.reverse().map((a) => a.close()));
           await kb.drain();
+          await historyWrites;
+          await recordHistory().catch(() => undefined);
           await store.close();
           if (opts.writeState !== false) await removeHostState(paths, name);
           await lock.release();

@@ -115,6 +115,11 @@ export class KnowledgeBase {
     if (stored !== rules) await this.#store.setMeta('rules', rules);
   }
 
+  /** Results in the log (accepted or not). */
+  get total(): number {
+    return this.#state.seq;
+  }
+
   get spec(): TaskSpec {
     return this.program.spec;
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile, mkdir, truncate } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile, mkdir, truncate } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { startHost, type RunningHost } from '../host.ts';
 import { readHostState, stateFilePath } from '../state-file.ts';
 import { call, joinMember, lrPatch, sampleProgram, tempHome, type TempHome } from '../testing/harness.ts';
 import { backupKb } from './kb-backup.ts';
+import { historyPath } from './kb-history.ts';
 import { KbIntegrityError } from './kb-integrity.ts';
 import { KbLockedError, lockPathOf } from './kb-lock.ts';
 
@@ -188,6 +189,37 @@ describe('KB integrity', () => {
   it('refuses an empty kb.sqlite', () => refused((f) => writeFile(f, ''), /is empty \(0 bytes\)/));
   it('refuses random bytes', () => refused((f) => writeFile(f, randomBytes(8192)), /is not a SQLite database/));
   it('refuses a truncated KB', () => refused(async (f) => truncate(f, 4096 + 100), /is truncated/));
+  it('refuses a deleted kb.sqlite whose program had members and results, until its history is moved away too', async () => {
+    home = await tempHome();
+    const program = sampleProgram();
+    const file = kbPath(home.paths, 'sample');
+    const first = await startHost({ program, paths: home.paths });
+    const ada = await joinMember(first, 'ada');
+    await call(first.publicUrl, '/api/results', { token: ada.token, json: { value: 3 } });
+    await first.close();
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) await rm(f, { force: true });
+    const err = await startHost({ program, paths: home.paths }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KbIntegrityError);
+    expect((err as Error).message).toMatch(/is missing, but when this program's host last ran \(.+\) it held 1 result\(s\) and 1 member\(s\)/);
+    expect((err as Error).message).toContain('cohort backup');
+    await expect(stat(file)).rejects.toThrow(); // no empty KB was made
+    await expect(stat(lockPathOf(file))).rejects.toThrow();
+    // The owner means it: with the history moved away too, the program starts afresh.
+    await rename(historyPath(file), `${historyPath(file)}.old`);
+    const fresh = await start({ program, paths: home.paths });
+    expect(fresh.kb.total).toBe(0);
+  });
+
+  it('notices the first member of a fresh KB at once, not only at a clean close', async () => {
+    home = await tempHome();
+    const program = sampleProgram();
+    const file = kbPath(home.paths, 'sample');
+    const host = await start({ program, paths: home.paths });
+    expect(JSON.parse(await readFile(historyPath(file), 'utf8'))).toMatchObject({ program: 'sample', results: 0, members: 0 });
+    await joinMember(host, 'ada');
+    await expect.poll(async () => JSON.parse(await readFile(historyPath(file), 'utf8')) as unknown).toMatchObject({ members: 1 });
+  });
+
   it('refuses another program\'s KB', async () => {
     home = await tempHome();
     const other = await startHost({ program: sampleProgram({ name: 'other' }), paths: home.paths });

@@ -4,7 +4,8 @@ import { ServiceError } from '../errors.ts';
 /**
  * KB integrity (issue 11, item 5): a KB file that exists but is empty, truncated, not SQLite or
  * another program's is refused before anything opens it, so history is never replaced by an empty
- * KB and a damaged file never ends in a stack trace. A missing file is a fresh program.
+ * KB and a damaged file never ends in a stack trace. A missing file is a fresh program, unless
+ * kb-history.ts knows it held results.
  */
 export class KbIntegrityError extends ServiceError {
   override name = 'KbIntegrityError';
@@ -23,13 +24,16 @@ export function restoreHint(kbFile: string): string {
   );
 }
 
-/** Throws KbIntegrityError when `kbFile` exists and cannot be this program's KB; a missing file passes. */
-export async function checkKbFile(kbFile: string): Promise<void> {
+/**
+ * Throws KbIntegrityError when `kbFile` exists and cannot be this program's KB. Says whether it
+ * exists: a missing file is a fresh program unless its history says otherwise (kb-history.ts).
+ */
+export async function checkKbFile(kbFile: string): Promise<boolean> {
   let size: number;
   try {
     size = (await stat(kbFile)).size;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
   if (size === 0) throw new KbIntegrityError(`The KB ${kbFile} is empty (0 bytes): its history is gone, and Cohort will not start it as a new, empty KB. ${restoreHint(kbFile)}`);
@@ -52,6 +56,7 @@ export async function checkKbFile(kbFile: string): Promise<void> {
   if (header.readUInt32BE(24) === header.readUInt32BE(92) && pages > 0 && size < pages * pageSize) {
     throw new KbIntegrityError(`The KB ${kbFile} is truncated: ${size} bytes where its header says ${pages * pageSize}. ${restoreHint(kbFile)}`);
   }
+  return true;
 }
 
 /** SQLite's "corrupt" and "not a database" result codes (sqlite.org/rescode.html): 11, 26. */
