@@ -142,11 +142,24 @@ export type JoinRequest = z.infer<typeof JoinRequest>;
 
 export const JoinRequestsResponse = z.object({ requests: z.array(JoinRequest) });
 /** The owner denies every pending join request from one address, or one source network (an IPv4 /24, an IPv6 /64, or an address in it). */
-export const DenySourceRequest = z.union([z.object({ address: z.string().min(1).max(64) }).strict(), z.object({ network: z.string().min(1).max(64) }).strict()]);
+/** `block`: also refuse the source's later join requests, until unblocked (main/groupauth/blocked-sources.ts). */
+export const DenySourceRequest = z.union([
+  z.object({ address: z.string().min(1).max(64), block: z.boolean().optional() }).strict(),
+  z.object({ network: z.string().min(1).max(64), block: z.boolean().optional() }).strict(),
+]);
 export type DenySourceRequest = z.infer<typeof DenySourceRequest>;
 /** `source` is the address or network as the host reads it (`203.0.113.0/24`); `denied` what it denied. */
-export const DenySourceResponse = z.object({ source: z.string(), denied: z.array(JoinRequest) });
+export const DenySourceResponse = z.object({ source: z.string(), denied: z.array(JoinRequest), blocked: z.boolean().default(false) });
 export type DenySourceResponse = z.infer<typeof DenySourceResponse>;
+/** A blocked address or network, and since when (ISO time). */
+export const BlockedSource = z.object({ source: z.string(), at: z.string() });
+export type BlockedSource = z.infer<typeof BlockedSource>;
+export const BlockedSourcesResponse = z.object({ blocked: z.array(BlockedSource) });
+export type BlockedSourcesResponse = z.infer<typeof BlockedSourcesResponse>;
+export const UnblockRequest = z.object({ source: z.string().min(1).max(64) }).strict();
+export type UnblockRequest = z.infer<typeof UnblockRequest>;
+export const UnblockResponse = z.object({ source: z.string(), removed: z.boolean() });
+export type UnblockResponse = z.infer<typeof UnblockResponse>;
 export const MembersResponse = z.object({ members: z.array(Member) });
 
 export const OwnerStatusResponse = StatusResponse.extend({

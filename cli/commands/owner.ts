@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DenySourceResponse, formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse, ResultsResponse, type ResultSummary } from '../../protocol/index.ts';
+import { BlockedSourcesResponse, DenySourceResponse, formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse, ResultsResponse, UnblockResponse, type ResultSummary } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/node/paths.ts';
 import { terminalSafe, terminalSafeJson } from '../../protocol/terminal-text.ts';
 import { CliError, OwnerClient } from '../owner-client.ts';
@@ -85,15 +85,41 @@ export function registerOwnerCommands(program: Command, out: Out): void {
     .description('refuse the join request with this code, or every waiting request from one address or network')
     .option('--from <address>', 'deny every waiting request from this IP address')
     .option('--from-network <network>', 'deny every waiting request from this network: an IPv4 /24 (203.0.113.0/24), an IPv6 /64, or an address in it')
+    .option('--block', 'with --from or --from-network: also refuse that source\'s later join requests (see `cohort blocked`, `cohort unblock`)')
     .option(...PROGRAM_FLAG)
-    .action(async (code: string | undefined, opts: { from?: string; fromNetwork?: string; program?: string }) => {
+    .action(async (code: string | undefined, opts: { from?: string; fromNetwork?: string; block?: boolean; program?: string }) => {
       const given = [code, opts.from, opts.fromNetwork].filter((x) => x !== undefined).length;
       if (given !== 1) throw new CliError('Give exactly one of: a user code, --from ADDRESS, --from-network NETWORK.');
-      if (code !== undefined) return decide('deny', code, opts);
-      const body = opts.from !== undefined ? { address: opts.from } : { network: opts.fromNetwork! };
-      const res = await (await connect(opts)).post('/api/owner/requests/deny-source', DenySourceResponse, body);
-      if (res.denied.length === 0) return out(terminalSafe(`No join requests were waiting from ${res.source}.`));
-      out(terminalSafe(`Denied ${res.denied.length} join request(s) from ${res.source}: ${res.denied.map((r) => `${r.user_code} ${r.name} (${r.ip})`).join(', ')}.`));
+      if (code !== undefined) {
+        if (opts.block) throw new CliError('--block goes with --from or --from-network: a user code names one request, not a source.');
+        return decide('deny', code, opts);
+      }
+      const source = opts.from !== undefined ? { address: opts.from } : { network: opts.fromNetwork! };
+      const res = await (await connect(opts)).post('/api/owner/requests/deny-source', DenySourceResponse, { ...source, ...(opts.block ? { block: true } : {}) });
+      const blocked = res.blocked ? ` ${res.source} is blocked: its later join requests are refused (\`cohort unblock ${res.source}\` lifts it).` : '';
+      if (res.denied.length === 0) return out(terminalSafe(`No join requests were waiting from ${res.source}.${blocked}`));
+      out(terminalSafe(`Denied ${res.denied.length} join request(s) from ${res.source}: ${res.denied.map((r) => `${r.user_code} ${r.name} (${r.ip})`).join(', ')}.${blocked}`));
+    });
+
+  program
+    .command('blocked')
+    .description('list the addresses and networks whose join requests are refused (cohort deny --from … --block)')
+    .option(...PROGRAM_FLAG)
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean; program?: string }) => {
+      const { blocked } = await (await connect(opts)).get('/api/owner/blocked', BlockedSourcesResponse);
+      if (opts.json) return out(terminalSafeJson(blocked));
+      if (blocked.length === 0) return out('Nothing is blocked.');
+      out(table(['source', 'blocked'], blocked.map((b) => [terminalSafe(b.source, 'line'), ago(b.at)])));
+    });
+
+  program
+    .command('unblock <source>')
+    .description('accept join requests again from an address or network that was blocked')
+    .option(...PROGRAM_FLAG)
+    .action(async (source: string, opts: { program?: string }) => {
+      const res = await (await connect(opts)).post('/api/owner/blocked/remove', UnblockResponse, { source });
+      out(terminalSafe(res.removed ? `Unblocked ${res.source}: its join requests are accepted again.` : `${res.source} was not blocked (\`cohort blocked\` lists what is).`));
     });
 
   program

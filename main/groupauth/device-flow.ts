@@ -6,6 +6,7 @@ import type { EventBus } from '../events.ts';
 import { iso, toMember } from '../kb/records.ts';
 import type { JoinRequestRow, KbStore, MemberRow } from '../store/kb-store.ts';
 import { newDeviceCode, newId, newMemberToken, newUserCode, sha256 } from './codes.ts';
+import { BlockedSources, type BlockedSource } from './blocked-sources.ts';
 import { abandoned, admit, type AdmissionLimits } from './join-admission.ts';
 import { canonicalAddress, networkOf, parseNetwork } from './network.ts';
 
@@ -75,6 +76,8 @@ export class DeviceFlow {
    * it is safe because this process is the only writer of members (revoke updates it).
    */
   #byToken = new Map<string, MemberRow>();
+  /** Read from the KB on first use (blocked-sources.ts). */
+  #blocked: Promise<BlockedSources> | null = null;
   membership: 'invite' | 'open';
 
   constructor(opts: DeviceFlowOptions) {
@@ -91,6 +94,10 @@ export class DeviceFlow {
   async authorize(req: DeviceAuthorizationRequest, clientIp: string, verificationUri: string): Promise<DeviceAuthorizationResponse> {
     const now = this.#now();
     const ip = canonicalAddress(clientIp);
+    const block = (await this.#blockedSources()).covering(ip);
+    if (block !== null) {
+      throw new GroupAuthError('forbidden', `The owner of this program does not accept join requests from ${block === ip ? 'your address' : `your network (${block})`}.`);
+    }
     const admission = admit(await this.#pending(now), ip, this.#limits);
     if (!admission.admit) {
       const { limit, network } = admission;
@@ -256,7 +263,26 @@ export class DeviceFlow {
    * flood, or a source they do not trust); each worker's next poll gets `access_denied`. A network
    * is given in CIDR form with Cohort's prefix (`203.0.113.0/24`, `2001:db8::/64`) or as any address in it.
    */
-  async denyFrom(source: { address: string } | { network: string }): Promise<{ source: string; denied: JoinRequest[] }> {
+  #blockedSources(): Promise<BlockedSources> {
+    this.#blocked ??= BlockedSources.load(this.#store);
+    return this.#blocked;
+  }
+
+  /** The sources whose join requests are refused (`denyFrom` with `block`), oldest first. */
+  async blockedSources(): Promise<BlockedSource[]> {
+    return (await this.#blockedSources()).list();
+  }
+
+  /** Lifts a block; `source` as listed (an address or a network), or any address of a blocked network. */
+  async unblock(source: string): Promise<{ source: string; removed: boolean }> {
+    const blocked = await this.#blockedSources();
+    const exact = source.includes('/') ? parseNetwork(source) : canonicalAddress(source);
+    if (exact === null) throw new GroupAuthError('bad_request', `"${source}" is not an address or a network Cohort blocks: see \`cohort blocked\`.`);
+    const label = blocked.list().some((b) => b.source === exact) ? exact : (blocked.covering(exact) ?? exact);
+    return { source: label, removed: await blocked.remove(label) };
+  }
+
+  async denyFrom(source: { address: string } | { network: string }, opts: { block?: boolean } = {}): Promise<{ source: string; denied: JoinRequest[]; blocked: boolean }> {
     const now = this.#now();
     let match: (row: JoinRequestRow) => boolean;
     let label: string;
@@ -282,7 +308,12 @@ export class DeviceFlow {
         denied.push(view);
       }
     }
-    return { source: label, denied };
+    if (opts.block) {
+      await (await this.#blockedSources()).add(label, now).catch((err: unknown) => {
+        throw err instanceof RangeError ? new GroupAuthError('conflict', err.message) : err;
+      });
+    }
+    return { source: label, denied, blocked: opts.block === true };
   }
 
   /** Expired: the lifetime is over, or (still pending) its worker stopped polling. */

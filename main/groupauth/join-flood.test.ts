@@ -140,4 +140,38 @@ describe('join request flood', () => {
     expect(both.code).not.toBe(0);
     expect(both.stderr).toMatch(/exactly one of/);
   });
+
+  it('a blocked network or address stays blocked: its later requests are refused (also after a restart) until unblocked', async () => {
+    const h = await start();
+    const waiting = await ask(h, '203.0.113.5');
+    const cli = await runCohort(h.home.dir, ['deny', '--from-network', '203.0.113.9', '--block']);
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toMatch(/Denied 1 join request\(s\) from 203\.0\.113\.0\/24: .* 203\.0\.113\.0\/24 is blocked: its later join requests are refused \(`cohort unblock 203\.0\.113\.0\/24` lifts it\)/);
+    expect(await poll(h, waiting.body.device_code)).toBe('access_denied');
+    // From anywhere in that /24: refused before anything is stored, in the OAuth error shape.
+    const again = await ask(h, '203.0.113.77');
+    expect(again.status).toBe(403);
+    expect(again.body).toMatchObject({ error: 'forbidden', error_description: 'The owner of this program does not accept join requests from your network (203.0.113.0/24).' });
+    expect((await ask(h, '198.51.100.7')).status).toBe(200); // other networks are not touched
+    expect(await pendingIps(h)).toEqual(['198.51.100.7']);
+    // One address, over the API.
+    const byAddress = await call<{ blocked: boolean }>(h.ownerUrl, '/api/owner/requests/deny-source', { json: { address: '192.0.2.8', block: true }, token: h.ownerToken });
+    expect(byAddress.body.blocked).toBe(true);
+    expect((await ask(h, '192.0.2.8')).body.error_description).toBe('The owner of this program does not accept join requests from your address.');
+    expect((await ask(h, '192.0.2.9')).status).toBe(200);
+    const listed = await runCohort(h.home.dir, ['blocked']);
+    expect(listed.stdout).toMatch(/203\.0\.113\.0\/24[\s\S]*192\.0\.2\.8/);
+    expect((await runCohort(h.home.dir, ['deny', 'BCDF-GHJK', '--block'])).stderr).toMatch(/--block goes with --from or --from-network/);
+
+    // The block is in the KB: a restart keeps it.
+    await h.close();
+    const h2 = (host = await startTestHost({ tunnel: { binary: fake!.binary, env: fake!.env, timeoutMs: 10_000 } }, h.home));
+    expect((await ask(h2, '203.0.113.78')).status).toBe(403);
+    // Unblocked by the network, or by any address in it.
+    const unblocked = await runCohort(h2.home.dir, ['unblock', '203.0.113.1']);
+    expect(unblocked.stdout).toMatch(/Unblocked 203\.0\.113\.0\/24: its join requests are accepted again\./);
+    expect((await ask(h2, '203.0.113.78')).status).toBe(200);
+    expect((await runCohort(h2.home.dir, ['unblock', '203.0.113.1'])).stdout).toMatch(/was not blocked/);
+    expect((await call(h2.ownerUrl, '/api/owner/blocked/remove', { json: { source: 'x/99' }, token: h2.ownerToken })).status).toBe(400);
+  });
 });

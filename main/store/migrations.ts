@@ -181,6 +181,7 @@ export function schemaVersion(db: DatabaseSync): number {
  * Brings the file at `path` up to the last of `migrations` (numbered 1, 2, … in order). Refuses a
  * file newer than the code, without touching it.
  */
+/** `onMigrate` hears each migration of an existing file (not of a new one) before it runs. */
 export function migrate(db: DatabaseSync, path: string, migrations: readonly Migration[] = MIGRATIONS, onMigrate?: (m: Migration) => void): void {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migrations must be numbered 1, 2, …: found ${m.version} at position ${i + 1}`);
@@ -202,7 +203,8 @@ export function migrate(db: DatabaseSync, path: string, migrations: readonly Mig
         db.exec('COMMIT');
         continue;
       }
-      onMigrate?.(m);
+      // A new file is built by the same migrations: only an existing one is "updated".
+      if (found > 0) onMigrate?.(m);
       m.up(db);
       if (m.rebuildsReferencedTable) {
         const broken = db.prepare('PRAGMA foreign_key_check').all();

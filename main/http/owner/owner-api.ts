@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { DenySourceRequest, type Member } from '../../../protocol/index.ts';
+import { DenySourceRequest, UnblockRequest, type Member } from '../../../protocol/index.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import { parseResultPageQuery } from '../listing-query.ts';
 import { ResultIdParams } from '../public/member-api.ts';
@@ -28,8 +28,17 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
 
   // Every pending request from one address or network, in one action (docs/security.md, Membership).
   app.post('/api/owner/requests/deny-source', async (request) => {
-    const source = parseWith(DenySourceRequest, request.body, 'The source (send {"address": …} or {"network": …})');
-    return services().auth.denyFrom(source);
+    const { block, ...source } = parseWith(DenySourceRequest, request.body, 'The source (send {"address": …} or {"network": …}, and "block": true to refuse its later requests too)');
+    return services().auth.denyFrom(source, { block: block === true });
+  });
+
+  app.get('/api/owner/blocked', async () => ({
+    blocked: (await services().auth.blockedSources()).map((b) => ({ source: b.source, at: new Date(b.at).toISOString() })),
+  }));
+
+  app.post('/api/owner/blocked/remove', async (request) => {
+    const { source } = parseWith(UnblockRequest, request.body, 'The source to unblock (send {"source": …})');
+    return services().auth.unblock(source);
   });
 
   // Each member with its quota use, so the owner sees who is at their limit.
