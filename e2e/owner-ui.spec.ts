@@ -14,6 +14,8 @@ import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_RENDERER, startHost, type RunningHost } from '../main/host.ts';
 import { loadProgram } from '../main/program/load-program.ts';
+import { SqliteKbStore } from '../main/store/sqlite-store.ts';
+import { kbPath } from '../protocol/node/paths.ts';
 import { standIn, type StandIn } from '../main/tunnel/fixtures/stand-in.ts';
 import { testSandbox } from '../worker-runtime/sandbox/testing.ts';
 import { ARTIFACTS, launchChromium } from './browser.ts';
@@ -52,6 +54,12 @@ beforeAll(async () => {
   cloudflared = await standIn({ NAME: 'quiet-owl-example' });
   if (!existsSync(join(BUILT_RENDERER, 'index.html'))) throw new Error('The UI is not built: run `npm run build:renderer` first (npm test does).');
   const ownerHome = await home();
+  // This program was published before, at another quick-tunnel URL (a quick tunnel's URL changes at every start).
+  const paths = { configDir: join(ownerHome, 'config'), dataDir: join(ownerHome, 'data') };
+  const earlier = SqliteKbStore.open(kbPath(paths, 'quadratic'));
+  await earlier.setMeta('program', 'quadratic');
+  await earlier.setMeta('public_url', 'https://old-owl-example.trycloudflare.com');
+  await earlier.close();
   host = await startHost({
     program: await loadProgram(QUADRATIC),
     paths: { configDir: join(ownerHome, 'config'), dataDir: join(ownerHome, 'data') },
@@ -88,6 +96,9 @@ describe('owner UI', () => {
     await expect.poll(() => tunnel.getAttribute('data-state'), { timeout: 15_000 }).toBe('up');
     await expect.poll(async () => (await page.getByTestId('public-url').textContent()) ?? '').toContain('https://quiet-owl-example.trycloudflare.com');
     expect(await page.getByTestId('join-command').textContent()).toContain('cohort join https://quiet-owl-example.trycloudflare.com');
+    // Members who joined at the last start's URL must re-point: the page says so, with the command.
+    const changed = page.getByTestId('url-changed');
+    expect(await changed.textContent()).toMatch(/The public URL changed since the last start \(it was https:\/\/old-owl-example\.trycloudflare\.com\)\. Members who joined before re-point\s+with cohort join https:\/\/quiet-owl-example\.trycloudflare\.com/);
   });
 
   it('a join request appears live; Approve lets the worker in; its result reaches the leaderboard and the chart live', async () => {

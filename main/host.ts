@@ -164,12 +164,14 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     const staticTunnel: TunnelStatus = tunnelOpts === null ? tunnelOff() : tunnelNotFound();
     const tunnelStatus = (): TunnelStatus => tunnel?.status ?? staticTunnel;
     const publicUrl = () => tunnel?.url ?? listenerUrl;
-    const services: HostServices = { kb, auth, bus, tunnelled, publicUrl, tunnel: tunnelStatus };
+    let previousUrl: string | null = null;
+    const services: HostServices = { kb, auth, bus, tunnelled, publicUrl, tunnel: tunnelStatus, previousPublicUrl: () => previousUrl };
 
     const bindHost = tunnelled ? '127.0.0.1' : (opts.host ?? '127.0.0.1');
     const publicApp = await buildPublicServer(services, { logger: opts.logger ?? false });
     apps.push(publicApp);
     const address = await listenStable(publicApp, { host: bindHost, port: opts.port, store, tunnelled });
+    previousUrl = address.previousUrl;
     listenerUrl = urlOf(publicApp, bindHost === '0.0.0.0' || bindHost === '::' ? lanAddress() : bindHost);
     if (!tunnelled) await address.remember(listenerUrl);
 

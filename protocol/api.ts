@@ -167,6 +167,8 @@ export const OwnerStatusResponse = StatusResponse.extend({
   requests: z.array(JoinRequest),
   /** The tunnel URL while the tunnel is up, else the public listener's own URL. */
   public_url: z.string(),
+  /** The URL members used at the last start, when it differs from `public_url`: they must re-point (`cohort join public_url`). */
+  previous_public_url: z.string().nullable().default(null),
   join_command: z.string(),
   tunnel: TunnelStatus,
 });

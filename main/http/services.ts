@@ -14,6 +14,8 @@ export interface HostServices {
   publicUrl: () => string;
   /** The tunnel's state now. */
   tunnel: () => TunnelStatus;
+  /** The URL members used at the previous start (life/stable-address.ts); null on a first start. */
+  previousPublicUrl: () => string | null;
 }
 
 /**

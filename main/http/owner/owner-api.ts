@@ -64,13 +64,15 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
   });
 
   app.get('/api/owner/status', async () => {
-    const { kb, auth, publicUrl, tunnel } = services();
+    const { kb, auth, publicUrl, tunnel, previousPublicUrl } = services();
     const [status, members, requests] = await Promise.all([kb.status(), withUsage(), auth.requests()]);
+    const previous = previousPublicUrl();
     return {
       ...status,
       members,
       requests,
       public_url: publicUrl(),
+      previous_public_url: previous !== null && previous !== publicUrl() ? previous : null,
       join_command: `cohort join ${publicUrl()}`,
       tunnel: tunnel(),
     };

@@ -34,6 +34,12 @@ export function Header({ status }: { status: OwnerStatusResponse }) {
         </li>
       </ul>
       <TunnelIndicator tunnel={status.tunnel} />
+      {status.previous_public_url !== null && (
+        <p className="url-changed" data-testid="url-changed" role="status">
+          The public URL changed since the last start (it was <code>{status.previous_public_url}</code>). Members who joined before re-point
+          with <code>{status.join_command}</code>: the host knows their tokens, so there is no new approval.
+        </p>
+      )}
       <div className="copy-fields">
         <CopyField label="Public URL" text={status.public_url} testId="public-url" />
         <CopyField label="Join command" text={status.join_command} testId="join-command" />
