@@ -101,7 +101,10 @@ export const StatusResponse = z.object({
   /** The best LEADERBOARD_SIZE judged results (kept or discarded) by the program's direction, best first; ties: first submitted. */
   leaderboard: z.array(ResultSummary),
   roster: z.array(RosterEntry),
+  /** Earned: only claims that reproduced (or, with verification off, every claim, "unverified"). */
   payouts: z.array(Payout),
+  /** What the split would be if every pending claim reproduced (docs/design.md, "Verified champions"). */
+  pending_payouts: z.array(Payout).default([]),
   pool: z.number(),
   token: z.string(),
 });

@@ -14,11 +14,17 @@ export const ERROR_STATUS = {
   auth_required: 401,
   forbidden: 403,
   not_a_member: 403,
+  /** A member reporting a re-run of its own claim (docs/design.md, "Verified champions"). */
+  own_claim: 403,
   not_found: 404,
   request_timeout: 408,
   conflict: 409,
   rules_changed: 409,
   ambiguous: 409,
+  /** A re-run report without a live lease of the reporter's. */
+  lease_expired: 409,
+  /** A re-run report for a claim already decided. */
+  claim_settled: 409,
   expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -12,6 +12,8 @@ export const KbEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('member-revoked'), member: Member }),
   z.object({ type: z.literal('result'), result: ResultRecord }),
   z.object({ type: z.literal('champion'), champion: Champion }),
+  /** A re-run decided a claim, or changed a verdict with it (docs/design.md, "Verified champions"): the result as it now stands. */
+  z.object({ type: z.literal('verdict'), result: ResultRecord }),
   /** The tunnel changed state (starting, up with its URL, down with a reason, …). */
   z.object({ type: z.literal('tunnel'), tunnel: TunnelStatus }),
 ]);

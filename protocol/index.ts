@@ -9,3 +9,4 @@ export * from './app.ts';
 export * from './manifest.ts';
 export * from './worker-api.ts';
 export * from './version.ts';
+export * from './verification.ts';

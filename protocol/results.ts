@@ -3,6 +3,20 @@ import { z } from 'zod';
 export const ResultStatus = z.enum(['keep', 'discard', 'crash', 'duplicate']);
 export type ResultStatus = z.infer<typeof ResultStatus>;
 
+/** A claim's verification (docs/design.md, "Verified champions"); `unverified`: verification is off. */
+export const VerificationState = z.enum(['none', 'pending', 'reproduced', 'not_reproduced', 'unverified']);
+export type VerificationState = z.infer<typeof VerificationState>;
+
+/** One re-run of a claim's code by another member; `value` null when it crashed. */
+export const RerunRecord = z.object({
+  member: z.string(),
+  member_name: z.string(),
+  value: z.number().nullable(),
+  hardware: z.record(z.string(), z.unknown()),
+  at: z.string(),
+});
+export type RerunRecord = z.infer<typeof RerunRecord>;
+
 /** Limits on what a member may send; the host refuses larger bodies before parsing them. */
 export const LIMITS = {
   hypothesis: 4_000,
@@ -20,15 +34,17 @@ export const LIMITS = {
 } as const;
 
 const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number (NaN and ±Infinity are not results)');
-const metricValue = finiteNumber.refine((n) => Math.abs(n) <= LIMITS.value, 'must be between -1e300 and 1e300');
+export const metricValue = finiteNumber.refine((n) => Math.abs(n) <= LIMITS.value, 'must be between -1e300 and 1e300');
 
 /** Small free-form maps (hardware, durations): bounded keys, scalar values only. */
-const detailMap = z
+export const detailMap = z
   .record(
     z.string().max(64),
     z.union([z.string().max(LIMITS.detailValue), finiteNumber, z.boolean(), z.null()]),
   )
   .refine((m) => Object.keys(m).length <= LIMITS.detailKeys, `must have at most ${LIMITS.detailKeys} keys`);
+
+export const durationsMap = z.record(z.string().max(64), finiteNumber).refine((m) => Object.keys(m).length <= LIMITS.detailKeys);
 
 /** The fields of a submission this host knows, each with its rule. */
 const submissionFields = {
@@ -38,7 +54,7 @@ const submissionFields = {
   patch: z.string().max(LIMITS.patch).optional(),
   output: z.string().max(LIMITS.output).optional(),
   hardware: detailMap.optional(),
-  durations: z.record(z.string().max(64), finiteNumber).refine((m) => Object.keys(m).length <= LIMITS.detailKeys).optional(),
+  durations: durationsMap.optional(),
   parent: z.string().max(64).nullable().optional(),
   idempotency_key: z.string().min(1).max(LIMITS.idempotencyKey).optional(),
 };
@@ -120,6 +136,12 @@ export const ResultRecord = z.object({
   hardware: z.record(z.string(), z.unknown()),
   durations: z.record(z.string(), z.number()),
   created_at: z.string(),
+  // Verified champions (docs/design.md): defaults, so a record from a host before them still reads.
+  /** `none` for a result that is not a claim; a claim is `pending` until its re-runs decide it. */
+  verification: VerificationState.default('none'),
+  /** The value the rules judged it by: the claim until reproduced, then the worse of claim and re-runs. */
+  effective_value: z.number().nullable().default(null),
+  reruns: z.array(RerunRecord).default([]),
 });
 export type ResultRecord = z.infer<typeof ResultRecord>;
 

@@ -49,6 +49,27 @@ export const QuotaSpec = z.strictObject({
     .optional(),
 });
 export type QuotaSpec = z.infer<typeof QuotaSpec>;
+
+/**
+ * How claims are re-run (docs/design.md, "Verified champions"). `replicas` re-runs by other members
+ * decide a claim (0: verification off, every value "unverified"); their median may be worse than
+ * the claim by `tolerance` (default: the program's min_improvement); `same_hardware` offers a claim
+ * only to members on the claimant's GPU model.
+ */
+export const VerifySpec = z.strictObject({
+  replicas: z
+    .number()
+    .refine(Number.isInteger, 'must be a whole number of re-runs')
+    .refine((n) => n >= 0 && n <= 9, 'must be between 0 (verification off) and 9')
+    .default(1),
+  tolerance: z
+    .number()
+    .refine(Number.isFinite, 'must be a finite number')
+    .refine((n) => n >= 0, 'must be ≥ 0 (how much worse than the claim its re-runs may be)')
+    .optional(),
+  same_hardware: z.boolean().default(true),
+});
+export type VerifySpec = z.infer<typeof VerifySpec>;
 /** Reference values share the submitted values' bound (LIMITS.value in results.ts), so impacts stay finite. */
 const metric = finite.refine((n) => Math.abs(n) <= 1e300, 'must be between -1e300 and 1e300');
 
@@ -81,6 +102,8 @@ export const TaskSpec = z
     membership: z.enum(['invite', 'open']).default('invite'),
     /** No default, so specs without it are unchanged on the wire; the defaults live in main/kb/quotas.ts. */
     quota: QuotaSpec.optional(),
+    /** Absent: verification off, as before it existed (docs/design.md, "Verified champions"). */
+    verify: VerifySpec.optional(),
     search: z
       .record(
         z

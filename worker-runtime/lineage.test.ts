@@ -6,6 +6,7 @@ function result(id: string, member: string, status: ResultRecord['status'], pare
   return {
     id, seq: Number(id.slice(1)), member, member_name: member.replace('m_', ''), value: 1, status, impact: 0, champion: false, duplicate_of: null,
     reason: '', hypothesis: `${id} idea`, patch: '', parent, code_hash: id, output: '', hardware: {}, durations: {}, created_at: '2026-01-01T00:00:00Z',
+    verification: 'none', effective_value: 1, reruns: [],
   };
 }
 

@@ -77,6 +77,12 @@ function kbEventLine(e: Exclude<KbEvent, { type: 'tunnel' }>, metric: string): s
       return `result ${e.result.id} by ${e.result.member_name}: ${metric} ${formatValue(e.result.value)} → ${e.result.status.toUpperCase()} (${e.result.reason})`;
     case 'champion':
       return `new champion ${e.champion.id}: ${metric} ${formatValue(e.champion.value)} by ${e.champion.member_name}`;
+    case 'verdict': {
+      const r = e.result;
+      if (r.verification === 'none') return `re-judged ${r.id} by ${r.member_name}: ${metric} ${formatValue(r.value)} → ${r.status.toUpperCase()} (${r.reason})`;
+      const runs = r.reruns.map((x) => `${x.member_name} ${x.value === null ? 'crashed' : formatValue(x.value)}`).join(', ');
+      return `verified ${r.id} by ${r.member_name}: ${r.verification.replace('_', ' ')} (claimed ${formatValue(r.value)}; re-runs: ${runs || 'none'}) → ${r.status.toUpperCase()}`;
+    }
   }
 }
 

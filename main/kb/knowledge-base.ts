@@ -1,16 +1,17 @@
-import type { Champion, CodeResponse, LineageResponse, MemberUsage, Payout, ProgramFile, ResultRecord, ResultsResponse, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec } from '../../protocol/index.ts';
+import type { Champion, CodeResponse, LineageResponse, MemberUsage, Payout, ProgramFile, RerunRecord, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob, VerificationState } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
 import { reference } from '../rules/judge.ts';
-import { isRefusedAfterFailure, type KbStore, type MemberRow, type NewResult, type ResultFacts, type ResultPageQuery, type ResultRow } from '../store/kb-store.ts';
+import { isRefusedAfterFailure, type KbStore, type MemberRow, type NewResult, type RerunRow, type ResultFacts, type ResultPageQuery, type ResultRow, type VerdictUpdate } from '../store/kb-store.ts';
+import { Leases } from './verification/leases.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { Quotas, resultBytes } from './quotas.ts';
 import { codeHash } from '../../protocol/node/code-hash.ts';
 import { applyEditablePatch, editableFiles, type Files } from './patch.ts';
 import * as listings from './listings.ts';
 import * as readModels from './read-models.ts';
-import { toChampion, toResultRecord } from './records.ts';
+import { toChampion, toResultRecord, type ClaimView } from './records.ts';
 
 /** What the KB needs of a loaded program. */
 export interface ProgramSnapshot {
@@ -29,6 +30,27 @@ const LINEAGES_KEPT = 1_024;
 
 /** Results read per page at start-up: bounded memory whatever the size of the log. */
 const LOAD_PAGE = 10_000;
+
+/** Added to twice the time budget for a verification lease: the worker's own grace and the report's trip. */
+const LEASE_GRACE_SECONDS = 60;
+
+/** A claim as the fold last judged it. */
+interface Claim {
+  seq: number;
+  memberId: string;
+  verification: VerificationState;
+  effective: number | null;
+}
+
+/** What a fold of the log builds, swapped in at once. */
+interface Folded {
+  state: KbState;
+  idempotency: Map<string, string>;
+  claims: Map<string, Claim>;
+  files: Map<string, Map<string, string>>;
+  championRow: ResultRow | null;
+  championName: string;
+}
 
 /**
  * The program's knowledge base: judges submissions by the KB rules, keeps the champion, and makes
@@ -67,6 +89,19 @@ export class KnowledgeBase {
   /** Lineages as sent: a judged result's chain of parents never changes, so each is built once (bounded; cleared on rebuild). */
   #lineages = new Map<string, LineageResponse>();
 
+  // Verified champions (docs/design.md): re-runs are facts of the log like results; the claims'
+  // verification is what the fold makes of them.
+  /** Re-runs by claim id, in the order they were reported. */
+  #reruns = new Map<string, RerunRow[]>();
+  #lastRerunSeq = 0;
+  /** `member\0key` → the claim a re-run with that idempotency key was reported for. */
+  #rerunKeys = new Map<string, string>();
+  /** Every claim as the fold last judged it (results that are not claims are absent). */
+  #claims = new Map<string, Claim>();
+  /** The pending ones among them, built from #claims when needed; null after a refold. */
+  #pending: string[] | null = null;
+  #leases: Leases;
+
   private constructor(store: KbStore, program: ProgramSnapshot, bus: EventBus, now: () => number) {
     this.#store = store;
     this.program = program;
@@ -86,6 +121,8 @@ export class KnowledgeBase {
       { inFlight: store.writesInFlight ?? 1 },
     );
     this.#quotas = new Quotas(program.spec.quota, now);
+    // Twice the time budget plus the worker's grace (DESIGN.md): a slow honest re-run still reports in time.
+    this.#leases = new Leases((2 * program.spec.time_budget + LEASE_GRACE_SECONDS) * 1000, now);
   }
 
   static async open(opts: { store: KbStore; program: ProgramSnapshot; bus: EventBus; now?: () => number }): Promise<KnowledgeBase> {
@@ -101,7 +138,9 @@ export class KnowledgeBase {
    */
   async #checkRules(): Promise<void> {
     const { name, metric, direction, accept, threshold, min_improvement, baseline, editable } = this.spec;
-    const rules = JSON.stringify({ name, metric, direction, accept, threshold: threshold ?? null, min_improvement, baseline: baseline ?? null, editable });
+    // `verify` joins the rules only when TASK.md sets it, so a KB from before it opens unchanged.
+    const verify = this.spec.verify === undefined ? {} : { verify: this.#foldSpec().verify };
+    const rules = JSON.stringify({ name, metric, direction, accept, threshold: threshold ?? null, min_improvement, baseline: baseline ?? null, editable, ...verify });
     const stored = await this.#store.getMeta('rules');
     if (stored !== null && stored !== rules && (await this.#store.listResultFacts(0, 1)).length > 0) {
       const before = JSON.parse(stored) as Record<string, unknown>;
@@ -125,20 +164,41 @@ export class KnowledgeBase {
   }
 
   #foldSpec(): FoldSpec {
-    const { direction, accept, threshold, min_improvement, baseline } = this.spec;
-    return { direction, accept, threshold, min_improvement, baseline };
+    const { direction, accept, threshold, min_improvement, baseline, verify } = this.spec;
+    return { direction, accept, threshold, min_improvement, baseline, verify: verify && { replicas: verify.replicas, tolerance: verify.tolerance ?? min_improvement } };
   }
 
   /** Rebuilds the state from the store: the fold over every stored result, a page at a time. */
   async #load(): Promise<void> {
+    const reruns = await this.#store.listReruns();
+    const byClaim = new Map<string, RerunRow[]>();
+    for (const r of reruns) byClaim.set(r.claimId, [...(byClaim.get(r.claimId) ?? []), r]);
+    this.#swap(await this.#fold(byClaim, null), byClaim);
+  }
+
+  /**
+   * The fold over every stored result with `reruns`. Without `updates` each stored verdict must be
+   * what the fold gives (checkStoredVerdict); with it, the verdicts that differ are collected
+   * (a re-run changed them: the caller writes them with the re-run).
+   */
+  async #fold(reruns: ReadonlyMap<string, readonly RerunRow[]>, updates: { list: VerdictUpdate[]; always: string } | null): Promise<Folded> {
     const state = emptyState(this.#foldSpec());
     const idempotency = new Map<string, string>();
+    const claims = new Map<string, Claim>();
     for (let after = 0; ; ) {
       const page = await this.#store.listResultFacts(after, LOAD_PAGE);
       for (const r of page) {
+        const rr = reruns.get(r.id);
         // A crash is a fact of the run, not a judgement: its stored status is the only record of it.
-        const verdict = applyResult(state, { seq: r.seq, id: r.id, member: r.memberId, value: r.value, crashed: r.status === 'crash', codeHash: r.codeHash, bytes: r.bytes });
-        checkStoredVerdict(r, verdict);
+        const verdict = applyResult(state, {
+          seq: r.seq, id: r.id, member: r.memberId, value: r.value, crashed: r.status === 'crash', codeHash: r.codeHash, bytes: r.bytes,
+          reruns: rr?.map((x) => ({ member: x.memberId, value: x.value })),
+        });
+        if (verdict.verification !== 'none') claims.set(r.id, { seq: r.seq, memberId: r.memberId, verification: verdict.verification, effective: verdict.effectiveValue });
+        if (updates === null) checkStoredVerdict(r, verdict);
+        else if (!sameVerdict(r, verdict) || r.id === updates.always) {
+          updates.list.push({ id: r.id, status: verdict.status, impact: verdict.impact, champion: verdict.champion, duplicateOf: verdict.duplicateOf, reason: verdict.reason });
+        }
         if (r.idempotencyKey !== null) idempotency.set(`${r.memberId}\0${r.idempotencyKey}`, r.id);
       }
       const last = page.at(-1);
@@ -150,15 +210,31 @@ export class KnowledgeBase {
       state.champion ? this.#store.getResult(state.champion.id) : Promise.resolve(null),
     ]);
     const championMember = championRow ? await this.#store.getMember(championRow.memberId) : null;
-    // Swapped in at once: nothing judges against a half-built state.
-    this.#state = state;
+    return { state, idempotency, claims, files, championRow, championName: championRow ? (championMember?.name ?? championRow.memberId) : '' };
+  }
+
+  /** Swapped in at once: nothing judges against a half-built state. */
+  #swap(f: Folded, reruns: Map<string, RerunRow[]>): void {
+    this.#state = f.state;
     this.#stateVersion++;
     this.#lineages.clear();
-    this.#idempotency = idempotency;
+    this.#idempotency = f.idempotency;
     this.#inflight = new Map();
-    this.#championFiles = files;
-    this.#championRow = championRow;
-    this.#championName = championRow ? (championMember?.name ?? championRow.memberId) : '';
+    this.#championFiles = f.files;
+    this.#championRow = f.championRow;
+    this.#championName = f.championName;
+    this.#claims = f.claims;
+    this.#pending = null;
+    this.#reruns = reruns;
+    this.#rerunKeys = new Map();
+    let last = 0;
+    for (const [claimId, list] of reruns) {
+      for (const r of list) {
+        last = Math.max(last, r.seq);
+        if (r.idempotencyKey !== null) this.#rerunKeys.set(`${r.memberId}\0${r.idempotencyKey}`, claimId);
+      }
+    }
+    this.#lastRerunSeq = last;
   }
 
   /**
@@ -175,7 +251,7 @@ export class KnowledgeBase {
       await this.#inflight.get(earlier);
       const row = await this.#store.getResult(earlier);
       if (!row) throw new Error(`result ${earlier} vanished from the store`);
-      return { record: toResultRecord(row, member.name), replayed: true };
+      return { record: toResultRecord(row, member.name, this.#claimView(row.id, await this.#memberNames())), replayed: true };
     }
 
     // After the replay check (a replay answers 200 whatever the quota) and before judging: a refusal records nothing.
@@ -189,10 +265,143 @@ export class KnowledgeBase {
     // Refused: the committer's write has already started rebuilding the state from disk.
     await committed;
     this.#inflight.delete(row.id);
-    const record = toResultRecord(row, member.name);
+    const record = toResultRecord(row, member.name, this.#claimView(row.id, new Map([[member.id, member.name]])));
     this.#bus.publish({ type: 'result', result: record });
     if (row.champion) this.#bus.publish({ type: 'champion', champion: toChampion(row, member.name) });
     return { record, replayed: false };
+  }
+
+  /**
+   * A verification job for `member` (docs/design.md, "Verified champions"): the oldest pending claim
+   * of another member that it has not re-run yet and nobody holds a live lease on; with
+   * `same_hardware`, only one made on the member's GPU model (a claim that names none goes to
+   * anyone). Null when there is none. A member that holds a live lease gets that job again.
+   */
+  async nextJob(member: MemberRow, hardware: Record<string, unknown> | undefined): Promise<VerificationJob | null> {
+    await this.#ready;
+    const verify = this.spec.verify;
+    if (verify === undefined || verify.replicas === 0) return null;
+    const held = this.#leases.heldBy(member.id);
+    if (held) return this.#job(held.id, held.claimId, held.expiresAt);
+    const gpu = gpuModel(hardware?.gpu) ?? gpuModel(member.gpu);
+    // Pending claims only, oldest first: a few, whatever the size of the log.
+    for (const id of this.#pendingClaims()) {
+      const claim = this.#claims.get(id)!;
+      if (claim.verification !== 'pending' || claim.memberId === member.id) continue;
+      if ((this.#reruns.get(id) ?? []).some((r) => r.memberId === member.id)) continue;
+      if (this.#leases.onClaim(id)) continue;
+      if (verify.same_hardware) {
+        const row = await this.#store.getResult(id);
+        const claimGpu = gpuModel(row?.hardware.gpu);
+        if (claimGpu !== null && claimGpu !== gpu) continue;
+      }
+      const lease = this.#leases.grant(id, member.id);
+      return this.#job(lease.id, id, lease.expiresAt);
+    }
+    return null;
+  }
+
+  /** Ids of the claims still pending, in submission order (kept beside #claims, which holds every claim). */
+  #pendingClaims(): string[] {
+    this.#pending ??= [...this.#claims].filter(([, c]) => c.verification === 'pending').map(([id]) => id);
+    this.#pending = this.#pending.filter((id) => this.#claims.get(id)?.verification === 'pending');
+    return this.#pending;
+  }
+
+  async #job(lease: string, claimId: string, expiresAt: number): Promise<VerificationJob> {
+    const row = await this.#store.getResult(claimId);
+    if (!row) throw new Error(`claim ${claimId} vanished from the store`);
+    const files = this.#claimFiles(row);
+    const claimant = await this.#store.getMember(row.memberId);
+    return {
+      lease,
+      expires_at: new Date(expiresAt).toISOString(),
+      claim: { id: row.id, member_name: claimant?.name ?? row.memberId, value: row.value ?? Number.NaN, hardware: row.hardware },
+      files: [...files].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content })),
+      code_hash: row.codeHash,
+      run: this.spec.run,
+      time_budget: this.spec.time_budget,
+    };
+  }
+
+  /** A claim's editable files: a champion's are kept; another's are its parent's with its patch applied. */
+  #claimFiles(row: ResultRow): Map<string, string> {
+    const kept = this.#championFiles.get(row.id);
+    if (kept) return kept;
+    const base = row.parent === null ? this.#original : this.#championFiles.get(row.parent);
+    if (!base) throw new Error(`claim ${row.id} names parent ${row.parent}, which is not a champion`);
+    return editableFiles(applyEditablePatch(base, row.patch, this.spec.editable), this.spec.editable);
+  }
+
+  /**
+   * A re-run's report, under a live lease held by `member`. Durable and idempotent like a
+   * submission. The state is then the fold of the log with this re-run: the claim's verdict, and
+   * every later verdict that changes with it, are written in the same transaction as the re-run.
+   */
+  async report(member: MemberRow, leaseId: string, body: RerunReport): Promise<{ response: RerunReportResponse; replayed: boolean }> {
+    await this.#ready;
+    const key = body.idempotency_key === undefined ? null : `${member.id}\0${body.idempotency_key}`;
+    const earlier = key === null ? undefined : this.#rerunKeys.get(key);
+    if (earlier !== undefined) return { response: await this.#reportResponse(earlier), replayed: true };
+    const lease = this.#leases.live(leaseId);
+    if (!lease || lease.memberId !== member.id) {
+      throw new KbError('lease_expired', 'There is no live verification lease with that id for you (it expired, was never granted to you, or the host restarted): ask for a new job (POST /api/verifications/next).');
+    }
+    const claim = this.#claims.get(lease.claimId);
+    if (!claim || claim.verification !== 'pending') {
+      this.#leases.release(lease.claimId);
+      throw new KbError('claim_settled', `Claim ${lease.claimId} is already decided (${claim?.verification ?? 'no longer a claim'}); nothing was recorded.`);
+    }
+    if (claim.memberId === member.id) throw new KbError('own_claim', 'A member never verifies its own claim.');
+
+    // Nothing is judged while the log is folded again with this re-run, and everything accepted so far is on disk first.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    this.#ready = gate;
+    try {
+      await this.#committer.drain();
+      const crashed = body.crashed === true || body.value === null;
+      const rerun: RerunRow = {
+        seq: this.#lastRerunSeq + 1,
+        id: `v${this.#lastRerunSeq + 1}`,
+        claimId: lease.claimId,
+        memberId: member.id,
+        value: crashed ? null : body.value,
+        hardware: body.hardware ?? {},
+        output: body.output ?? '',
+        durations: body.durations ?? {},
+        idempotencyKey: body.idempotency_key ?? null,
+        createdAt: this.#now(),
+      };
+      const reruns = new Map(this.#reruns);
+      reruns.set(rerun.claimId, [...(reruns.get(rerun.claimId) ?? []), rerun]);
+      const updates: VerdictUpdate[] = [];
+      const folded = await this.#fold(reruns, { list: updates, always: rerun.claimId });
+      await this.#store.appendRerun(rerun, updates);
+      this.#swap(folded, reruns);
+      this.#leases.release(rerun.claimId);
+      await this.#publishUpdates(updates);
+      return { response: await this.#reportResponse(rerun.claimId), replayed: false };
+    } finally {
+      open();
+    }
+  }
+
+  async #reportResponse(claimId: string): Promise<RerunReportResponse> {
+    const row = await this.#store.getResult(claimId);
+    const claim = this.#claims.get(claimId);
+    return {
+      claim: { id: claimId, verification: claim?.verification ?? 'none', effective_value: claim?.effective ?? row?.value ?? null, status: row?.status ?? 'discard', reason: row?.reason ?? '' },
+    };
+  }
+
+  /** Members and the owner hear of every verdict a re-run changed (`verdict` events). */
+  async #publishUpdates(updates: readonly VerdictUpdate[]): Promise<void> {
+    const names = await this.#memberNames();
+    for (const u of updates) {
+      const row = await this.#store.getResult(u.id);
+      if (row) this.#bus.publish({ type: 'verdict', result: toResultRecord(row, names.get(row.memberId) ?? row.memberId, this.#claimView(row.id, names)) });
+    }
   }
 
   /** Synchronous on purpose: each submission sees the state left by the one before it. */
@@ -209,6 +418,10 @@ export class KnowledgeBase {
     const id = `r${seq}`;
     const verdict = applyResult(this.#state, { seq, id, member: member.id, value: body.value, crashed: body.crashed === true, codeHash: hash, bytes });
     this.#stateVersion++;
+    if (verdict.verification !== 'none') {
+      this.#claims.set(id, { seq, memberId: member.id, verification: verdict.verification, effective: verdict.effectiveValue });
+      if (verdict.verification === 'pending') this.#pending?.push(id);
+    }
 
     const row: ResultRow = {
       seq,
@@ -268,7 +481,7 @@ export class KnowledgeBase {
    */
   async results(since = 0): Promise<ResultRecord[]> {
     const [rows, names] = await Promise.all([this.#store.listResults(since), this.#memberNames()]);
-    return rows.map((r) => toResultRecord(r, names.get(r.memberId) ?? r.memberId));
+    return rows.map((r) => toResultRecord(r, names.get(r.memberId) ?? r.memberId, this.#claimView(r.id, names)));
   }
 
   async payouts(): Promise<Payout[]> {
@@ -285,16 +498,35 @@ export class KnowledgeBase {
     return this.#quotas.usage(memberId, this.#state.members.get(memberId));
   }
 
+  /** What records show besides their rows: names, and each claim's verification. */
+  async #context(): Promise<listings.RecordContext> {
+    const names = await this.#memberNames();
+    return { names, claim: (id) => this.#claimView(id, names) };
+  }
+
+  #claimView(id: string, names: ReadonlyMap<string, string>): ClaimView | undefined {
+    const claim = this.#claims.get(id);
+    if (!claim) return undefined;
+    const reruns: RerunRecord[] = (this.#reruns.get(id) ?? []).map((r) => ({
+      member: r.memberId,
+      member_name: names.get(r.memberId) ?? r.memberId,
+      value: r.value,
+      hardware: r.hardware,
+      at: new Date(r.createdAt).toISOString(),
+    }));
+    return { verification: claim.verification, effective: claim.effective, reruns };
+  }
+
   /** GET /api/results: one page (listings.ts); costs the page, never the log. */
   async page(query: ResultPageQuery): Promise<ResultsResponse> {
-    return listings.page(this.#store, query, await this.#memberNames());
+    return listings.page(this.#store, query, await this.#context());
   }
 
   /** GET /api/results/:id/lineage; null when there is no such result. */
   async lineage(id: string): Promise<LineageResponse | null> {
     const kept = this.#lineages.get(id);
     if (kept) return kept;
-    const lineage = await listings.lineage(this.#store, id, await this.#memberNames());
+    const lineage = await listings.lineage(this.#store, id, await this.#context());
     if (lineage === null) return null;
     if (this.#lineages.size >= LINEAGES_KEPT) this.#lineages.delete(this.#lineages.keys().next().value!);
     this.#lineages.set(id, lineage);
@@ -319,9 +551,10 @@ export class KnowledgeBase {
     // The members are read once: the leaderboard, roster and payouts all name them.
     const members = await this.#store.listMembers();
     const names = new Map(members.map((m) => [m.id, m.name]));
-    const leaderboard = await listings.leaderboard(this.#store, this.#state.leaders, names);
+    const leaderboard = await listings.leaderboard(this.#store, this.#state.leaders, { names, claim: (id) => this.#claimView(id, names) });
     const roster = readModels.roster(members, this.#state);
     const payouts = readModels.payouts(this.spec, this.#state, names);
+    const pending = readModels.payouts(this.spec, this.#state, names, 'pending');
     return {
       program: { spec: this.spec, body: this.program.body },
       champion: this.champion(),
@@ -331,6 +564,8 @@ export class KnowledgeBase {
       leaderboard,
       roster,
       payouts,
+      // Only when something is pending: the same list twice says nothing.
+      pending_payouts: JSON.stringify(pending) === JSON.stringify(payouts) ? [] : pending,
       pool: this.spec.pool,
       token: this.spec.token,
     };
@@ -344,6 +579,18 @@ export class KnowledgeBase {
   async drain(): Promise<void> {
     await this.#committer.drain();
   }
+}
+
+/** A GPU model as members state it ("NVIDIA H100 80GB HBM3"), compared case- and space-insensitively; null when none. */
+function gpuModel(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const model = v.trim().replace(/\s+/g, ' ').toLowerCase();
+  return model === '' || model === 'cpu' || model === 'none' ? null : model;
+}
+
+/** The stored verdict is the one the fold gives (the parts a re-run can change). */
+function sameVerdict(stored: ResultFacts, verdict: FoldVerdict): boolean {
+  return stored.status === verdict.status && stored.impact === verdict.impact && stored.champion === verdict.champion && stored.duplicateOf === verdict.duplicateOf;
 }
 
 /**

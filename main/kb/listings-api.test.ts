@@ -160,7 +160,7 @@ describe('GET /api/results/:id/lineage and GET /api/codes/:hash', () => {
     await h.close();
     const store = SqliteKbStore.open(h.kbFile);
     try {
-      const names = new Map<string, string>();
+      const names = { names: new Map<string, string>() };
       expect(await lineage(store, 'r4', names, 2)).toMatchObject({ complete: false, chain: [{ id: 'r4' }, { id: 'r3' }] });
       expect(await lineage(store, 'r4', names, 4)).toMatchObject({ complete: true, chain: [{ id: 'r4' }, { id: 'r3' }, { id: 'r2' }, { id: 'r1' }] });
       expect(await lineage(store, 'r9', names)).toBeNull();
@@ -173,7 +173,7 @@ describe('GET /api/results/:id/lineage and GET /api/codes/:hash', () => {
     db.close();
     const damaged = SqliteKbStore.open(h.kbFile);
     try {
-      expect(await lineage(damaged, 'r4', new Map())).toMatchObject({ complete: false, chain: [{ id: 'r4' }, { id: 'r3' }, { id: 'r2' }] });
+      expect(await lineage(damaged, 'r4', { names: new Map() })).toMatchObject({ complete: false, chain: [{ id: 'r4' }, { id: 'r3' }, { id: 'r2' }] });
     } finally {
       await damaged.close();
     }
@@ -182,7 +182,7 @@ describe('GET /api/results/:id/lineage and GET /api/codes/:hash', () => {
     db2.close();
     const looped = SqliteKbStore.open(h.kbFile);
     try {
-      const l = await lineage(looped, 'r4', new Map());
+      const l = await lineage(looped, 'r4', { names: new Map() });
       expect([l?.complete, l?.chain.map((r) => r.id)]).toEqual([false, ['r4', 'r3', 'r2']]);
     } finally {
       await looped.close();

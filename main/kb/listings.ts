@@ -1,7 +1,7 @@
 import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, type LineageResponse, type ResultRecord, type ResultsResponse, type ResultSummary } from '../../protocol/index.ts';
 import type { KbStore, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
 import type { Leader } from '../rules/leaders.ts';
-import { toResultRecord } from './records.ts';
+import { toResultRecord, type ClaimView } from './records.ts';
 
 /**
  * The listings of the KB (docs/design.md, "Listings at scale"): pages, the leaderboard and a
@@ -9,9 +9,14 @@ import { toResultRecord } from './records.ts';
  * proportion to what it returns, never to the number of results in the log.
  */
 
-type Names = ReadonlyMap<string, string>;
+/** What a record shows besides its row: members' names, and a claim's verification. */
+export interface RecordContext {
+  names: ReadonlyMap<string, string>;
+  claim?: (id: string) => ClaimView | undefined;
+}
+type Names = RecordContext;
 
-const record = (names: Names) => (r: ResultRow): ResultRecord => toResultRecord(r, names.get(r.memberId) ?? r.memberId);
+const record = (ctx: Names) => (r: ResultRow): ResultRecord => toResultRecord(r, ctx.names.get(r.memberId) ?? r.memberId, ctx.claim?.(r.id));
 
 /** The record less `patch` and `output`: the leaderboard and lineages stay small whatever members send. */
 const summary = (names: Names) => (r: ResultRow): ResultSummary => {

@@ -20,7 +20,7 @@ function submit(h: TestHost, token: string, body: Record<string, unknown>) {
   return call<Submitted>(h.publicUrl, '/api/results', { token, json: body });
 }
 
-const tally = (storedBytes: number) => ({ results: 1, keeps: 0, weight: 0n, storedBytes });
+const tally = (storedBytes: number) => ({ results: 1, keeps: 0, weight: 0n, storedBytes, pendingWeight: 0n, notReproduced: 0 });
 
 describe('Quotas', () => {
   it('defaults to limits real programs never meet: 512 MiB stored, 600 submissions an hour in bursts of 100', () => {

@@ -23,9 +23,12 @@ export function roster(members: readonly MemberRow[], state: KbState): RosterEnt
  * The pool split (main/rules/payouts.ts) by the impact_w the fold accumulated per member. `spec`
  * is today's TASK.md: the pool may change between runs, the accept rule may not.
  */
-export function payouts(spec: PayoutSpec, state: KbState, names: ReadonlyMap<string, string>): Payout[] {
-  const weights = new Map([...state.members].map(([member, tally]) => [member, tally.weight]));
-  return splitPool(spec, weights, state.champion?.member ?? null).map((l) => ({
+export function payouts(spec: PayoutSpec, state: KbState, names: ReadonlyMap<string, string>, which: 'earned' | 'pending' = 'earned'): Payout[] {
+  const weights = new Map([...state.members].map(([member, tally]) => [member, which === 'earned' ? tally.weight : tally.pendingWeight]));
+  // Champion-takes-all pays a champion whose claim reproduced (or counts unverified); a pending one would be paid.
+  const champion = state.champion;
+  const paid = champion && (which === 'pending' || champion.verification === 'reproduced' || champion.verification === 'unverified') ? champion.member : null;
+  return splitPool(spec, weights, paid).map((l) => ({
     member: l.member,
     name: names.get(l.member) ?? l.member,
     impact: l.impact,

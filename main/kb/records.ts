@@ -1,11 +1,19 @@
-import type { Champion, Member, ResultRecord } from '../../protocol/index.ts';
+import type { Champion, Member, RerunRecord, ResultRecord, VerificationState } from '../../protocol/index.ts';
 import type { MemberRow, ResultRow } from '../store/kb-store.ts';
 
 /** Store rows → wire shapes. Names are self-declared by members and shown as such. */
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function toResultRecord(r: ResultRow, memberName: string): ResultRecord {
+/** A claim's verification as the fold last gave it (docs/design.md, "Verified champions"). */
+export interface ClaimView {
+  verification: VerificationState;
+  effective: number | null;
+  reruns: RerunRecord[];
+}
+
+/** `claim` absent: not a claim (its effective value is its value). */
+export function toResultRecord(r: ResultRow, memberName: string, claim?: ClaimView): ResultRecord {
   return {
     id: r.id,
     seq: r.seq,
@@ -25,6 +33,9 @@ export function toResultRecord(r: ResultRow, memberName: string): ResultRecord {
     hardware: r.hardware,
     durations: r.durations,
     created_at: iso(r.createdAt),
+    verification: claim?.verification ?? 'none',
+    effective_value: claim ? claim.effective : r.value,
+    reruns: claim?.reruns ?? [],
   };
 }
 

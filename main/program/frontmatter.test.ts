@@ -59,7 +59,7 @@ describe('parseTaskMd', () => {
   it('names the line of an unknown field and lists the known ones', () => {
     const err = fail(md(...REQUIRED, 'direction: minimize', 'pool: 10', 'token: OBOL', 'split: by-impact', 'colour: red'));
     expect(err.message).toBe(
-      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, ship, time_budget, pool, token, split, membership, quota, search)',
+      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, ship, time_budget, pool, token, split, membership, quota, verify, search)',
     );
     expect(err.line).toBe(9);
     expect(err.field).toBe('colour');
@@ -97,6 +97,18 @@ describe('parseTaskMd', () => {
     expect(fail(md(...REQUIRED, 'direction: minimize', 'quota:', '  submissions_per_hour: 0')).message).toBe('TASK.md:7: quota.submissions_per_hour must be ≥ 1, got 0');
     expect(fail(md(...REQUIRED, 'direction: minimize', 'quota:', '  storage_mb: lots')).message).toBe('TASK.md:7: quota.storage_mb must be a number, got "lots"');
     expect(fail(md(...REQUIRED, 'direction: minimize', 'quota:', '  storage: 5')).message).toMatch(/^TASK\.md:7: unknown field "storage" in quota \(/);
+  });
+
+  it('validates verify: re-runs 0–9, a tolerance ≥ 0, known fields only; replicas defaults to 1 once verify is given', () => {
+    const given = (...lines: string[]) => md(...REQUIRED, 'direction: minimize', 'verify:', ...lines);
+    expect(parseTaskMd(given('  tolerance: 0.002')).spec.verify).toEqual({ replicas: 1, tolerance: 0.002, same_hardware: true });
+    expect(parseTaskMd(given('  replicas: 0')).spec.verify).toEqual({ replicas: 0, same_hardware: true });
+    expect(parseTaskMd(md(...REQUIRED, 'direction: minimize')).spec.verify).toBeUndefined();
+    expect(fail(given('  replicas: 1.5')).message).toBe('TASK.md:7: verify.replicas must be a whole number of re-runs, got 1.5');
+    expect(fail(given('  replicas: 12')).message).toBe('TASK.md:7: verify.replicas must be between 0 (verification off) and 9, got 12');
+    expect(fail(given('  tolerance: -1')).message).toBe('TASK.md:7: verify.tolerance must be ≥ 0 (how much worse than the claim its re-runs may be), got -1');
+    expect(fail(given('  same_hardware: maybe')).message).toBe('TASK.md:7: verify.same_hardware must be true or false, got "maybe"');
+    expect(fail(given('  replica: 2')).message).toMatch(/^TASK\.md:7: unknown field "replica" in verify \(/);
   });
 
   it('requires a threshold under accept: threshold, pointing at the accept line', () => {

@@ -21,8 +21,8 @@ describe('applyResult', () => {
     expect(state.counts).toEqual({ keep: 2, discard: 1, crash: 1, duplicate: 1 });
     expect([...state.codes]).toEqual([['c1', 'r2'], ['c2', 'r3'], ['c3', 'r5']]);
     // Every result counts toward its member's storage, crashes and duplicates too (10 bytes each here).
-    expect(state.members.get('a')).toEqual({ results: 3, keeps: 1, weight: 0n, storedBytes: 30 });
-    expect(state.members.get('b')).toEqual({ results: 2, keeps: 1, weight: 500_000_000_000n, storedBytes: 20 });
+    expect(state.members.get('a')).toEqual({ results: 3, keeps: 1, weight: 0n, storedBytes: 30, pendingWeight: 0n, notReproduced: 0 });
+    expect(state.members.get('b')).toEqual({ results: 2, keeps: 1, weight: 500_000_000_000n, storedBytes: 20, pendingWeight: 500_000_000_000n, notReproduced: 0 });
   });
 
   it('under threshold a discarded first result still sets the baseline, and weight is the best keep', () => {

@@ -10,16 +10,23 @@
  * order always give the same state and verdicts). It updates `state` in place, because the state
  * holds every distinct code hash and copying that per result would make the fold quadratic.
  *
- * Verified champions (DESIGN.md) will change what `FoldInput.value` means, not this function: the
- * caller will pass each result's effective value (the claim until verified, then the worse of claim
- * and re-runs) and refold from the start when one changes.
+ * Verified champions (DESIGN.md): a result the rules accept is a claim. Its re-runs (`reruns`)
+ * decide it (verification.ts): pending and unverified claims count at their claimed value, a
+ * reproduced one at its effective value (the worse of claim and re-runs: judged again with it), and
+ * one not reproduced is a discard whose code blocks nothing. Only reproduced (or, with verification
+ * off, unverified) claims earn. A new re-run changes the input, so the caller folds again from the
+ * start: the state is always the fold of the log as it now stands.
  */
 import type { ResultStatus } from '../../protocol/results.ts';
 import { judge, type RuleSpec, type Verdict } from './judge.ts';
 import { addLeader, type Leader } from './leaders.ts';
 import { addWeight, type PayoutSpec } from './payouts.ts';
+import { verifyClaim, type Rerun, type VerificationState, type VerifySpec } from './verification.ts';
 
-export type FoldSpec = RuleSpec & Pick<PayoutSpec, 'accept'> & { baseline?: number | undefined };
+/** `verify` absent: verification off (every claim counts as it is, "unverified"). */
+export type FoldSpec = RuleSpec & Pick<PayoutSpec, 'accept'> & { baseline?: number | undefined; verify?: VerifySpec | undefined };
+
+const VERIFY_OFF: VerifySpec = { replicas: 0, tolerance: 0 };
 
 /** What the rules read of one result. */
 export interface FoldInput {
@@ -34,6 +41,8 @@ export interface FoldInput {
   codeHash: string;
   /** UTF-8 bytes of the result's patch, output and hypothesis: what it costs its member's storage quota. */
   bytes: number;
+  /** Re-runs of this result's code by other members, in the order they were reported. */
+  reruns?: readonly Rerun[] | undefined;
 }
 
 /** The champion as the rules see it. */
@@ -41,8 +50,10 @@ export interface ChampionRef {
   id: string;
   seq: number;
   member: string;
+  /** The effective value (the claim until reproduced). */
   value: number;
   impact: number;
+  verification: VerificationState;
 }
 
 /** What the fold keeps per member (in order of first appearance: payouts break ties by it). */
@@ -53,6 +64,10 @@ export interface MemberTally {
   weight: bigint;
   /** UTF-8 bytes of patches, outputs and hypotheses stored (main/kb/quotas.ts bounds it). */
   storedBytes: number;
+  /** impact_w counting pending claims too: what the member would earn if they all reproduce. */
+  pendingWeight: bigint;
+  /** Claims of this member that did not reproduce (the owner sees a member who has several). */
+  notReproduced: number;
 }
 
 export interface KbState {
@@ -73,6 +88,9 @@ export interface KbState {
 export interface FoldVerdict extends Verdict {
   /** The earlier result with the same code, for a duplicate. */
   duplicateOf: string | null;
+  verification: VerificationState;
+  /** The value the verdict was given by: the claim, or its effective value once reproduced; null for a crash. */
+  effectiveValue: number | null;
 }
 
 export function emptyState(spec: FoldSpec): KbState {
@@ -92,27 +110,49 @@ export function emptyState(spec: FoldSpec): KbState {
 export function applyResult(state: KbState, input: FoldInput): FoldVerdict {
   if (!(input.seq > state.seq)) throw new Error(`results must be folded in arrival order: ${input.id} (seq ${input.seq}) after seq ${state.seq}`);
   const crashed = input.crashed || input.value === null;
-  // Crashes do not count as earlier submissions of their code (DESIGN.md, "Ties").
+  // Crashes and claims that did not reproduce do not count as earlier submissions of their code (DESIGN.md, "Ties").
   const duplicateOf = crashed ? null : (state.codes.get(input.codeHash) ?? null);
-  const verdict = judge({ spec: state.spec, champion: state.champion?.value ?? null, baseline: state.baseline, value: input.value, crashed, duplicateOf });
+  const judged = (value: number | null) =>
+    judge({ spec: state.spec, champion: state.champion?.value ?? null, baseline: state.baseline, value, crashed, duplicateOf });
+  let verdict = judged(input.value);
+  let verification: VerificationState = 'none';
+  let effectiveValue = crashed ? null : input.value;
+  // Accepted: a claim, decided by its re-runs.
+  if (verdict.status === 'keep' && input.value !== null) {
+    const claim = verifyClaim(state.spec.direction, input.value, input.reruns ?? [], state.spec.verify ?? VERIFY_OFF);
+    verification = claim.state;
+    if (claim.state === 'not_reproduced') {
+      verdict = { status: 'discard', impact: 0, champion: false, setsBaseline: false, reason: `not reproduced: ${claim.reason}` };
+    } else if (claim.effective !== input.value) {
+      effectiveValue = claim.effective;
+      const again = judged(claim.effective);
+      verdict = { ...again, reason: `${again.reason} (reproduced: ${claim.reason})` };
+    } else if (claim.reason !== null) {
+      verdict = { ...verdict, reason: `${verdict.reason} (reproduced: ${claim.reason})` };
+    }
+  }
 
   state.seq = input.seq;
-  if (verdict.status !== 'crash' && verdict.status !== 'duplicate' && !state.codes.has(input.codeHash)) state.codes.set(input.codeHash, input.id);
-  if (verdict.setsBaseline && input.value !== null) state.baseline = input.value;
-  if (verdict.champion && input.value !== null) {
-    state.champion = { id: input.id, seq: input.seq, member: input.member, value: input.value, impact: verdict.impact };
+  const blocks = verdict.status !== 'crash' && verdict.status !== 'duplicate' && verification !== 'not_reproduced';
+  if (blocks && !state.codes.has(input.codeHash)) state.codes.set(input.codeHash, input.id);
+  if (verdict.setsBaseline && effectiveValue !== null) state.baseline = effectiveValue;
+  if (verdict.champion && effectiveValue !== null) {
+    state.champion = { id: input.id, seq: input.seq, member: input.member, value: effectiveValue, impact: verdict.impact, verification };
   }
-  const tally = state.members.get(input.member) ?? { results: 0, keeps: 0, weight: 0n, storedBytes: 0 };
+  const tally = state.members.get(input.member) ?? { results: 0, keeps: 0, weight: 0n, storedBytes: 0, pendingWeight: 0n, notReproduced: 0 };
   tally.results += 1;
   tally.storedBytes += input.bytes;
   if (verdict.status === 'keep') tally.keeps += 1;
-  tally.weight = addWeight(state.spec.accept, tally.weight, verdict);
+  // Only claims that reproduced (or count unverified, with verification off) earn; pending ones would.
+  if (verification === 'reproduced' || verification === 'unverified') tally.weight = addWeight(state.spec.accept, tally.weight, verdict);
+  if (verification !== 'not_reproduced') tally.pendingWeight = addWeight(state.spec.accept, tally.pendingWeight, verdict);
+  if (verification === 'not_reproduced') tally.notReproduced += 1;
   state.members.set(input.member, tally);
   state.counts[verdict.status] += 1;
-  if ((verdict.status === 'keep' || verdict.status === 'discard') && input.value !== null) {
-    addLeader(state.leaders, { id: input.id, seq: input.seq, value: input.value }, state.spec.direction);
+  if ((verdict.status === 'keep' || verdict.status === 'discard') && effectiveValue !== null) {
+    addLeader(state.leaders, { id: input.id, seq: input.seq, value: effectiveValue }, state.spec.direction);
   }
-  return { ...verdict, duplicateOf };
+  return { ...verdict, duplicateOf, verification, effectiveValue };
 }
 
 /** The state after `results`, in arrival order; `onVerdict` sees each verdict as it is given. */

@@ -88,6 +88,30 @@ export interface NewResult extends ResultRow {
   files: ReadonlyMap<string, string> | null;
 }
 
+/** One re-run of a claim (docs/design.md, "Verified champions"); `value` null when it crashed. */
+export interface RerunRow {
+  seq: number;
+  id: string;
+  claimId: string;
+  memberId: string;
+  value: number | null;
+  hardware: Record<string, unknown>;
+  output: string;
+  durations: Record<string, number>;
+  idempotencyKey: string | null;
+  createdAt: number;
+}
+
+/** A result's verdict as the fold now gives it, written over the stored one when a re-run changed it. */
+export interface VerdictUpdate {
+  id: string;
+  status: ResultStatus;
+  impact: number;
+  champion: boolean;
+  duplicateOf: string | null;
+  reason: string;
+}
+
 export interface KbStore {
   close(): Promise<void>;
 
@@ -121,6 +145,10 @@ export interface KbStore {
 
   /** Writes the batch in one durable transaction: when this resolves, every row is on disk. */
   appendResults(batch: readonly NewResult[]): Promise<void>;
+  /** Every re-run, in the order they were reported (a few per claim). */
+  listReruns(): Promise<RerunRow[]>;
+  /** Records a re-run and the verdicts it changed, in one durable transaction. */
+  appendRerun(rerun: RerunRow, updates: readonly VerdictUpdate[]): Promise<void>;
   /**
    * How many `appendResults` may run at once (absent: one). More than one only for a store that
    * writes them in call order and, after one fails, refuses those called before the failure was

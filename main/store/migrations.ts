@@ -156,10 +156,31 @@ CREATE INDEX results_member ON results (member_id, seq);
 CREATE INDEX results_status ON results (status, seq);
 `;
 
+/**
+ * Schema 4: re-runs of claims (docs/design.md, "Verified champions"). A result row keeps the verdict
+ * the fold now gives it; a re-run that changes verdicts updates those rows in the same transaction.
+ */
+const SCHEMA_4 = `
+CREATE TABLE reruns (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  claim_id        TEXT NOT NULL REFERENCES results (id),
+  member_id       TEXT NOT NULL REFERENCES members (id),
+  value           REAL,
+  hardware        TEXT NOT NULL,
+  output          TEXT NOT NULL,
+  durations       TEXT NOT NULL,
+  idempotency_key TEXT,
+  created_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX reruns_claim ON reruns (claim_id, seq);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'the first schema: meta, join requests, members, results, champion files', up: (db) => db.exec(SCHEMA_1) },
   { version: 2, description: 'indexes for paged listings and the leaderboard', up: (db) => db.exec(SCHEMA_2) },
   { version: 3, description: 'results without the idempotency index', up: (db) => db.exec(SCHEMA_3), rebuildsReferencedTable: true },
+  { version: 4, description: 're-runs of claims', up: (db) => db.exec(SCHEMA_4) },
 ];
 
 /** The KB file cannot be used by this version of Cohort. */

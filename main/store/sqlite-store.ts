@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, ResultFacts, ResultPageQuery, ResultRow, ResultStatus } from './kb-store.ts';
+import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, RerunRow, ResultFacts, ResultPageQuery, ResultRow, ResultStatus, VerdictUpdate } from './kb-store.ts';
 import { MIGRATIONS, migrate, type Migration } from './migrations.ts';
 import { HOST_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer.ts';
 import { WriterThread } from './writer-thread.ts';
@@ -100,6 +100,9 @@ const INSERT_RESULT = `INSERT INTO results (seq, id, member_id, value, status, i
     parent, code_hash, output, hardware, durations, idempotency_key, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_CHAMPION_FILE = 'INSERT INTO champion_files (result_id, path, content) VALUES (?, ?, ?)';
+const INSERT_RERUN = `INSERT INTO reruns (seq, id, claim_id, member_id, value, hardware, output, durations, idempotency_key, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const UPDATE_VERDICT = 'UPDATE results SET status = ?, impact = ?, champion = ?, duplicate_of = ?, reason = ? WHERE id = ?';
 
 export class SqliteKbStore implements KbStore {
   readonly path: string;
@@ -318,6 +321,40 @@ export class SqliteKbStore implements KbStore {
       if (r.champion && r.files) for (const [path, content] of r.files) files.push([r.id, path, content]);
     }
     const steps = [{ sql: INSERT_RESULT, rows }, { sql: INSERT_CHAMPION_FILE, rows: files }];
+    if (this.#writer) {
+      await this.#writer.transaction(steps);
+      this.#wrote();
+      return;
+    }
+    this.#tx(() => {
+      for (const step of steps) {
+        const statement = this.#sql(step.sql);
+        for (const args of step.rows) statement.run(...args);
+      }
+    });
+  }
+
+  async listReruns(): Promise<RerunRow[]> {
+    const rows = this.#sql('SELECT seq, id, claim_id, member_id, value, hardware, output, durations, idempotency_key, created_at FROM reruns ORDER BY seq').all() as Row[];
+    return rows.map((r) => ({
+      seq: num(r.seq),
+      id: str(r.id),
+      claimId: str(r.claim_id),
+      memberId: str(r.member_id),
+      value: numOrNull(r.value),
+      hardware: JSON.parse(str(r.hardware)) as Record<string, unknown>,
+      output: str(r.output),
+      durations: JSON.parse(str(r.durations)) as Record<string, number>,
+      idempotencyKey: strOrNull(r.idempotency_key),
+      createdAt: num(r.created_at),
+    }));
+  }
+
+  async appendRerun(r: RerunRow, updates: readonly VerdictUpdate[]): Promise<void> {
+    const steps = [
+      { sql: INSERT_RERUN, rows: [[r.seq, r.id, r.claimId, r.memberId, r.value, JSON.stringify(r.hardware), r.output, JSON.stringify(r.durations), r.idempotencyKey, r.createdAt]] },
+      { sql: UPDATE_VERDICT, rows: updates.map((u) => [u.status, u.impact, u.champion ? 1 : 0, u.duplicateOf, u.reason, u.id]) },
+    ];
     if (this.#writer) {
       await this.#writer.transaction(steps);
       this.#wrote();

@@ -6,6 +6,7 @@ function result(seq: number, status: ResultRecord['status'], value: number | nul
   return {
     id: `r${seq}`, seq, member: 'm_ada', member_name: 'ada', value, status, impact: 0, champion: false, duplicate_of: null, reason: `${status} because`,
     hypothesis: `idea ${seq}`, patch: '', parent, code_hash: `h${seq}`, output: '', hardware: {}, durations: {}, created_at: '2026-01-01T00:00:00Z',
+    verification: 'none', effective_value: value, reruns: [],
   };
 }
 
@@ -14,7 +15,7 @@ const spec = TaskSpec.parse({ name: 'sample', objective: 'lower val_bpb', metric
 function status(over: Partial<StatusResponse> = {}): StatusResponse {
   return {
     program: { spec, body: '' }, champion: null, baseline: null, total: 0, counts: { keep: 0, discard: 0, crash: 0, duplicate: 0 }, leaderboard: [],
-    roster: [], payouts: [], pool: 0, token: 'OBOL', ...over,
+    roster: [], payouts: [], pending_payouts: [], pool: 0, token: 'OBOL', ...over,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { PROTOCOL_VERSION, splitSubmission, SubmitResultRequest } from '../../../protocol/index.ts';
+import { NextJobRequest, PROTOCOL_VERSION, RerunReport, splitSubmission, SubmitResultRequest } from '../../../protocol/index.ts';
 import { QuotaError } from '../../kb/quotas.ts';
 import type { MemberRow } from '../../store/kb-store.ts';
 import { z } from 'zod';
@@ -15,6 +15,7 @@ declare module 'fastify' {
 
 export const ResultIdParams = z.object({ id: z.string().min(1).max(64) });
 /** A code hash is SHA-256 in lower-case hex (protocol/node/code-hash.ts). */
+const LeaseParams = z.object({ lease: z.string().regex(/^ls_[A-Za-z0-9_-]{1,64}$/, 'must be a lease id as the job gave it (ls_…)') });
 const CodeHashParams = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256)') });
 
 /** A result body holds a patch (≤ 512 KiB) and an output tail; 1 MiB leaves room for JSON escaping. */
@@ -87,6 +88,19 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
     const { id, member, value, status, impact, champion, duplicate_of, reason } = record;
     if (warnings.length > 0) request.log.info({ warnings, workerProtocol: request.headers['cohort-protocol'] }, 'result accepted with unknown fields');
     return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason }, ...(warnings.length > 0 ? { warnings } : {}) });
+  });
+
+  // Verified champions (docs/design.md): a pending claim leased to another member, who re-runs it.
+  app.post('/api/verifications/next', { bodyLimit: 64 * 1024 }, async (request) => {
+    const body = parseWith(NextJobRequest, request.body ?? {}, 'The request (send {"hardware": {…}} or {})');
+    return { job: await kb.nextJob(request.member!, body.hardware) };
+  });
+
+  app.post('/api/verifications/:lease/report', { bodyLimit: RESULT_BODY_LIMIT }, async (request, reply) => {
+    const { lease } = parseWith(LeaseParams, request.params, 'The lease');
+    const body = parseWith(RerunReport, request.body, 'The report', 'invalid_result');
+    const { response, replayed } = await kb.report(request.member!, lease, body);
+    return reply.code(replayed ? 200 : 201).send(response);
   });
 
   // Sent as the KB keeps it serialised: the same summary until something changes.
