@@ -1,4 +1,4 @@
-import type { Champion, ResultVerdict } from '../protocol/index.ts';
+import type { Champion, RerunReportResponse, ResultVerdict, VerificationJob } from '../protocol/index.ts';
 import type { CodeLineage } from './lineage.ts';
 import type { RunOutcome } from './runner/run-experiment.ts';
 import type { SandboxInfo } from './sandbox/session.ts';
@@ -22,6 +22,10 @@ export type WorkerEvent =
   /** What ran last (a run, or the propose step before it) left links or special files where the worker keeps the program: nothing of it is submitted. */
   | { type: 'tampered'; run: number; by: 'run' | 'propose'; problems: string[]; movedTo: string }
   | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean }
+  /** A verification job: another member's claim, re-run as it is (docs/design.md, "Verified champions"). */
+  | { type: 'verify-start'; run: number; claim: VerificationJob['claim'] }
+  /** Its report: the host's verdict, or why none came (the lease ran out, the claim was decided meanwhile). */
+  | { type: 'verify-end'; run: number; claimId: string; value: number | null; verdict: RerunReportResponse['claim'] | null; note?: string }
   | { type: 'rejected'; key: string; reason: string; movedTo: string }
   /** A host call failed because the host is down or failing on its side; it is tried again after `delayMs`. */
   /** `hint`: after the host has been unreachable a while, how to re-point a membership whose host moved. */

@@ -5,12 +5,15 @@ import {
   ErrorBody,
   LineageResponse,
   MeResponse,
+  NextJobResponse,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
+  RerunReportResponse,
   ResultsResponse,
   StatusResponse,
   SubmitResultResponse,
   TaskResponse,
+  type RerunReport,
   type ResultStatus,
   type SubmitResultRequest,
 } from '../protocol/index.ts';
@@ -142,7 +145,9 @@ export class MemberClient {
     if (!res.ok) {
       const err = ErrorBody.safeParse(json);
       const message = err.success ? err.data.message : `${this.url} answered ${res.status}`;
-      if (res.status === 401 || res.status === 403) throw new NotAMemberError(`${message} (${this.url})`);
+      // Only "who are you" refusals end a membership; another 403 (own_claim) is a refusal like a 400.
+      const membership = !err.success || err.data.error === 'auth_required' || err.data.error === 'not_a_member';
+      if ((res.status === 401 || res.status === 403) && membership) throw new NotAMemberError(`${message} (${this.url})`);
       throw new RejectedError(err.success ? err.data.error : String(res.status), message);
     }
     const parsed = schema.safeParse(json);
@@ -183,6 +188,16 @@ export class MemberClient {
 
   async status() {
     return (await this.#request('GET', '/api/status', StatusResponse)).data;
+  }
+
+  /** A verification job for this member, or null (docs/design.md, "Verified champions"). */
+  async nextVerification(hardware: Record<string, unknown>) {
+    return (await this.#request('POST', '/api/verifications/next', NextJobResponse, { hardware })).data.job;
+  }
+
+  /** Reports a re-run under its lease; 200 and 201 both mean recorded (a replay of the same key is 200). */
+  async reportRerun(lease: string, body: RerunReport) {
+    return (await this.#request('POST', `/api/verifications/${encodeURIComponent(lease)}/report`, RerunReportResponse, body)).data.claim;
   }
 
   /**

@@ -1,10 +1,11 @@
-import type { ResultVerdict } from '../protocol/index.ts';
+import type { ResultVerdict, TaskResponse } from '../protocol/index.ts';
 import type { CohortPaths } from '../protocol/node/paths.ts';
 import type { Membership } from './credentials.ts';
 import { workerDirs } from './dirs.ts';
 import type { WorkerEvent } from './events.ts';
 import type { Hardware } from './hardware.ts';
 import { ExperimentJob } from './jobs/experiment.ts';
+import { VerificationJob } from './jobs/verification.ts';
 import type { JobSource, Slot } from './jobs/job.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { NotAMemberError } from './member-client.ts';
@@ -81,17 +82,27 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
   // One slot, on the membership's workspace; a slot per GPU later, each with its own.
   const slots: Slot[] = [{ index: 0, dirs, sandbox }];
-  const experiments: JobSource = {
-    next: async () => new ExperimentJob(await host.task(), {
+  const jobs: JobSource = {
+    next: async () => {
+      const task = await host.task();
+      // In a loop, another member's claim waiting to be re-run comes before this member's next experiment.
+      const verify = task.program.spec.verify;
+      if (opts.loop === true && verify !== undefined && verify.replicas > 0) {
+        const job = await host.nextVerification(opts.hardware);
+        if (job) return new VerificationJob(task, job, { hardware: opts.hardware, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+      }
+      return experiment(task);
+    },
+  };
+  const experiment = (task: TaskResponse) => new ExperimentJob(task, {
       hardware: opts.hardware,
       resetAfter: opts.loop === true,
       ...(opts.hypothesis !== undefined ? { hypothesis: opts.hypothesis } : {}),
       ...(opts.propose !== undefined ? { propose: opts.propose } : {}),
       ...(opts.random ? { random: opts.random } : {}),
       ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
-    }),
-  };
-  const scheduler = new Scheduler({ slots, jobs: experiments, host, maxRuns: opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1), emit, ...signal });
+    });
+  const scheduler = new Scheduler({ slots, jobs, host, maxRuns: opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1), emit, ...signal });
 
   const summary = (stoppedBecause: WorkerSummary['stoppedBecause']): WorkerSummary => ({ runs: scheduler.runs, submitted: host.submitted, rejected: host.rejected, stoppedBecause });
   try {

@@ -64,6 +64,11 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
       const head = v.champion ? 'NEW CHAMPION' : v.status.toUpperCase();
       return `[cohort] ${v.id} ${head}${e.replayed ? ' (already recorded)' : ''}: ${v.reason}${v.impact > 0 ? ` — impact ${formatValue(v.impact)}` : ''}`;
     }
+    case 'verify-start':
+      return `[cohort] run ${e.run} re-runs ${e.claim.member_name}'s claim ${e.claim.id} (${metric} ${formatValue(e.claim.value)}) as it was submitted, to verify it`;
+    case 'verify-end':
+      if (e.verdict === null) return `[cohort] ! the re-run of ${e.claimId} was not recorded: ${e.note ?? 'no verdict'}`;
+      return `[cohort] ${e.claimId} ${e.verdict.verification.replace('_', ' ').toUpperCase()}: the re-run got ${e.value === null ? 'a crash' : `${metric} ${formatValue(e.value)}`}${e.verdict.reason ? ` (${e.verdict.reason})` : ''}`;
     case 'tampered':
       return `[cohort] ! ${e.by === 'run' ? `run ${e.run}` : `the propose step of run ${e.run}`} was refused and nothing of it submitted: ${e.problems.join('; ')}. The workspace was moved to ${e.movedTo} and laid out again.`;
     case 'rejected':

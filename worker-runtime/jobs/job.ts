@@ -29,9 +29,9 @@ export interface JobContext {
  */
 export type JobOutcome = 'done' | 'refused' | 'stopped';
 
-/** One piece of work in a slot: an experiment today; a program's setup and a claim's verification next. */
+/** One piece of work in a slot: an experiment, or a claim's verification; a program's setup next. */
 export interface Job {
-  readonly kind: 'experiment';
+  readonly kind: 'experiment' | 'verification';
   run(ctx: JobContext): Promise<JobOutcome>;
 }
 

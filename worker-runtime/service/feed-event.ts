@@ -44,6 +44,13 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
       };
     case 'submitted':
       return { type: 'submitted', submission: { program: ctx.program, at: Date.now(), replayed: e.replayed, verdict: e.verdict } };
+    // Until the worker view shows verification itself (docs/design.md, "Verified champions"), it reads as a line of the feed.
+    case 'verify-start':
+      return { type: 'info', message: `Run ${e.run} re-runs ${e.claim.member_name}'s claim ${e.claim.id} (${e.claim.value}) as it was submitted, to verify it.` };
+    case 'verify-end':
+      return e.verdict === null
+        ? { type: 'warning', message: `The re-run of ${e.claimId} was not recorded: ${e.note ?? 'no verdict'}` }
+        : { type: 'info', message: `${e.claimId}: ${e.verdict.verification.replace('_', ' ')} (the re-run got ${e.value === null ? 'a crash' : e.value}).` };
     case 'tampered':
       return { type: 'warning', message: `${e.by === 'run' ? `Run ${e.run}` : `The propose step of run ${e.run}`} was refused and nothing of it submitted: ${e.problems.join('; ')}. The workspace was moved to ${e.movedTo} and laid out again.` };
     case 'rejected':

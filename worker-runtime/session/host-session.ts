@@ -1,7 +1,7 @@
-import type { CodeResponse, LineageResponse, ResultsResponse, ResultVerdict, StatusResponse, SubmitResultRequest, TaskResponse } from '../../protocol/index.ts';
+import type { CodeResponse, LineageResponse, RerunReport, RerunReportResponse, ResultsResponse, ResultVerdict, StatusResponse, SubmitResultRequest, TaskResponse, VerificationJob } from '../../protocol/index.ts';
 import type { Membership } from '../credentials.ts';
 import type { Emit } from '../events.ts';
-import { MemberClient, type ResultsQuery } from '../member-client.ts';
+import { MemberClient, RejectedError, type ResultsQuery } from '../member-client.ts';
 import { Outbox } from '../outbox.ts';
 import { retrying, retryPolicy, type RetryPolicy } from './retry.ts';
 
@@ -94,6 +94,21 @@ export class HostSession {
 
   status(): Promise<StatusResponse> {
     return this.#call((c) => c.status());
+  }
+
+  /** A verification job, or null; a host from before verification (404) has none. */
+  async nextVerification(hardware: Record<string, unknown>): Promise<VerificationJob | null> {
+    try {
+      return await this.#call((c) => c.nextVerification(hardware));
+    } catch (err) {
+      if (err instanceof RejectedError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  /** Reports a re-run; retried while the host is down (the idempotency key makes a repeat harmless). */
+  reportRerun(lease: string, body: RerunReport): Promise<RerunReportResponse['claim']> {
+    return this.#call((c) => c.reportRerun(lease, body));
   }
 
   /** Writes the result to the outbox (on disk before anything is sent), then delivers. */
