@@ -80,7 +80,7 @@ describe('cohort CLI', () => {
     const status = cohort('status');
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('Tunnel: off');
-    expect(status.stdout).toMatch(/Champion: r1 val_loss 0\.004889 by ada — baseline run/);
+    expect(status.stdout).toMatch(/Champion: r1 val_loss 0\.004889 \(unverified\) by ada — baseline run/);
     const json = JSON.parse(cohort('status', '--json').stdout) as { champion: { id: string }; total: number; recent: unknown[] };
     expect(json.champion.id).toBe('r1');
     expect(json.total).toBe(1);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProgramFile, ProgramInfo } from './task.ts';
-import { ResultSummary, StatusCounts } from './results.ts';
+import { ResultSummary, StatusCounts, VerificationState } from './results.ts';
 import { TunnelStatus } from './tunnel.ts';
 
 /** The champion: the best accepted result so far, with the editable files it carries. */
@@ -8,11 +8,14 @@ export const Champion = z.object({
   id: z.string(),
   member: z.string(),
   member_name: z.string(),
+  /** The value to beat: the champion's effective value (its claim until a re-run reproduced it at a worse one). */
   value: z.number(),
   impact: z.number(),
   hypothesis: z.string(),
   parent: z.string().nullable(),
   created_at: z.string(),
+  /** Its claim's verification (docs/design.md, "Verified champions"); absent from older hosts. */
+  verification: VerificationState.default('none'),
 });
 export type Champion = z.infer<typeof Champion>;
 
@@ -33,6 +36,18 @@ export const TaskResponse = z.object({
 export type TaskResponse = z.infer<typeof TaskResponse>;
 
 /** A member's use of its quotas (TASK.md `quota`), as the owner sees it. */
+/**
+ * The run-to-run noise the host measured from re-runs (docs/design.md, "Verified champions"): how
+ * far re-runs land from the claims they re-ran (absolute), and apart from each other.
+ */
+export const NoiseReport = z.object({
+  reruns: z.number().int(),
+  claim_vs_rerun: z.object({ median: z.number(), p90: z.number() }),
+  between_reruns: z.object({ claims: z.number().int(), median: z.number() }).nullable(),
+  suggested_min_improvement: z.number(),
+});
+export type NoiseReport = z.infer<typeof NoiseReport>;
+
 export const MemberUsage = z.object({
   results: z.number().int(),
   /** UTF-8 bytes of the patches, outputs and hypotheses of its results. */
@@ -56,6 +71,8 @@ export const Member = z.object({
   revoked_at: z.string().nullable(),
   /** On the owner's listings (absent from hosts before quotas). */
   usage: MemberUsage.optional(),
+  /** On the owner's listings: the member's claims that re-runs did not reproduce; `flagged` from FLAG_NOT_REPRODUCED on. */
+  verification: z.object({ not_reproduced: z.number().int(), flagged: z.boolean() }).optional(),
 });
 export type Member = z.infer<typeof Member>;
 
@@ -105,6 +122,8 @@ export const StatusResponse = z.object({
   payouts: z.array(Payout),
   /** What the split would be if every pending claim reproduced (docs/design.md, "Verified champions"). */
   pending_payouts: z.array(Payout).default([]),
+  /** Null until re-runs came in (or with verification off). */
+  noise: NoiseReport.nullable().default(null),
   pool: z.number(),
   token: z.string(),
 });
@@ -164,6 +183,9 @@ export type UnblockRequest = z.infer<typeof UnblockRequest>;
 export const UnblockResponse = z.object({ source: z.string(), removed: z.boolean() });
 export type UnblockResponse = z.infer<typeof UnblockResponse>;
 export const MembersResponse = z.object({ members: z.array(Member) });
+/** POST /api/owner/verifications/:id/requeue: `released` names the member whose lease was dropped. */
+export const RequeueResponse = z.object({ claim: z.string(), released: z.string().nullable() });
+export type RequeueResponse = z.infer<typeof RequeueResponse>;
 
 export const OwnerStatusResponse = StatusResponse.extend({
   members: z.array(Member),

@@ -78,6 +78,8 @@ export const ResultVerdict = z.object({
   champion: z.boolean(),
   duplicate_of: z.string().nullable(),
   reason: z.string(),
+  /** A keep is a claim, `pending` until re-run (docs/design.md, "Verified champions"); absent from older hosts. */
+  verification: VerificationState.default('none'),
 });
 export type ResultVerdict = z.infer<typeof ResultVerdict>;
 

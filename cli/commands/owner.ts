@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { BlockedSourcesResponse, DenySourceResponse, formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse, ResultsResponse, UnblockResponse, type ResultSummary } from '../../protocol/index.ts';
+import { BlockedSourcesResponse, DenySourceResponse, RequeueResponse, formatUserCode, JoinRequest, JoinRequestsResponse, Member, MembersResponse, normalizeUserCode, OwnerStatusResponse, PayoutsResponse, ResultsResponse, UnblockResponse, type ResultSummary } from '../../protocol/index.ts';
 import { cohortPaths } from '../../protocol/node/paths.ts';
 import { terminalSafe, terminalSafeJson } from '../../protocol/terminal-text.ts';
 import { CliError, OwnerClient } from '../owner-client.ts';
@@ -32,10 +32,15 @@ export function usageText(m: Member): string {
   return `${mib(u.stored_bytes)} / ${mib(u.storage_limit_bytes)} MiB${at}`;
 }
 
+/** A value's verification, in the words the UI uses too. */
+export function verificationText(v: ResultSummary['verification']): string {
+  return v === 'none' ? '—' : v === 'not_reproduced' ? 'NOT REPRODUCED' : v;
+}
+
 export function membersTable(members: readonly Member[]): string {
   if (members.length === 0) return 'No members yet. Workers join with the join command `cohort publish` printed.';
   return table(
-    ['ID', 'NAME (declared)', 'HOST', 'GPU', 'IP', 'JOINED', 'STATE', 'RESULTS', 'STORED'],
+    ['ID', 'NAME (declared)', 'HOST', 'GPU', 'IP', 'JOINED', 'STATE', 'RESULTS', 'STORED', 'NOT REPRODUCED'],
     members.map((m) => [
       m.id,
       m.name,
@@ -46,6 +51,7 @@ export function membersTable(members: readonly Member[]): string {
       m.revoked_at === null ? 'active' : `revoked ${ago(m.revoked_at)}`,
       m.usage === undefined ? '—' : String(m.usage.results),
       usageText(m),
+      m.verification === undefined ? '—' : `${m.verification.not_reproduced}${m.verification.flagged ? ' FLAGGED' : ''}`,
     ]),
   );
 }
@@ -99,6 +105,15 @@ export function registerOwnerCommands(program: Command, out: Out): void {
       const blocked = res.blocked ? ` ${res.source} is blocked: its later join requests are refused (\`cohort unblock ${res.source}\` lifts it).` : '';
       if (res.denied.length === 0) return out(terminalSafe(`No join requests were waiting from ${res.source}.${blocked}`));
       out(terminalSafe(`Denied ${res.denied.length} join request(s) from ${res.source}: ${res.denied.map((r) => `${r.user_code} ${r.name} (${r.ip})`).join(', ')}.${blocked}`));
+    });
+
+  program
+    .command('requeue <claim>')
+    .description('put a pending claim back in the verification queue (its verifier went quiet): the next member to ask re-runs it')
+    .option(...PROGRAM_FLAG)
+    .action(async (claim: string, opts: { program?: string }) => {
+      const res = await (await connect(opts)).post(`/api/owner/verifications/${encodeURIComponent(claim)}/requeue`, RequeueResponse, {});
+      out(terminalSafe(`${res.claim} is back in the verification queue${res.released ? ` (the lease of ${res.released} was dropped)` : ''}.`));
     });
 
   program
@@ -162,13 +177,15 @@ export function registerOwnerCommands(program: Command, out: Out): void {
         `Public URL: ${s.public_url}    join: ${s.join_command}`,
         `Tunnel: ${describeTunnel(s.tunnel)}`,
         s.champion
-          ? `Champion: ${s.champion.id} ${spec.metric} ${formatValue(s.champion.value)} by ${s.champion.member_name} — ${s.champion.hypothesis || 'no hypothesis'}`
+          ? `Champion: ${s.champion.id} ${spec.metric} ${formatValue(s.champion.value)} (${verificationText(s.champion.verification)}) by ${s.champion.member_name} — ${s.champion.hypothesis || 'no hypothesis'}`
           : `Champion: none yet${s.baseline === null ? '' : ` (baseline ${formatValue(s.baseline)})`}`,
         `Members: ${s.members.filter((m) => m.revoked_at === null).length} active, ${s.requests.length} join request(s) waiting`,
       ].map((line) => terminalSafe(line));
       lines.push('');
-      const row = (r: ResultSummary) => [r.id + (r.id === s.champion?.id ? '*' : ''), r.status, formatValue(r.value), formatValue(r.impact), r.member_name, r.hypothesis.split('\n')[0]!.slice(0, 60)];
-      const columns = ['ID', 'STATUS', spec.metric.toUpperCase(), 'IMPACT', 'MEMBER', 'HYPOTHESIS'];
+      // A value is shown with its verification (docs/design.md, "Verified champions"); a claim that counts at a worse value shows both.
+      const valueText = (r: ResultSummary) => (r.effective_value !== null && r.effective_value !== r.value ? `${formatValue(r.value)} → ${formatValue(r.effective_value)}` : formatValue(r.value));
+      const row = (r: ResultSummary) => [r.id + (r.id === s.champion?.id ? '*' : ''), r.status, valueText(r), verificationText(r.verification), formatValue(r.impact), r.member_name, r.hypothesis.split('\n')[0]!.slice(0, 60)];
+      const columns = ['ID', 'STATUS', spec.metric.toUpperCase(), 'VERIFIED', 'IMPACT', 'MEMBER', 'HYPOTHESIS'];
       if (s.total === 0) lines.push('No results yet.');
       else {
         const c = s.counts;
@@ -177,7 +194,17 @@ export function registerOwnerCommands(program: Command, out: Out): void {
         lines.push('', `Latest (newest first${s.total > recent.length ? `, last ${recent.length}` : ''}):`, table(columns, recent.map(row)));
       }
       lines.push('');
-      lines.push(s.payouts.length === 0 ? 'Payouts: nothing to pay yet.' : `Payouts:\n${table(['MEMBER', 'NAME', 'AMOUNT'], s.payouts.map((p) => [p.member, p.name, `${p.amount} ${spec.token}`]))}`);
+      const unverified = spec.verify === undefined || spec.verify.replicas === 0;
+      lines.push(s.payouts.length === 0 ? 'Payouts: nothing to pay yet.' : `Payouts${unverified ? ' (unverified: verification is off)' : ''}:\n${table(['MEMBER', 'NAME', 'AMOUNT'], s.payouts.map((p) => [p.member, p.name, `${p.amount} ${spec.token}`]))}`);
+      if (s.pending_payouts.length > 0) {
+        lines.push('', `If every pending claim reproduces:\n${table(['MEMBER', 'NAME', 'AMOUNT'], s.pending_payouts.map((p) => [p.member, p.name, `${p.amount} ${spec.token}`]))}`);
+      }
+      if (s.noise !== null) {
+        const n = s.noise;
+        lines.push('', terminalSafe(`Noise (${n.reruns} re-runs): re-runs land ${formatValue(n.claim_vs_rerun.median)} from their claims (median), ${formatValue(n.claim_vs_rerun.p90)} at the 90th percentile${n.between_reruns ? `; re-runs of one claim spread ${formatValue(n.between_reruns.median)}` : ''}. Suggested min_improvement: ${formatValue(n.suggested_min_improvement)} (now ${formatValue(spec.min_improvement)}).`));
+      }
+      const flagged = s.members.filter((m) => m.verification?.flagged);
+      if (flagged.length > 0) lines.push('', terminalSafe(`! Claims that did not reproduce: ${flagged.map((m) => `${m.name} (${m.verification!.not_reproduced})`).join(', ')} — \`cohort revoke MEMBER\` if you no longer trust them.`));
       out(lines.join('\n'));
     });
 

@@ -62,7 +62,9 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
     case 'submitted': {
       const v = e.verdict;
       const head = v.champion ? 'NEW CHAMPION' : v.status.toUpperCase();
-      return `[cohort] ${v.id} ${head}${e.replayed ? ' (already recorded)' : ''}: ${v.reason}${v.impact > 0 ? ` — impact ${formatValue(v.impact)}` : ''}`;
+      // A keep is a claim: it earns once another member's re-run reproduces it.
+      const verify = v.verification === 'pending' ? ' (pending verification)' : v.verification === 'unverified' ? ' (unverified)' : '';
+      return `[cohort] ${v.id} ${head}${verify}${e.replayed ? ' (already recorded)' : ''}: ${v.reason}${v.impact > 0 ? ` — impact ${formatValue(v.impact)}` : ''}`;
     }
     case 'verify-start':
       return `[cohort] run ${e.run} re-runs ${e.claim.member_name}'s claim ${e.claim.id} (${metric} ${formatValue(e.claim.value)}) as it was submitted, to verify it`;

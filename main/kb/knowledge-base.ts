@@ -1,10 +1,11 @@
-import type { Champion, CodeResponse, LineageResponse, MemberUsage, Payout, ProgramFile, RerunRecord, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob, VerificationState } from '../../protocol/index.ts';
+import type { Champion, CodeResponse, LineageResponse, MemberUsage, NoiseReport, Payout, ProgramFile, RerunRecord, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob, VerificationState } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
 import { reference } from '../rules/judge.ts';
 import { isRefusedAfterFailure, type KbStore, type MemberRow, type NewResult, type RerunRow, type ResultFacts, type ResultPageQuery, type ResultRow, type VerdictUpdate } from '../store/kb-store.ts';
 import { Leases } from './verification/leases.ts';
+import { NOISE_WINDOW, noiseReport, type NoiseInput } from './verification/noise.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { Quotas, resultBytes } from './quotas.ts';
 import { codeHash } from '../../protocol/node/code-hash.ts';
@@ -31,6 +32,9 @@ const LINEAGES_KEPT = 1_024;
 /** Results read per page at start-up: bounded memory whatever the size of the log. */
 const LOAD_PAGE = 10_000;
 
+/** Claims not reproduced from which the owner's member list flags a member (one can be bad luck). */
+const FLAG_NOT_REPRODUCED = 2;
+
 /** Added to twice the time budget for a verification lease: the worker's own grace and the report's trip. */
 const LEASE_GRACE_SECONDS = 60;
 
@@ -38,6 +42,8 @@ const LEASE_GRACE_SECONDS = 60;
 interface Claim {
   seq: number;
   memberId: string;
+  /** The value the member claimed. */
+  claimed: number | null;
   verification: VerificationState;
   effective: number | null;
 }
@@ -194,7 +200,7 @@ export class KnowledgeBase {
           seq: r.seq, id: r.id, member: r.memberId, value: r.value, crashed: r.status === 'crash', codeHash: r.codeHash, bytes: r.bytes,
           reruns: rr?.map((x) => ({ member: x.memberId, value: x.value })),
         });
-        if (verdict.verification !== 'none') claims.set(r.id, { seq: r.seq, memberId: r.memberId, verification: verdict.verification, effective: verdict.effectiveValue });
+        if (verdict.verification !== 'none') claims.set(r.id, { seq: r.seq, memberId: r.memberId, claimed: r.value, verification: verdict.verification, effective: verdict.effectiveValue });
         if (updates === null) checkStoredVerdict(r, verdict);
         else if (!sameVerdict(r, verdict) || r.id === updates.always) {
           updates.list.push({ id: r.id, status: verdict.status, impact: verdict.impact, champion: verdict.champion, duplicateOf: verdict.duplicateOf, reason: verdict.reason });
@@ -267,7 +273,7 @@ export class KnowledgeBase {
     this.#inflight.delete(row.id);
     const record = toResultRecord(row, member.name, this.#claimView(row.id, new Map([[member.id, member.name]])));
     this.#bus.publish({ type: 'result', result: record });
-    if (row.champion) this.#bus.publish({ type: 'champion', champion: toChampion(row, member.name) });
+    if (row.champion) this.#bus.publish({ type: 'champion', champion: toChampion(row, member.name, this.#claims.get(row.id)) });
     return { record, replayed: false };
   }
 
@@ -419,7 +425,7 @@ export class KnowledgeBase {
     const verdict = applyResult(this.#state, { seq, id, member: member.id, value: body.value, crashed: body.crashed === true, codeHash: hash, bytes });
     this.#stateVersion++;
     if (verdict.verification !== 'none') {
-      this.#claims.set(id, { seq, memberId: member.id, verification: verdict.verification, effective: verdict.effectiveValue });
+      this.#claims.set(id, { seq, memberId: member.id, claimed: body.value, verification: verdict.verification, effective: verdict.effectiveValue });
       if (verdict.verification === 'pending') this.#pending?.push(id);
     }
 
@@ -452,7 +458,7 @@ export class KnowledgeBase {
   }
 
   champion(): Champion | null {
-    return this.#championRow ? toChampion(this.#championRow, this.#championName) : null;
+    return this.#championRow ? toChampion(this.#championRow, this.#championName, this.#claims.get(this.#championRow.id)) : null;
   }
 
   baseline(): number | null {
@@ -491,6 +497,25 @@ export class KnowledgeBase {
   /** Members with their counts, as members see each other (no addresses). */
   async roster(): Promise<RosterEntry[]> {
     return readModels.roster(await this.#store.listMembers(), this.#state);
+  }
+
+  /** A member's claims that did not reproduce, for the owner's member list (flagged from FLAG_NOT_REPRODUCED on). */
+  verificationOf(memberId: string): { not_reproduced: number; flagged: boolean } {
+    const n = this.#state.members.get(memberId)?.notReproduced ?? 0;
+    return { not_reproduced: n, flagged: n >= FLAG_NOT_REPRODUCED };
+  }
+
+  /**
+   * The owner puts a pending claim back in the queue: a live lease on it is dropped (its verifier
+   * went quiet, or the owner wants another machine to take it), and the next member to ask gets it.
+   */
+  requeue(claimId: string): { claim: string; released: string | null } {
+    const claim = this.#claims.get(claimId);
+    if (!claim) throw new KbError('not_found', `${claimId} is not a claim of this program (only accepted results are verified).`);
+    if (claim.verification !== 'pending') throw new KbError('claim_settled', `${claimId} is already decided (${claim.verification.replace('_', ' ')}); there is nothing to re-queue.`);
+    const lease = this.#leases.onClaim(claimId);
+    this.#leases.release(claimId);
+    return { claim: claimId, released: lease?.memberId ?? null };
   }
 
   /** A member's use of its quotas, for the owner's member list. */
@@ -566,9 +591,20 @@ export class KnowledgeBase {
       payouts,
       // Only when something is pending: the same list twice says nothing.
       pending_payouts: JSON.stringify(pending) === JSON.stringify(payouts) ? [] : pending,
+      noise: this.#noise(),
       pool: this.spec.pool,
       token: this.spec.token,
     };
+  }
+
+  /** Over the claims re-run most recently (noise.ts): bounded whatever the size of the log. */
+  #noise(): NoiseReport | null {
+    const inputs: NoiseInput[] = [];
+    for (const [id, reruns] of this.#reruns) {
+      const claimed = this.#claims.get(id)?.claimed;
+      if (claimed !== undefined && claimed !== null) inputs.push({ claimed, reruns: reruns.map((r) => r.value) });
+    }
+    return noiseReport(inputs.slice(-NOISE_WINDOW));
   }
 
   async #memberNames(): Promise<Map<string, string>> {

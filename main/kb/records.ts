@@ -39,12 +39,14 @@ export function toResultRecord(r: ResultRow, memberName: string, claim?: ClaimVi
   };
 }
 
-export function toChampion(r: ResultRow, memberName: string): Champion {
+/** `claim`: its verification, and the effective value to beat (the stored value otherwise). */
+export function toChampion(r: ResultRow, memberName: string, claim?: { verification: VerificationState; effective: number | null }): Champion {
   return {
     id: r.id,
     member: r.memberId,
     member_name: memberName,
-    value: r.value ?? Number.NaN,
+    value: claim?.effective ?? r.value ?? Number.NaN,
+    verification: claim?.verification ?? 'none',
     impact: r.impact,
     hypothesis: r.hypothesis,
     parent: r.parent,

@@ -15,7 +15,7 @@ const spec = TaskSpec.parse({ name: 'sample', objective: 'lower val_bpb', metric
 function status(over: Partial<StatusResponse> = {}): StatusResponse {
   return {
     program: { spec, body: '' }, champion: null, baseline: null, total: 0, counts: { keep: 0, discard: 0, crash: 0, duplicate: 0 }, leaderboard: [],
-    roster: [], payouts: [], pending_payouts: [], pool: 0, token: 'OBOL', ...over,
+    roster: [], payouts: [], pending_payouts: [], noise: null, pool: 0, token: 'OBOL', ...over,
   };
 }
 
@@ -23,7 +23,7 @@ describe('kbDigest (KB.md)', () => {
   it('is written from the summary, the latest page and the lineage: never from a full listing', () => {
     const r1 = result(1, 'keep', 3, null);
     const r3 = result(3, 'keep', 2.5, 'r1');
-    const champion = { id: 'r3', member: 'm_ada', member_name: 'ada', value: 2.5, impact: 0.5, hypothesis: 'idea 3', parent: 'r1', created_at: r3.created_at };
+    const champion = { id: 'r3', member: 'm_ada', member_name: 'ada', value: 2.5, impact: 0.5, hypothesis: 'idea 3', parent: 'r1', created_at: r3.created_at, verification: 'none' as const };
     const md = kbDigest(status({ champion, total: 1000, counts: { keep: 2, discard: 990, crash: 5, duplicate: 3 }, leaderboard: [r3, r1] }), {
       recent: [result(1000, 'discard', 2.9, 'r3'), result(999, 'crash', null, 'r3')],
       lineage: [r3, r1],

@@ -32,6 +32,12 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
     return services().auth.denyFrom(source, { block: block === true });
   });
 
+  // A pending claim back in the verification queue (docs/design.md, "Verified champions").
+  app.post('/api/owner/verifications/:id/requeue', async (request) => {
+    const { id } = parseWith(ResultIdParams, request.params, 'The claim');
+    return services().kb.requeue(id);
+  });
+
   app.get('/api/owner/blocked', async () => ({
     blocked: (await services().auth.blockedSources()).map((b) => ({ source: b.source, at: new Date(b.at).toISOString() })),
   }));
@@ -44,7 +50,7 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
   // Each member with its quota use, so the owner sees who is at their limit.
   const withUsage = async (): Promise<Member[]> => {
     const { kb, auth } = services();
-    return (await auth.members()).map((m) => ({ ...m, usage: kb.usage(m.id) }));
+    return (await auth.members()).map((m) => ({ ...m, usage: kb.usage(m.id), verification: kb.verificationOf(m.id) }));
   };
 
   app.get('/api/owner/members', async () => ({ members: await withUsage() }));

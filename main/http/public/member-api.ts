@@ -85,9 +85,9 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
       if (err instanceof QuotaError && err.retryAfterSeconds !== null) void reply.header('retry-after', String(err.retryAfterSeconds));
       throw err;
     });
-    const { id, member, value, status, impact, champion, duplicate_of, reason } = record;
+    const { id, member, value, status, impact, champion, duplicate_of, reason, verification } = record;
     if (warnings.length > 0) request.log.info({ warnings, workerProtocol: request.headers['cohort-protocol'] }, 'result accepted with unknown fields');
-    return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason }, ...(warnings.length > 0 ? { warnings } : {}) });
+    return reply.code(replayed ? 200 : 201).send({ result: { id, member, value, status, impact, champion, duplicate_of, reason, verification }, ...(warnings.length > 0 ? { warnings } : {}) });
   });
 
   // Verified champions (docs/design.md): a pending claim leased to another member, who re-runs it.

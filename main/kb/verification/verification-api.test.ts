@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nastyString } from '../../testing/hostile-arbitraries.ts';
 import { expectRefusal, KbFingerprint, rawRequest, type Header } from '../../testing/hostile.ts';
 import type { NextJobResponse, OwnerStatusResponse, RerunReportResponse, ResultsResponse, StatusResponse } from '../../../protocol/index.ts';
+import { runCohort } from '../../../cli/testing.ts';
 import { call, joinMember, lrPatch, sampleProgram, startTestHost, type Joined, type TestHost } from '../../testing/harness.ts';
 
 let host: TestHost | undefined;
@@ -117,6 +118,46 @@ describe('verified champions over the API', () => {
     const job = (await next(h, bob)).body.job!;
     await report(h, bob, job.lease, { value: 2.5 });
     expect((await status(h)).payouts).toEqual([expect.objectContaining({ name: 'ada', amount: '100.000000' })]);
+  });
+
+  it('the owner sees the noise, a member whose claims keep failing, and can put a claim back in the queue; the CLI shows it all', async () => {
+    const h = await start();
+    const [ada, bob, cy, mallory] = [await joinMember(h, 'ada'), await joinMember(h, 'bob'), await joinMember(h, 'cy'), await joinMember(h, 'mallory')];
+    await submit(h, ada, 2.5, '0.02');
+    let job = (await next(h, bob)).body.job!;
+    // Requeue: bob's lease is dropped, cy gets the claim.
+    const requeued = await call<{ claim: string; released: string | null }>(h.ownerUrl, '/api/owner/verifications/r1/requeue', { method: 'POST', token: h.ownerToken });
+    expect(requeued.body).toEqual({ claim: 'r1', released: bob.memberId });
+    expect((await report(h, bob, job.lease, { value: 2.5 })).body.error).toBe('lease_expired');
+    job = (await next(h, cy)).body.job!;
+    expect(job.claim.id).toBe('r1');
+    await report(h, cy, job.lease, { value: 2.504 });
+    expect((await call(h.ownerUrl, '/api/owner/verifications/r1/requeue', { method: 'POST', token: h.ownerToken })).body).toMatchObject({ error: 'claim_settled' });
+    expect((await call(h.ownerUrl, '/api/owner/verifications/r99/requeue', { method: 'POST', token: h.ownerToken })).status).toBe(404);
+
+    // Two false claims by mallory: flagged.
+    for (const [value, lr] of [[0.1, '0.03'], [0.05, '0.04']] as const) {
+      const claimed = await submit(h, mallory, value, lr);
+      const j = (await next(h, bob)).body.job!;
+      expect(j.claim.id).toBe(claimed.body.result.id);
+      await report(h, bob, j.lease, { value: 2.6 });
+    }
+    const owner = (await call<OwnerStatusResponse>(h.ownerUrl, '/api/owner/status', { token: h.ownerToken })).body;
+    expect(owner.members.find((m) => m.name === 'mallory')?.verification).toEqual({ not_reproduced: 2, flagged: true });
+    expect(owner.members.find((m) => m.name === 'ada')?.verification).toEqual({ not_reproduced: 0, flagged: false });
+    expect(owner.noise).toMatchObject({ reruns: 3, claim_vs_rerun: { median: 2.5 } });
+    expect(owner.noise!.suggested_min_improvement).toBeGreaterThan(2.5);
+
+    const cli = await runCohort(h.home.dir, ['status']);
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toMatch(/Champion: r1 val_bpb 2\.504 \(reproduced\) by ada/);
+    expect(cli.stdout).toMatch(/VERIFIED/);
+    expect(cli.stdout).toMatch(/2\.5 → 2\.504\s+reproduced/);
+    expect(cli.stdout).toMatch(/NOT REPRODUCED/);
+    expect(cli.stdout).toMatch(/Noise \(3 re-runs\): re-runs land 2\.5 from their claims \(median\)/);
+    expect(cli.stdout).toMatch(/! Claims that did not reproduce: mallory \(2\)/);
+    expect((await runCohort(h.home.dir, ['members'])).stdout).toMatch(/mallory.*2 FLAGGED/);
+    expect((await runCohort(h.home.dir, ['requeue', 'r1'])).stderr).toMatch(/already decided \(reproduced\)/);
   });
 
   it('without `verify` nothing is offered and every claim counts as it is, unverified', async () => {
