@@ -35,6 +35,8 @@ const WARMUP_SECONDS = positiveNumber('BENCH_WARMUP_SECONDS', 2, true);
 const CONNECTIONS = Math.max(1, Math.round(positiveNumber('BENCH_CONNECTIONS', 200)));
 const READ_CONNECTIONS = Math.max(1, Math.round(positiveNumber('BENCH_READ_CONNECTIONS', 20)));
 const KB_RESULTS = Math.round(positiveNumber('BENCH_KB_RESULTS', 1_000_000, true));
+/** The verification scenario lands one re-run per this many submissions (paced from the plain POST's rate). */
+const VERIFY_EVERY = Math.max(1, Math.round(positiveNumber('BENCH_VERIFY_EVERY', 500)));
 const TARGET_RATIO = 0.25;
 const TARGET_P99_MS = 50;
 const TARGET_READ_P99_MS = 30;
@@ -217,6 +219,8 @@ interface Scenario {
   connections: number;
   /** A read of the listings, held to TARGET_READ_P99_MS. */
   read: boolean;
+  /** While it runs, a verifier member lands a re-run every VERIFY_EVERY submissions or so. */
+  verifying?: boolean;
 }
 
 /** The scenarios; the reads name the seeded KB's middle (a page) and its champion (a lineage). */
@@ -227,6 +231,7 @@ function scenarios(seed: SeedInfo | null): Scenario[] {
     { name: 'GET /bare', server: 'bare', method: 'GET', path: '/bare', expect: 200, member: false, body: false, connections: CONNECTIONS, read: false },
     { name: 'POST /bare', server: 'bare', method: 'POST', path: '/bare', expect: 201, member: false, body: true, connections: CONNECTIONS, read: false },
     { name: 'POST /api/results', server: 'host', method: 'POST', path: '/api/results', expect: 201, member: true, body: true, connections: CONNECTIONS, read: false },
+    { name: 'POST + verification', server: 'host', method: 'POST', path: '/api/results', expect: 201, member: true, body: true, connections: CONNECTIONS, read: false, verifying: true },
     { name: 'GET /api/status', path: '/api/status', ...read },
     { name: 'GET /api/results page', path: `/api/results?after=${middle}&limit=100`, ...read },
     ...(seed?.champion ? [{ name: 'GET lineage', path: `/api/results/${seed.champion}/lineage`, ...read }] : []),
@@ -236,6 +241,8 @@ function scenarios(seed: SeedInfo | null): Scenario[] {
 
 interface Measured {
   scenario: string;
+  /** Re-runs the verifier landed during the measured run (the verification scenario). */
+  verifications?: { landed: number; everyMs: number; reportP50Ms: number; reportMaxMs: number };
   url: string;
   connections: number;
   seconds: number;
@@ -281,7 +288,37 @@ function machineBusy(): number {
 const cpuPercent = (micros: number, seconds: number): number => Math.round((micros / (seconds * 1e6)) * 1000) / 10;
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function measure(s: Scenario, info: ServerInfo, tokens: string[]): Promise<Measured> {
+/**
+ * A verifier member beside the load: every `everyMs` it asks for a job and reports the claim's own
+ * value (an honest re-run that reproduces it, the common case), timing each report.
+ */
+function startVerifier(base: string, token: string, everyMs: number): { stop(): Promise<{ landed: number; times: number[] }> } {
+  let running = true;
+  const times: number[] = [];
+  const done = (async () => {
+    while (running) {
+      const started = performance.now();
+      const next = await call<{ job: { lease: string; claim: { value: number } } | null }>(base, '/api/verifications/next', { token, json: { hardware: { gpu: 'NVIDIA H100 80GB HBM3' } } });
+      if (next.status !== 200) throw new Error(`verifications/next answered ${next.status}: ${JSON.stringify(next.body)}`);
+      if (next.body.job) {
+        const t = performance.now();
+        const rep = await call(base, `/api/verifications/${next.body.job.lease}/report`, { token, json: { value: next.body.job.claim.value, hardware: { gpu: 'NVIDIA H100 80GB HBM3' } } });
+        if (rep.status !== 201) throw new Error(`report answered ${rep.status}: ${JSON.stringify(rep.body)}`);
+        times.push(performance.now() - t);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (performance.now() - started))));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return { landed: times.length, times };
+    },
+  };
+}
+
+async function measure(s: Scenario, info: ServerInfo, tokens: string[], verifier?: { token: string; everyMs: number }): Promise<Measured> {
   const url = s.server === 'bare' ? info.bareUrl : info.publicUrl;
   if (WARMUP_SECONDS > 0) await runCannon(s, url, tokens, WARMUP_SECONDS);
   await new Promise((r) => setTimeout(r, 250));
@@ -289,7 +326,9 @@ async function measure(s: Scenario, info: ServerInfo, tokens: string[]): Promise
   const machineBefore = machineBusy();
   const ownBefore = process.cpuUsage();
   const t0 = performance.now();
+  const verifying = s.verifying && verifier ? startVerifier(info.publicUrl, verifier.token, verifier.everyMs) : null;
   const r = await runCannon(s, url, tokens, SECONDS);
+  const landed = await verifying?.stop();
   const elapsed = (performance.now() - t0) / 1000;
   const own = process.cpuUsage(ownBefore);
   const machine = machineBusy() - machineBefore;
@@ -298,8 +337,12 @@ async function measure(s: Scenario, info: ServerInfo, tokens: string[]): Promise
   const ownCpu = own.user + own.system;
   const unexpected: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(r.statusCodeStats)) if (Number(code) !== s.expect) unexpected[code] = count;
+  const sorted = [...(landed?.times ?? [])].sort((a, b) => a - b);
   return {
     scenario: s.name,
+    ...(landed && verifier
+      ? { verifications: { landed: landed.landed, everyMs: Math.round(verifier.everyMs), reportP50Ms: round(sorted[Math.floor(sorted.length / 2)] ?? 0), reportMaxMs: round(sorted.at(-1) ?? 0) } }
+      : {}),
     url: `${url}${s.path}`,
     connections: r.connections,
     seconds: r.duration,
@@ -353,14 +396,19 @@ async function main(): Promise<number> {
   let durableSent = 0;
   try {
     const t0 = performance.now();
-    const tokens = await joinMembers(info.publicUrl, CONNECTIONS);
-    console.log(`${tokens.length} members joined through the device flow in ${Math.round(performance.now() - t0)} ms`);
+    const joined = await joinMembers(info.publicUrl, CONNECTIONS + 1);
+    // One more member verifies; it submits nothing itself, so it may re-run anyone's claim.
+    const verifierToken = joined.pop()!;
+    const tokens = joined;
+    console.log(`${joined.length + 1} members joined through the device flow in ${Math.round(performance.now() - t0)} ms`);
     for (const s of SCENARIOS) {
       const sentBefore = submissions;
-      const m = await measure(s, info, tokens);
+      // Paced from the plain POST measured just before (or a typical 7 000/s when it was left out).
+      const postRate = measured.find((x) => x.scenario === 'POST /api/results')?.reqPerSec ?? 7_000;
+      const m = await measure(s, info, tokens, { token: verifierToken, everyMs: (1000 * VERIFY_EVERY) / postRate });
       if (s.server === 'host' && s.body) durableSent += submissions - sentBefore;
       measured.push(m);
-      console.log(`  ${m.scenario.padEnd(22)} ${String(m.reqPerSec).padStart(8)} req/s  p99 ${m.latencyMs.p99} ms`);
+      console.log(`  ${m.scenario.padEnd(22)} ${String(m.reqPerSec).padStart(8)} req/s  p99 ${m.latencyMs.p99} ms${m.verifications ? `  (${m.verifications.landed} re-runs landed, one per ${m.verifications.everyMs} ms; report p50 ${m.verifications.reportP50Ms} ms, max ${m.verifications.reportMaxMs} ms)` : ''}`);
     }
     disk = await serverStats(info);
   } finally {
@@ -374,7 +422,10 @@ async function main(): Promise<number> {
   const durable = by('POST /api/results');
   const champion = by('GET /api/champion');
   const ratioOf = (m: Measured): string =>
-    m === durable && barePost ? `${round((m.reqPerSec / barePost.reqPerSec) * 100, 1)}% of POST /bare` : m === champion && bareGet ? `${round((m.reqPerSec / bareGet.reqPerSec) * 100, 1)}% of GET /bare` : '';
+    m === durable && barePost ? `${round((m.reqPerSec / barePost.reqPerSec) * 100, 1)}% of POST /bare`
+    : m === champion && bareGet ? `${round((m.reqPerSec / bareGet.reqPerSec) * 100, 1)}% of GET /bare`
+    : m.verifications && durable ? `${round((m.reqPerSec / durable.reqPerSec) * 100, 1)}% of POST /api/results`
+    : '';
 
   console.log('');
   console.log(

@@ -23,7 +23,9 @@ export interface SeedInfo {
 
 /** The program the bench host publishes; the seeded KB is judged by its rules. */
 // The bench measures throughput, far past what a member may send: quotas at their maximum.
-export const benchProgram = () => sampleProgram({ name: 'bench', quota: { storage_mb: 1_048_576, submissions_per_hour: 1_000_000 } });
+// Verification on (one re-run per claim): the verification scenario lands re-runs; the others run with it on and none landing.
+export const benchProgram = () =>
+  sampleProgram({ name: 'bench', quota: { storage_mb: 1_048_576, submissions_per_hour: 1_000_000 }, verify: { replicas: 1, tolerance: 0 } });
 
 const SEED_MEMBERS = 200;
 

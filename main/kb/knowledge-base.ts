@@ -3,6 +3,8 @@ import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
 import { reference } from '../rules/judge.ts';
+import { addWeight } from '../rules/payouts.ts';
+import { verifyClaim } from '../rules/verification.ts';
 import { isRefusedAfterFailure, type KbStore, type MemberRow, type NewResult, type RerunRow, type ResultFacts, type ResultPageQuery, type ResultRow, type VerdictUpdate } from '../store/kb-store.ts';
 import { Leases } from './verification/leases.ts';
 import { NOISE_WINDOW, noiseReport, type NoiseInput } from './verification/noise.ts';
@@ -381,6 +383,7 @@ export class KnowledgeBase {
       };
       const reruns = new Map(this.#reruns);
       reruns.set(rerun.claimId, [...(reruns.get(rerun.claimId) ?? []), rerun]);
+      if (await this.#settleInPlace(claim, rerun, reruns)) return { response: await this.#reportResponse(rerun.claimId), replayed: false };
       const updates: VerdictUpdate[] = [];
       const folded = await this.#fold(reruns, { list: updates, always: rerun.claimId });
       await this.#store.appendRerun(rerun, updates);
@@ -391,6 +394,41 @@ export class KnowledgeBase {
     } finally {
       open();
     }
+  }
+
+  /**
+   * The common case, without folding the log again: the re-run leaves the claim pending (more
+   * replicas to come) or reproduces it at its claimed value. No effective value changes, so no
+   * verdict does: the claim's verification, its member's earned weight and the champion's badge are
+   * all that move, exactly as a fold would move them (a restart checks it). False when a fold is needed.
+   */
+  async #settleInPlace(claim: Claim, rerun: RerunRow, reruns: Map<string, RerunRow[]>): Promise<boolean> {
+    const verify = this.#foldSpec().verify;
+    if (verify === undefined || claim.claimed === null) return false;
+    const decided = verifyClaim(this.spec.direction, claim.claimed, reruns.get(rerun.claimId)!.map((r) => ({ member: r.memberId, value: r.value })), verify);
+    const unchanged = decided.state === 'pending' || (decided.state === 'reproduced' && decided.effective === claim.claimed);
+    if (!unchanged) return false;
+    const row = await this.#store.getResult(rerun.claimId);
+    if (!row) return false;
+    const update: VerdictUpdate[] =
+      decided.state === 'reproduced' ? [{ id: row.id, status: row.status, impact: row.impact, champion: row.champion, duplicateOf: row.duplicateOf, reason: `${row.reason} (reproduced: ${decided.reason})` }] : [];
+    await this.#store.appendRerun(rerun, update);
+    this.#reruns = reruns;
+    this.#lastRerunSeq = rerun.seq;
+    if (rerun.idempotencyKey !== null) this.#rerunKeys.set(`${rerun.memberId}\0${rerun.idempotencyKey}`, rerun.claimId);
+    if (decided.state === 'reproduced') {
+      claim.verification = 'reproduced';
+      const tally = this.#state.members.get(claim.memberId);
+      if (tally) tally.weight = addWeight(this.spec.accept, tally.weight, { status: row.status, impact: row.impact });
+      if (this.#state.champion?.id === row.id) this.#state.champion.verification = 'reproduced';
+      this.#leases.release(rerun.claimId);
+    } else {
+      this.#leases.release(rerun.claimId); // more replicas: offered again, to another member
+    }
+    this.#stateVersion++;
+    this.#lineages.clear();
+    await this.#publishUpdates([{ id: row.id, status: row.status, impact: row.impact, champion: row.champion, duplicateOf: row.duplicateOf, reason: row.reason }]);
+    return true;
   }
 
   async #reportResponse(claimId: string): Promise<RerunReportResponse> {

@@ -110,6 +110,28 @@ describe('verified champions over the API', () => {
     expect((await report(h, cy, again.lease, { value: null, crashed: true })).body.claim).toMatchObject({ verification: 'not_reproduced' });
   });
 
+  it('a re-run at the claimed value settles the claim without folding the log again, to the state a restart folds; two replicas wait for both', async () => {
+    const h = await start({ ...VERIFY, verify: { replicas: 2, tolerance: 0.01 } });
+    const [ada, bob, cy, dee] = [await joinMember(h, 'ada'), await joinMember(h, 'bob'), await joinMember(h, 'cy'), await joinMember(h, 'dee')];
+    await submit(h, ada, 2.5, '0.02');
+    await submit(h, bob, 2.4, '0.03');
+    const first = (await next(h, cy)).body.job!;
+    expect(first.claim.id).toBe('r1'); // the oldest pending claim first
+    expect((await report(h, cy, first.lease, { value: 2.5 })).body.claim.verification).toBe('pending'); // one of two
+    expect((await next(h, cy)).body.job?.claim.id).toBe('r2'); // cy re-ran r1 already: it gets r2
+    const second = (await next(h, dee)).body.job!;
+    expect(second.claim.id).toBe('r1');
+    expect((await report(h, dee, second.lease, { value: 2.49 })).body.claim).toMatchObject({ verification: 'reproduced', effective_value: 2.5 });
+    const live = await status(h);
+    expect(live.payouts).toEqual([expect.objectContaining({ name: 'ada' })]);
+    const page = (await call<ResultsResponse>(h.publicUrl, '/api/results', { token: ada.token })).body.results;
+    expect(page[0]!.reason).toMatch(/\(reproduced: claimed 2\.5, the median of 2 re-runs is 2\.495\)$/);
+    await h.close();
+    host = await startTestHost({ program: sampleProgram({ ...VERIFY, verify: { replicas: 2, tolerance: 0.01 } }), membership: 'open', now: () => clock }, h.home);
+    const again = await status(host);
+    expect([again.champion, again.payouts, again.pending_payouts, again.leaderboard]).toEqual([live.champion, live.payouts, live.pending_payouts, live.leaderboard]);
+  });
+
   it('champion-takes-all pays a pending champion nothing until it reproduces', async () => {
     const h = await start({ ...VERIFY, split: 'champion-takes-all' });
     const [ada, bob] = [await joinMember(h, 'ada'), await joinMember(h, 'bob')];
