@@ -1,10 +1,11 @@
 /**
- * `npm run demo`: publishes tiny-gpt with open membership on loopback, starts two workers in loop
- * mode for a few runs each, then leaves the owner UI URL and the final leaderboard on screen.
- * Everything lives in a temporary COHORT_HOME per party, removed on Ctrl-C.
+ * `npm run demo`: publishes tiny-gpt with open membership on loopback and verification on, starts
+ * two workers in loop mode for a few runs each (each re-runs the other's claims before its own next
+ * experiment), then leaves the owner UI URL, the final leaderboard and the share of runs spent on
+ * re-runs on screen. Everything lives in a temporary COHORT_HOME per party, removed on Ctrl-C.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -44,8 +45,17 @@ const pythonEnv = torchEnv();
 const program = pythonEnv ? 'examples/tiny-gpt' : 'examples/quadratic';
 if (!pythonEnv) console.log('PyTorch was not found (Debian: apt-get install python3-torch libopenblas0-pthread); the demo runs the quadratic example instead.\n');
 
+// A copy of the example with verification on (docs/design.md, "Verified champions"): every claim is
+// re-run by the other worker before it earns. tiny-gpt trains for a fixed time, so a re-run on a busy machine gets fewer steps: 0.05 of slack.
+const programDir = mkdtempSync(join(tmpdir(), 'cohort-demo-program-'));
+homes.push(programDir);
+cpSync(join(root, program), programDir, { recursive: true });
+const taskMd = join(programDir, 'TASK.md');
+writeFileSync(taskMd, readFileSync(taskMd, 'utf8').replace(/^---\n/, '---\nverify:\n  replicas: 1\n  tolerance: 0.05\n'));
+console.log(`[demo] ${program} with verification on: each claim is re-run by the other worker before it earns`);
+
 const ownerEnv = { ...process.env, ...home('owner') };
-const publisher = spawn(process.execPath, [cohort, 'publish', join(root, program), '--membership', 'open', '--no-tunnel'], { env: ownerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+const publisher = spawn(process.execPath, [cohort, 'publish', programDir, '--membership', 'open', '--no-tunnel'], { env: ownerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 children.push(publisher);
 let banner = '';
 const publicUrl = await new Promise<string>((resolve, reject) => {
@@ -77,9 +87,13 @@ const workers = ['ada', 'bob'].map((name) => {
   const child = spawn(process.execPath, [cohort, 'run', '--loop', '--runs', runs, '--propose', 'mutate', ...sandboxArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   prefixed(child, `[${name}]`);
-  return new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let reruns = 0;
+  if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => { if (/re-runs .*'s claim/.test(line)) reruns++; });
+  return new Promise<number>((resolve) => child.on('exit', () => resolve(reruns)));
 });
-await Promise.all(workers);
+const reruns = (await Promise.all(workers)).reduce((a, b) => a + b, 0);
+const total = workers.length * Number(runs);
+console.log(`\n[demo] ${reruns} of ${total} runs (${Math.round((100 * reruns) / total)}%) re-ran another member's claim to verify it`);
 
 const status = spawnSync(process.execPath, [cohort, 'status'], { env: ownerEnv, encoding: 'utf8' });
 console.log(`\n${status.stdout}${status.stderr}`);

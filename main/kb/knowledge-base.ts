@@ -297,7 +297,7 @@ export class KnowledgeBase {
       const claim = this.#claims.get(id)!;
       if (claim.verification !== 'pending' || claim.memberId === member.id) continue;
       if ((this.#reruns.get(id) ?? []).some((r) => r.memberId === member.id)) continue;
-      if (this.#leases.onClaim(id)) continue;
+      if (this.#leases.onClaim(id) || this.#leases.lapsedBy(id, member.id)) continue;
       if (verify.same_hardware) {
         const row = await this.#store.getResult(id);
         const claimGpu = gpuModel(row?.hardware.gpu);
@@ -388,7 +388,7 @@ export class KnowledgeBase {
       const folded = await this.#fold(reruns, { list: updates, always: rerun.claimId });
       await this.#store.appendRerun(rerun, updates);
       this.#swap(folded, reruns);
-      this.#leases.release(rerun.claimId);
+      this.#leases.release(rerun.claimId, true);
       await this.#publishUpdates(updates);
       return { response: await this.#reportResponse(rerun.claimId), replayed: false };
     } finally {
@@ -421,7 +421,7 @@ export class KnowledgeBase {
       const tally = this.#state.members.get(claim.memberId);
       if (tally) tally.weight = addWeight(this.spec.accept, tally.weight, { status: row.status, impact: row.impact });
       if (this.#state.champion?.id === row.id) this.#state.champion.verification = 'reproduced';
-      this.#leases.release(rerun.claimId);
+      this.#leases.release(rerun.claimId, true);
     } else {
       this.#leases.release(rerun.claimId); // more replicas: offered again, to another member
     }
@@ -551,8 +551,7 @@ export class KnowledgeBase {
     const claim = this.#claims.get(claimId);
     if (!claim) throw new KbError('not_found', `${claimId} is not a claim of this program (only accepted results are verified).`);
     if (claim.verification !== 'pending') throw new KbError('claim_settled', `${claimId} is already decided (${claim.verification.replace('_', ' ')}); there is nothing to re-queue.`);
-    const lease = this.#leases.onClaim(claimId);
-    this.#leases.release(claimId);
+    const lease = this.#leases.revoke(claimId);
     return { claim: claimId, released: lease?.memberId ?? null };
   }
 

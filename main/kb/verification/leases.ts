@@ -17,6 +17,12 @@ export interface Lease {
 export class Leases {
   #byId = new Map<string, Lease>();
   #byClaim = new Map<string, Lease>();
+  /**
+   * Members who let a lease on a claim run out (or whose lease the owner dropped): that claim is not
+   * offered to them again, or one member could hold the oldest claim forever by asking and never
+   * reporting.
+   */
+  #lapsed = new Map<string, Set<string>>();
   #durationMs: number;
   #now: () => number;
 
@@ -30,8 +36,27 @@ export class Leases {
     const lease = this.#byClaim.get(claimId);
     if (!lease) return null;
     if (lease.expiresAt > this.#now()) return lease;
-    this.#drop(lease);
+    this.#lapse(lease);
     return null;
+  }
+
+  /** Whether `memberId` let a lease on this claim lapse (it is not offered to them again). */
+  lapsedBy(claimId: string, memberId: string): boolean {
+    return this.#lapsed.get(claimId)?.has(memberId) === true;
+  }
+
+  /** The owner takes the claim from its verifier: like a lease that ran out. */
+  revoke(claimId: string): Lease | null {
+    const lease = this.onClaim(claimId);
+    if (lease) this.#lapse(lease);
+    return lease;
+  }
+
+  #lapse(lease: Lease): void {
+    this.#drop(lease);
+    let members = this.#lapsed.get(lease.claimId);
+    if (!members) this.#lapsed.set(lease.claimId, (members = new Set()));
+    members.add(lease.memberId);
   }
 
   /** The lease with this id if it is live; null when unknown or expired. */
@@ -59,14 +84,16 @@ export class Leases {
   }
 
   /** The claim is settled (or its lease used): no lease on it any more. */
-  release(claimId: string): void {
+  release(claimId: string, settled = false): void {
     const lease = this.#byClaim.get(claimId);
     if (lease) this.#drop(lease);
+    if (settled) this.#lapsed.delete(claimId);
   }
 
   clear(): void {
     this.#byId.clear();
     this.#byClaim.clear();
+    this.#lapsed.clear();
   }
 
   #drop(lease: Lease): void {

@@ -105,6 +105,8 @@ describe('verified champions over the API', () => {
     expect((await report(h, bob, job.lease, { value: 'x' })).status).toBe(400);
     clock += (2 * 300 + 61) * 1000; // past twice the budget plus the grace
     expect((await report(h, bob, job.lease, { value: 2.5 })).body.error).toBe('lease_expired');
+    // Bob let it lapse: not offered to bob again (one member cannot hold the oldest claim forever).
+    expect((await next(h, bob)).body.job).toBeNull();
     const again = (await next(h, cy, 'nvidia  h100')).body.job!;
     expect(again.claim.id).toBe('r1');
     expect((await report(h, cy, again.lease, { value: null, crashed: true })).body.claim).toMatchObject({ verification: 'not_reproduced' });
