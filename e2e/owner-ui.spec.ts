@@ -1,7 +1,8 @@
 /**
  * The owner UI in Chromium against the real host and real worker processes (`cohort join`,
  * `cohort run`): a join request appears live, Approve lets the worker in, its result reaches the
- * leaderboard and the chart without a reload; Deny reaches the worker.
+ * leaderboard and the chart without a reload; Deny reaches the worker. Then, on a host of a program
+ * that verifies claims, what verification shows the owner.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_RENDERER, startHost, type RunningHost } from '../main/host.ts';
+import { call, joinMember, lrPatch, sampleProgram, startTestHost, type Joined, type TestHost } from '../main/testing/harness.ts';
+import type { NextJobResponse, RerunReportResponse } from '../protocol/index.ts';
 import { loadProgram } from '../main/program/load-program.ts';
 import { SqliteKbStore } from '../main/store/sqlite-store.ts';
 import { kbPath } from '../protocol/node/paths.ts';
@@ -181,4 +184,91 @@ describe('owner UI', () => {
     const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(background).not.toBe('rgb(255, 255, 255)');
   });
+});
+
+describe('owner UI, verified champions', () => {
+  let vhost: TestHost;
+  let vpage: Page;
+  const errors: string[] = [];
+  const H100 = { gpu: 'NVIDIA H100' };
+
+  const submit = async (m: Joined, value: number, lr: string) => {
+    const res = await call<{ result: { id: string; status: string } }>(vhost.publicUrl, '/api/results', { token: m.token, json: { value, patch: lrPatch(lr), hardware: H100 } });
+    expect(res.body.result.status, JSON.stringify(res.body)).toBe('keep');
+    return res.body.result.id;
+  };
+  /** `verifier` leases the one pending claim (it must be `claim`) and reports what its re-run got. */
+  const rerun = async (verifier: Joined, claim: string, body: Record<string, unknown>) => {
+    const job = (await call<NextJobResponse>(vhost.publicUrl, '/api/verifications/next', { token: verifier.token, json: { hardware: H100 } })).body.job;
+    expect(job?.claim.id).toBe(claim);
+    const done = await call<RerunReportResponse>(vhost.publicUrl, `/api/verifications/${job!.lease}/report`, { token: verifier.token, json: { hardware: H100, ...body } });
+    expect(done.status).toBe(201);
+    return done.body.claim;
+  };
+
+  beforeAll(async () => {
+    vhost = await startTestHost({ program: sampleProgram({ verify: { replicas: 1, tolerance: 0.01 }, baseline: 3, pool: 100 }), membership: 'open', writeState: false });
+    const [ada, bob, mallory] = [await joinMember(vhost, 'ada'), await joinMember(vhost, 'bob'), await joinMember(vhost, 'mallory')];
+    // r1: reproduced at a slightly worse value, so it is judged (and paid) by 2.504.
+    expect(await rerun(bob, await submit(ada, 2.5, '0.02'), { value: 2.504 })).toMatchObject({ verification: 'reproduced', effective_value: 2.504 });
+    // r2, r3: mallory's claims do not reproduce (a crash, then a re-run too far off): flagged.
+    expect(await rerun(ada, await submit(mallory, 0.1, '0.03'), { value: null, crashed: true })).toMatchObject({ verification: 'not_reproduced' });
+    expect(await rerun(bob, await submit(mallory, 2.3, '0.05'), { value: 2.35 })).toMatchObject({ verification: 'not_reproduced' });
+    // r4: bob's claim, pending: the champion, earning nothing until it reproduces.
+    await submit(bob, 2.4, '0.04');
+    vpage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    vpage.on('console', (m: ConsoleMessage) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    vpage.on('pageerror', (e) => errors.push(e.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    await vpage?.close();
+    await vhost?.dispose();
+  });
+
+  it('shows each claim\'s verification, the value it was judged by, pending payouts apart, the noise and the flagged member', async () => {
+    await vpage.goto(vhost.ownerUiUrl);
+    const row = (id: string) => vpage.locator(`[data-testid="result-row"][data-id="${id}"]`);
+    await row('r4').waitFor({ timeout: 15_000 });
+    const badge = (id: string) => row(id).getByTestId('verification');
+    expect(await badge('r1').textContent()).toBe('reproduced');
+    expect(await badge('r1').getAttribute('title')).toContain('bob: 2.504000');
+    expect(await row('r1').getByTestId('effective-value').textContent()).toBe('2.500000 → 2.504000');
+    expect(await badge('r2').textContent()).toBe('not reproduced');
+    expect(await badge('r2').getAttribute('title')).toContain('ada: crashed');
+    expect(await badge('r3').textContent()).toBe('not reproduced');
+    expect(await badge('r4').textContent()).toBe('pending');
+    expect(await row('r4').getByTestId('effective-value').count()).toBe(0); // nothing re-ran it yet
+
+    const champion = vpage.getByTestId('champion');
+    expect(await champion.getAttribute('data-id')).toBe('r4');
+    expect(await champion.getByTestId('verification').textContent()).toBe('pending verification');
+
+    // Earned: ada's reproduced claim only; pending: what ada and bob would get if bob's claim reproduces.
+    const earned = vpage.getByTestId('payouts').getByTestId('payout-row');
+    expect(await earned.allTextContents()).toEqual([expect.stringMatching(/ada.*100\.000000/)]);
+    const block = vpage.getByTestId('pending-payouts-block');
+    expect(await block.getByRole('heading').textContent()).toMatch(/^Pending verification — would earn/);
+    const pending = await block.getByTestId('payout-row').allTextContents();
+    expect(pending).toHaveLength(2);
+    expect(pending.join('\n')).toMatch(/ada/);
+    expect(pending.join('\n')).toMatch(/bob/);
+
+    // Two re-runs with values (the crash is no measure of noise): 0.004 and 0.05 from their claims.
+    const noise = vpage.getByTestId('noise');
+    expect(await noise.textContent()).toMatch(/from 2 re-runs: re-runs land a median 0\.027000 \(p90 0\.050000\) from the claimed value/);
+    expect(await noise.getByTestId('noise-suggestion').textContent()).toMatch(/Suggested min_improvement 0\.050000, now 0\.000000 \(below the noise/);
+
+    const member = (name: string) => vpage.getByTestId('member-row').filter({ hasText: name });
+    expect(await member('mallory').getByTestId('flagged').textContent()).toBe('flagged');
+    expect(await member('mallory').getByTestId('member-not-reproduced').textContent()).toBe('2');
+    expect(await member('ada').getByTestId('flagged').count()).toBe(0);
+
+    await vpage.screenshot({ path: join(ARTIFACTS, 'owner-verification-1400.png'), fullPage: true });
+    await vpage.setViewportSize({ width: 700, height: 900 });
+    await vpage.screenshot({ path: join(ARTIFACTS, 'owner-verification-700.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -62,3 +62,8 @@ export function localTime(iso: string): string {
 export function orDash(text: string): string {
   return text.trim() === '' ? '—' : text;
 }
+
+/** Verification is off (no `verify`, or `replicas: 0`): every value and payout is shown as "unverified". */
+export function verificationOff(spec: TaskSpec): boolean {
+  return spec.verify === undefined || spec.verify.replicas === 0;
+}

@@ -104,10 +104,14 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
       case 'progress':
         set({ progress: { elapsedSeconds: event.elapsed_seconds, budgetSeconds: event.budget_seconds } });
         return;
-      case 'submitted':
+      case 'submitted': {
         set({ state: { ...current, submissions: [...current.submissions, event.submission] } });
         void get().refreshProgram();
+        // A keep is only a claim until another member re-runs it: say so at once, not only in the list.
+        const { verdict } = event.submission;
+        if (verdict.verification === 'pending') note('info', `${verdict.id} kept: pending verification (another member re-runs it before it counts).`);
         return;
+      }
       case 'sync':
       case 'run-end':
         void get().refreshProgram();

@@ -1,8 +1,18 @@
-import type { Champion, TaskSpec } from '../../../protocol/index.ts';
+import type { Champion, ResultSummary, TaskSpec } from '../../../protocol/index.ts';
 import { ago, betterText, formatImpact, formatValue, localTime } from '../format.ts';
+import { JudgedValue, VerificationBadge } from './VerificationBadge.tsx';
+
+interface Props {
+  champion: Champion | null;
+  baseline: number | null;
+  spec: TaskSpec;
+  now: number;
+  /** The champion's own result, when the view has it: its claim and re-runs (the champion carries only its effective value). */
+  record?: Pick<ResultSummary, 'value' | 'reruns'> | null;
+}
 
 /** The current champion, highlighted: the code every member builds on next. */
-export function ChampionCard({ champion, baseline, spec, now }: { champion: Champion | null; baseline: number | null; spec: TaskSpec; now: number }) {
+export function ChampionCard({ champion, baseline, spec, now, record = null }: Props) {
   if (champion === null) {
     return (
       <div className="champion champion-empty" data-testid="champion" data-id="">
@@ -23,10 +33,13 @@ export function ChampionCard({ champion, baseline, spec, now }: { champion: Cham
         <span className="muted small" title={localTime(champion.created_at)}>
           since {ago(now - Date.parse(champion.created_at))}
         </span>
+        <VerificationBadge state={champion.verification} reruns={record?.reruns ?? []} long />
       </div>
       <div className="champion-body">
         <div className="champion-value">
-          <span className="mono big">{formatValue(champion.value)}</span>
+          <span className="mono big">
+            <JudgedValue value={record?.value ?? champion.value} effective={champion.value} />
+          </span>
           <span className="muted small">
             {spec.metric} ({betterText(spec.direction)})
           </span>

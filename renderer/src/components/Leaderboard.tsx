@@ -1,7 +1,33 @@
-import type { OwnerStatusResponse, ResultRecord } from '../../../protocol/index.ts';
+import type { NoiseReport, OwnerStatusResponse, ResultRecord, TaskSpec } from '../../../protocol/index.ts';
+import { formatValue } from '../format.ts';
 import { useNow } from '../hooks.ts';
 import { ChampionCard } from './ChampionCard.tsx';
 import { ResultRow } from './ResultRow.tsx';
+
+/**
+ * How noisy the program's runs are, measured from re-runs, and the min_improvement that noise
+ * suggests: a margin below the noise lets lucky runs take the champion.
+ */
+function Noise({ noise, spec }: { noise: NoiseReport; spec: TaskSpec }) {
+  const { claim_vs_rerun: cvr, between_reruns: between } = noise;
+  const tooLow = noise.suggested_min_improvement > spec.min_improvement;
+  return (
+    <p className="noise small" data-testid="noise">
+      <span className="fact-key">noise</span> from {noise.reruns} re-run{noise.reruns === 1 ? '' : 's'}: re-runs land a median{' '}
+      <span className="mono">{formatValue(cvr.median)}</span> (p90 <span className="mono">{formatValue(cvr.p90)}</span>) from the claimed value
+      {between !== null && (
+        <>
+          ; re-runs of one claim differ by a median <span className="mono">{formatValue(between.median)}</span> ({between.claims} claim{between.claims === 1 ? '' : 's'})
+        </>
+      )}
+      . <span className={tooLow ? 'note-warning strong' : undefined} data-testid="noise-suggestion">
+        Suggested min_improvement <span className="mono">{formatValue(noise.suggested_min_improvement)}</span>, now{' '}
+        <span className="mono">{formatValue(spec.min_improvement)}</span>
+        {tooLow ? ' (below the noise: raise it in TASK.md)' : ''}.
+      </span>
+    </p>
+  );
+}
 
 /**
  * The champion on top, then the latest results, newest first (`recent`: a bounded window; the counts
@@ -12,6 +38,9 @@ export function Leaderboard({ status, recent }: { status: OwnerStatusResponse; r
   const results = [...recent].sort((a, b) => b.seq - a.seq);
   const { total, counts } = status;
   const shown = total > results.length ? ` · latest ${results.length} shown` : '';
+  const champion = status.champion;
+  // The champion's own record (its claim and re-runs): in the recent window, or among the best.
+  const championRecord = champion === null ? null : (results.find((r) => r.id === champion.id) ?? status.leaderboard.find((r) => r.id === champion.id) ?? null);
   const summary = total === 0 ? '' : `${total} result${total === 1 ? '' : 's'} · ${counts.keep} kept · ${counts.discard} discarded · ${counts.crash} crashed · ${counts.duplicate} duplicate${shown}`;
 
   return (
@@ -19,7 +48,8 @@ export function Leaderboard({ status, recent }: { status: OwnerStatusResponse; r
       <h2 id="leaderboard-title">
         Leaderboard <span className="muted small">{summary}</span>
       </h2>
-      <ChampionCard champion={status.champion} baseline={status.baseline} spec={status.program.spec} now={now} />
+      {status.noise !== null && <Noise noise={status.noise} spec={status.program.spec} />}
+      <ChampionCard champion={champion} baseline={status.baseline} spec={status.program.spec} now={now} record={championRecord} />
       {results.length === 0 ? (
         <p className="empty">
           No results yet. Approved members run experiments on their own machines with <code>cohort run</code>; each run submits its{' '}
@@ -37,7 +67,7 @@ export function Leaderboard({ status, recent }: { status: OwnerStatusResponse; r
           </div>
           <ol className="results" aria-label="Results, newest first">
             {results.map((r) => (
-              <ResultRow key={r.id} result={r} now={now} isChampion={status.champion?.id === r.id} />
+              <ResultRow key={r.id} result={r} now={now} isChampion={champion?.id === r.id} />
             ))}
           </ol>
         </>

@@ -1,14 +1,17 @@
 import { useState } from 'react';
 import type { Member, OwnerStatusResponse } from '../../../protocol/index.ts';
 import { errorMessage, ownerApi } from '../api.ts';
-import { ago, localTime, orDash } from '../format.ts';
+import { ago, localTime, orDash, verificationOff } from '../format.ts';
 import { useNow } from '../hooks.ts';
 import { useOwnerStore } from '../store.ts';
 import { RichText } from './RichText.tsx';
 
 const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
 
-/** Approved members (revoked ones greyed), with their result counts, quota use and a Revoke button each. */
+/**
+ * Approved members (revoked ones greyed), with their result counts, claims that did not reproduce
+ * (flagged from two on: the owner decides whether to revoke), quota use and a Revoke button each.
+ */
 export function Members({ status }: { status: OwnerStatusResponse }) {
   const token = useOwnerStore((s) => s.token);
   const now = useNow();
@@ -16,6 +19,8 @@ export function Members({ status }: { status: OwnerStatusResponse }) {
   const [error, setError] = useState<string | null>(null);
   const counts = new Map(status.roster.map((r) => [r.id, r]));
   const active = status.members.filter((m) => m.revoked_at === null).length;
+  // The column means nothing while claims are not re-run, unless earlier re-runs left counts.
+  const showVerification = !verificationOff(status.program.spec) || status.members.some((m) => (m.verification?.not_reproduced ?? 0) > 0);
 
   const revoke = async (m: Member) => {
     if (token === null || busy !== null) return;
@@ -63,6 +68,11 @@ export function Members({ status }: { status: OwnerStatusResponse }) {
                 <th scope="col" className="num">
                   Keeps
                 </th>
+                {showVerification && (
+                  <th scope="col" className="num" title="Claims of this member that re-runs by other members did not reproduce">
+                    Not reproduced
+                  </th>
+                )}
                 <th scope="col" className="num" title="Patches, outputs and hypotheses stored, against the member's quota (TASK.md quota)">
                   Stored
                 </th>
@@ -79,7 +89,21 @@ export function Members({ status }: { status: OwnerStatusResponse }) {
                 return (
                   <tr key={m.id} className={revoked ? 'is-revoked' : undefined} data-testid="member-row" data-member={m.id}>
                     <td>
-                      <div className="strong">{orDash(m.name)}</div>
+                      <div className="strong">
+                        {orDash(m.name)}
+                        {m.verification?.flagged === true && (
+                          <>
+                            {' '}
+                            <span
+                              className="tag tag-flagged"
+                              data-testid="flagged"
+                              title={`${m.verification.not_reproduced} of this member's claims did not reproduce when others re-ran them; revoking is your call`}
+                            >
+                              flagged
+                            </span>
+                          </>
+                        )}
+                      </div>
                       <div className="mono muted small">{m.id}</div>
                     </td>
                     <td>
@@ -91,6 +115,11 @@ export function Members({ status }: { status: OwnerStatusResponse }) {
                     <td className="mono">{orDash(m.ip)}</td>
                     <td className="num">{c?.results ?? 0}</td>
                     <td className="num">{c?.keeps ?? 0}</td>
+                    {showVerification && (
+                      <td className={`num${(m.verification?.not_reproduced ?? 0) > 0 ? ' strong note-warning' : ''}`} data-testid="member-not-reproduced">
+                        {m.verification?.not_reproduced ?? '—'}
+                      </td>
+                    )}
                     <td className="num nowrap" data-testid="member-usage">
                       {m.usage === undefined ? '—' : `${mib(m.usage.stored_bytes)} / ${mib(m.usage.storage_limit_bytes)} MiB`}
                       {m.usage?.at_limit != null && (

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import type { OwnerStatusResponse } from '../../../protocol/index.ts';
+import type { OwnerStatusResponse, Payout } from '../../../protocol/index.ts';
 import { errorMessage, ownerApi } from '../api.ts';
-import { formatImpact } from '../format.ts';
+import { formatImpact, verificationOff } from '../format.ts';
 import { useOwnerStore } from '../store.ts';
 import { RichText } from './RichText.tsx';
 
@@ -25,14 +25,68 @@ function sumAmounts(amounts: readonly string[]): string {
   return `${digits.slice(0, -6)}.${digits.slice(-6)}`;
 }
 
-/** What each member would be paid now, and the CSV for paying them. */
+/** One list of payouts with its total; `testId` names it for tests, `label` for screen readers. */
+function PayoutTable({ payouts, unit, testId, label, unverified }: { payouts: readonly Payout[]; unit: string; testId: string; label: string; unverified: boolean }) {
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid={testId} aria-label={label}>
+        <thead>
+          <tr>
+            <th scope="col">Member</th>
+            <th scope="col">Name (declared)</th>
+            <th scope="col" className="num">
+              Impact
+            </th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {payouts.map((p) => (
+            <tr key={p.member} data-testid="payout-row">
+              <td className="mono">{p.member}</td>
+              <td>{p.name || '—'}</td>
+              <td className="num mono">{formatImpact(p.impact)}</td>
+              <td className="num mono">
+                {p.amount} {unit}
+                {unverified && (
+                  <>
+                    {' '}
+                    <span className="verify verify-unverified">unverified</span>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={3}>
+              Total
+            </th>
+            <td className="num mono">
+              {sumAmounts(payouts.map((p) => p.amount))} {unit}
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * What each member is paid now, and the CSV for paying them. Only reproduced claims earn; what
+ * pending claims would add is listed apart, and with verification off every amount is "unverified".
+ */
 export function Payouts({ status }: { status: OwnerStatusResponse }) {
   const token = useOwnerStore((s) => s.token);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const { spec } = status.program;
   const unit = status.token;
-  const total = sumAmounts(status.payouts.map((p) => p.amount));
+  const unverified = verificationOff(spec);
+  const pending = status.pending_payouts;
 
   const exportCsv = async () => {
     if (token === null) return;
@@ -54,6 +108,8 @@ export function Payouts({ status }: { status: OwnerStatusResponse }) {
       : spec.split === 'champion-takes-all'
         ? 'Nothing to pay yet: the pool goes to whoever holds the champion.'
         : 'Nothing to pay yet: the pool is shared by the impact of kept results, and no kept result has improved on the reference so far.';
+  // With claims waiting for their re-runs, an empty list is not the whole story.
+  const emptyText = pending.length > 0 && status.pool > 0 ? 'Nothing earned yet: no claim has been reproduced by another member so far.' : empty;
 
   return (
     <section className="section" aria-labelledby="payouts-title">
@@ -62,6 +118,7 @@ export function Payouts({ status }: { status: OwnerStatusResponse }) {
           Payouts{' '}
           <span className="muted small">
             pool {status.pool} {unit}, {splitText}
+            {unverified ? ' · unverified: claims are not re-run' : ' · only reproduced claims earn'}
           </span>
         </h2>
         <button type="button" className="btn btn-small" data-testid="export-csv" onClick={() => void exportCsv()} disabled={busy}>
@@ -75,46 +132,18 @@ export function Payouts({ status }: { status: OwnerStatusResponse }) {
       )}
       {status.payouts.length === 0 ? (
         <p className="empty" data-testid="payouts">
-          {empty}
+          {emptyText}
         </p>
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="payouts">
-            <thead>
-              <tr>
-                <th scope="col">Member</th>
-                <th scope="col">Name (declared)</th>
-                <th scope="col" className="num">
-                  Impact
-                </th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.payouts.map((p) => (
-                <tr key={p.member} data-testid="payout-row">
-                  <td className="mono">{p.member}</td>
-                  <td>{p.name || '—'}</td>
-                  <td className="num mono">{formatImpact(p.impact)}</td>
-                  <td className="num mono">
-                    {p.amount} {unit}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th scope="row" colSpan={3}>
-                  Total
-                </th>
-                <td className="num mono">
-                  {total} {unit}
-                </td>
-              </tr>
-            </tfoot>
-          </table>
+        <PayoutTable payouts={status.payouts} unit={unit} testId="payouts" label="Earned payouts" unverified={unverified} />
+      )}
+      {pending.length > 0 && (
+        <div className="pending-payouts" data-testid="pending-payouts-block">
+          <h3 className="subhead">
+            Pending verification — would earn{' '}
+            <span className="muted small">if every pending claim is reproduced; not owed until then</span>
+          </h3>
+          <PayoutTable payouts={pending} unit={unit} testId="pending-payouts" label="Pending verification, would earn" unverified={false} />
         </div>
       )}
     </section>

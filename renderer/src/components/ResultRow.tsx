@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import type { ResultRecord } from '../../../protocol/index.ts';
-import { ago, formatImpact, formatValue, localTime } from '../format.ts';
+import { ago, formatImpact, localTime } from '../format.ts';
 import { PatchView } from './PatchView.tsx';
 import { StatusPill } from './StatusPill.tsx';
+import { JudgedValue, VerificationBadge } from './VerificationBadge.tsx';
 
 type Panel = 'diff' | 'output';
 
@@ -30,7 +31,7 @@ interface Props {
   isChampion: boolean;
 }
 
-/** One submission: id, status, worker, value, impact, hypothesis, and its diff and output on demand. */
+/** One submission: id, status and verification, worker, value (and the value it was judged by), impact, hypothesis, and its diff and output on demand. */
 export function ResultRow({ result: r, now, isChampion }: Props) {
   const [open, setOpen] = useState<Panel | null>(null);
   const patchId = `patch-${r.id}`;
@@ -46,12 +47,13 @@ export function ResultRow({ result: r, now, isChampion }: Props) {
         <span className="result-status">
           <StatusPill status={r.status} />
           {isChampion && <span className="tag tag-champion">champion</span>}
+          <VerificationBadge state={r.verification} reruns={r.reruns} />
         </span>
         <span className="result-worker" title={`member ${r.member} (name declared)`}>
           {r.member_name || r.member}
         </span>
         <span className="result-value mono" title="value">
-          {formatValue(r.value)}
+          <JudgedValue value={r.value} effective={r.effective_value} />
         </span>
         <span className="result-impact mono" title="impact">
           {formatImpact(r.impact)}

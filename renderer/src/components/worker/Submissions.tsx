@@ -1,9 +1,10 @@
 import type { ResultRecord, TaskSpec } from '../../../../protocol/index.ts';
-import { ago, formatImpact, formatValue, localTime } from '../../format.ts';
+import { ago, formatImpact, localTime } from '../../format.ts';
 import { useNow } from '../../hooks.ts';
 import { StatusPill } from '../StatusPill.tsx';
+import { JudgedValue, VerificationBadge } from '../VerificationBadge.tsx';
 
-/** This member's results as the host judged them, newest first. */
+/** This member's results as the host judged them, newest first; a keep is a claim, pending until another member re-runs it. */
 export function Submissions({ results, spec, championId }: { results: readonly ResultRecord[]; spec: TaskSpec; championId: string | null }) {
   const now = useNow();
   const rows = [...results].sort((a, b) => b.seq - a.seq);
@@ -39,9 +40,14 @@ export function Submissions({ results, spec, championId }: { results: readonly R
                     {r.id === championId && <span className="tag tag-champion">champion</span>}
                   </td>
                   <td>
-                    <StatusPill status={r.status} />
+                    <span className="result-status">
+                      <StatusPill status={r.status} />
+                      <VerificationBadge state={r.verification} reruns={r.reruns} long />
+                    </span>
                   </td>
-                  <td className="num mono">{formatValue(r.value)}</td>
+                  <td className="num mono">
+                    <JudgedValue value={r.value} effective={r.effective_value} />
+                  </td>
                   <td className="num mono">{formatImpact(r.impact)}</td>
                   <td className="small">{r.reason}</td>
                   <td className="small muted" title={localTime(r.created_at)}>

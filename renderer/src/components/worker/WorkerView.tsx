@@ -123,7 +123,13 @@ export function WorkerView({ token }: { token: string }) {
             {spec !== null && program !== null && (
               <>
                 <section className="section" aria-label="Champion">
-                  <ChampionCard champion={program.champion} baseline={spec.baseline ?? null} spec={spec} now={now} />
+                  <ChampionCard
+                    champion={program.champion}
+                    baseline={spec.baseline ?? null}
+                    spec={spec}
+                    now={now}
+                    record={program.mine.find((r) => r.id === program.champion?.id) ?? null}
+                  />
                 </section>
                 <Submissions results={program.mine} spec={spec} championId={program.champion?.id ?? null} />
                 <WorkspacePanel dir={program.workspace.dir} diff={program.workspace.diff} />
