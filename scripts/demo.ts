@@ -46,12 +46,13 @@ const program = pythonEnv ? 'examples/tiny-gpt' : 'examples/quadratic';
 if (!pythonEnv) console.log('PyTorch was not found (Debian: apt-get install python3-torch libopenblas0-pthread); the demo runs the quadratic example instead.\n');
 
 // A copy of the example with verification on (docs/design.md, "Verified champions"): every claim is
-// re-run by the other worker before it earns. tiny-gpt trains for a fixed time, so a re-run on a busy machine gets fewer steps: 0.05 of slack.
+// re-run by the other worker before it earns. tiny-gpt trains for a fixed time, so a re-run while the
+// other worker trains on the same cores gets fewer steps: measured ~0.1 apart on 2 cores, hence 0.15.
 const programDir = mkdtempSync(join(tmpdir(), 'cohort-demo-program-'));
 homes.push(programDir);
 cpSync(join(root, program), programDir, { recursive: true });
 const taskMd = join(programDir, 'TASK.md');
-writeFileSync(taskMd, readFileSync(taskMd, 'utf8').replace(/^---\n/, '---\nverify:\n  replicas: 1\n  tolerance: 0.05\n'));
+writeFileSync(taskMd, readFileSync(taskMd, 'utf8').replace(/^---\n/, '---\nverify:\n  replicas: 1\n  tolerance: 0.15\n'));
 console.log(`[demo] ${program} with verification on: each claim is re-run by the other worker before it earns`);
 
 const ownerEnv = { ...process.env, ...home('owner') };
@@ -79,8 +80,10 @@ const sandbox = await detectSandbox();
 const sandboxArgs = sandbox.ok ? [] : ['--no-sandbox'];
 if (!sandbox.ok) console.log(`[demo] runs are NOT sandboxed here (${sandbox.reason}); \`sudo apt-get install bubblewrap\` sandboxes them.`);
 
+const workerEnvs = new Map<string, NodeJS.ProcessEnv>();
 const workers = ['ada', 'bob'].map((name) => {
   const env = { ...(pythonEnv ?? process.env), ...home(name) };
+  workerEnvs.set(name, env);
   const joined = spawnSync(process.execPath, [cohort, 'join', publicUrl, '--name', name], { env, encoding: 'utf8' });
   if (joined.status !== 0) throw new Error(`${name} could not join:\n${joined.stdout}${joined.stderr}`);
   console.log(`[${name}] joined`);
@@ -91,8 +94,24 @@ const workers = ['ada', 'bob'].map((name) => {
   if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => { if (/re-runs .*'s claim/.test(line)) reruns++; });
   return new Promise<number>((resolve) => child.on('exit', () => resolve(reruns)));
 });
-const reruns = (await Promise.all(workers)).reduce((a, b) => a + b, 0);
-const total = workers.length * Number(runs);
+let reruns = (await Promise.all(workers)).reduce((a, b) => a + b, 0);
+let total = workers.length * Number(runs);
+
+// The last champion is usually still pending when the loops end: the other worker re-runs it, so it earns.
+const ownerStatus = JSON.parse(spawnSync(process.execPath, [cohort, 'status', '--json'], { env: ownerEnv, encoding: 'utf8' }).stdout || '{}') as { champion?: { member_name: string; verification: string } | null };
+const last = ownerStatus.champion;
+if (last?.verification === 'pending') {
+  const other = [...workerEnvs].find(([name]) => name !== last.member_name);
+  if (other) {
+    console.log(`\n[demo] ${other[0]} re-runs the champion, ${last.member_name}'s claim, so it can earn`);
+    const child = spawn(process.execPath, [cohort, 'run', '--loop', '--runs', '1', ...sandboxArgs], { env: other[1], stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    prefixed(child, `[${other[0]}]`);
+    await new Promise((resolve) => child.on('exit', resolve));
+    reruns += 1;
+    total += 1;
+  }
+}
 console.log(`\n[demo] ${reruns} of ${total} runs (${Math.round((100 * reruns) / total)}%) re-ran another member's claim to verify it`);
 
 const status = spawnSync(process.execPath, [cohort, 'status'], { env: ownerEnv, encoding: 'utf8' });
