@@ -106,6 +106,8 @@ export class KnowledgeBase {
   #rerunKeys = new Map<string, string>();
   /** Every claim as the fold last judged it (results that are not claims are absent). */
   #claims = new Map<string, Claim>();
+  /** Re-run reports, one after another. */
+  #reporting: Promise<unknown> = Promise.resolve();
   /** The pending ones among them, built from #claims when needed; null after a refold. */
   #pending: string[] | null = null;
   #leases: Leases;
@@ -347,6 +349,13 @@ export class KnowledgeBase {
    * every later verdict that changes with it, are written in the same transaction as the re-run.
    */
   async report(member: MemberRow, leaseId: string, body: RerunReport): Promise<{ response: RerunReportResponse; replayed: boolean }> {
+    // One report at a time: each starts from the re-runs the one before it left (they are rare).
+    const done = this.#reporting.then(() => this.#report(member, leaseId, body));
+    this.#reporting = done.catch(() => undefined);
+    return done;
+  }
+
+  async #report(member: MemberRow, leaseId: string, body: RerunReport): Promise<{ response: RerunReportResponse; replayed: boolean }> {
     await this.#ready;
     const key = body.idempotency_key === undefined ? null : `${member.id}\0${body.idempotency_key}`;
     const earlier = key === null ? undefined : this.#rerunKeys.get(key);
@@ -361,6 +370,33 @@ export class KnowledgeBase {
       throw new KbError('claim_settled', `Claim ${lease.claimId} is already decided (${claim?.verification ?? 'no longer a claim'}); nothing was recorded.`);
     }
     if (claim.memberId === member.id) throw new KbError('own_claim', 'A member never verifies its own claim.');
+    // A claim judged a moment ago may not be on disk yet: its re-run is written after it, never before
+    // (the re-run refers to it; written first, it would fail and take the claim's batch with it).
+    const committing = this.#inflight.get(lease.claimId);
+    if (committing) {
+      await committing.catch(() => {
+        throw new KbError('claim_settled', `Claim ${lease.claimId} was not recorded after all (the host could not write it); nothing was recorded.`);
+      });
+    }
+
+    const crashed = body.crashed === true || body.value === null;
+    const seq = this.#lastRerunSeq + 1;
+    const rerun: RerunRow = {
+      seq,
+      id: `v${seq}`,
+      claimId: lease.claimId,
+      memberId: member.id,
+      value: crashed ? null : body.value,
+      hardware: body.hardware ?? {},
+      output: body.output ?? '',
+      durations: body.durations ?? {},
+      idempotencyKey: body.idempotency_key ?? null,
+      createdAt: this.#now(),
+    };
+    const reruns = new Map(this.#reruns);
+    reruns.set(rerun.claimId, [...(reruns.get(rerun.claimId) ?? []), rerun]);
+    // The common case changes no verdict: submissions go on being judged meanwhile.
+    if (await this.#settleInPlace(claim, rerun, reruns)) return { response: await this.#reportResponse(rerun.claimId), replayed: false };
 
     // Nothing is judged while the log is folded again with this re-run, and everything accepted so far is on disk first.
     let open!: () => void;
@@ -368,22 +404,6 @@ export class KnowledgeBase {
     this.#ready = gate;
     try {
       await this.#committer.drain();
-      const crashed = body.crashed === true || body.value === null;
-      const rerun: RerunRow = {
-        seq: this.#lastRerunSeq + 1,
-        id: `v${this.#lastRerunSeq + 1}`,
-        claimId: lease.claimId,
-        memberId: member.id,
-        value: crashed ? null : body.value,
-        hardware: body.hardware ?? {},
-        output: body.output ?? '',
-        durations: body.durations ?? {},
-        idempotencyKey: body.idempotency_key ?? null,
-        createdAt: this.#now(),
-      };
-      const reruns = new Map(this.#reruns);
-      reruns.set(rerun.claimId, [...(reruns.get(rerun.claimId) ?? []), rerun]);
-      if (await this.#settleInPlace(claim, rerun, reruns)) return { response: await this.#reportResponse(rerun.claimId), replayed: false };
       const updates: VerdictUpdate[] = [];
       const folded = await this.#fold(reruns, { list: updates, always: rerun.claimId });
       await this.#store.appendRerun(rerun, updates);
