@@ -78,6 +78,8 @@ async function snapshot(kb: KnowledgeBase) {
     payouts: await kb.payouts(),
     // Kept by the fold (main/rules/leaders.ts), not read through an index: it must survive a restart too.
     leaderboard: (await kb.status()).leaderboard,
+    pendingPayouts: (await kb.status()).pending_payouts,
+    noise: (await kb.status()).noise,
   };
 }
 
@@ -177,6 +179,73 @@ describe('start-up checks the stored verdicts against the fold', () => {
       }
     });
   });
+});
+
+describe('the KB is a fold over its results and their re-runs', () => {
+  it('with re-runs landing between submissions (honest, worse, crashed, on one or two replicas), the live state equals the state rebuilt after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-verify-'));
+    let run = 0;
+    const step = fc.oneof(
+      { weight: 3, arbitrary: submissionArb.map((s) => ({ kind: 'submit' as const, ...s })) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant('verify' as const),
+          member: fc.nat({ max: MEMBERS.length - 1 }),
+          /** 0: the claimed value; 1: a little worse; 2: much worse; 3: a crash; 4: better. */
+          outcome: fc.nat({ max: 4 }),
+        }),
+      },
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(specArb, fc.constantFrom(1, 2), fc.constantFrom(0, 0.1), fc.array(step, { maxLength: 30 }), async (specIn, replicas, tolerance, steps) => {
+          const { threshold, ...rest } = specIn;
+          const program = sampleProgram({ ...rest, ...(specIn.accept === 'threshold' ? { threshold } : {}), verify: { replicas, tolerance } });
+          const file = join(dir, `kb-${run++}.sqlite`);
+          const store = SqliteKbStore.open(file);
+          const kb = await KnowledgeBase.open({ store, program, bus: new EventBus(), now: () => 1_700_000_000_000 });
+          const members = await Promise.all(MEMBERS.map((name, i) => addMember(store, name, i)));
+          const sign = specIn.direction === 'minimize' ? 1 : -1;
+          let key = 0;
+          for (const st of steps) {
+            const member = members[st.member]!;
+            if (st.kind === 'submit') {
+              // On the champion (a champion crowned by a re-run included: its files must be there to build on).
+              const champion = kb.champion();
+              const body: SubmitResultRequest = st.onChampion && champion
+                ? { value: st.value, parent: champion.id, patch: LRS[st.lr] ? lrPatch(LRS[st.lr]!) : '', idempotency_key: `k${key++}` }
+                : { value: st.value, parent: null, patch: LRS[st.lr] ? lrPatch(LRS[st.lr]!) : '', idempotency_key: `k${key++}` };
+              if (st.crashed) Object.assign(body, { crashed: true, value: null });
+              await kb.submit(member, body).catch((err: unknown) => {
+                // A patch of the original code may not apply to a champion that changed the same line.
+                if (!(err instanceof Error && /patch|does not apply/i.test(err.message))) throw err;
+              });
+              continue;
+            }
+            const job = await kb.nextJob(member, { gpu: 'H100' });
+            if (!job) continue;
+            const claimed = job.claim.value;
+            const value = [claimed, claimed + sign * 0.05, claimed + sign * 1, null, claimed - sign * 0.5][st.outcome]!;
+            await kb.report(member, job.lease, value === null ? { value: null, crashed: true } : { value });
+          }
+          await kb.drain();
+          const live = await snapshot(kb);
+          await store.close();
+          const reopened = SqliteKbStore.open(file);
+          try {
+            const again = await KnowledgeBase.open({ store: reopened, program, bus: new EventBus() });
+            expect(await snapshot(again)).toEqual(live);
+          } finally {
+            await reopened.close();
+          }
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('a refused batch', () => {

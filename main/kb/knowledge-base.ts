@@ -406,7 +406,24 @@ export class KnowledgeBase {
       await this.#committer.drain();
       const updates: VerdictUpdate[] = [];
       const folded = await this.#fold(reruns, { list: updates, always: rerun.claimId });
-      await this.#store.appendRerun(rerun, updates);
+      // A result crowned by this re-run (its code was a duplicate of a claim that did not reproduce, or
+      // it now beats a lower reference) never had its files kept: they are, with the verdicts.
+      const crowned = new Map<string, Map<string, string>>();
+      for (const u of updates) {
+        if (!u.champion || folded.files.has(u.id)) continue;
+        const row = await this.#store.getResult(u.id);
+        const base = row && (row.parent === null ? this.#original : folded.files.get(row.parent));
+        if (!row || !base) continue;
+        const files = editableFiles(applyEditablePatch(base, row.patch, this.spec.editable), this.spec.editable);
+        crowned.set(u.id, files);
+        folded.files.set(u.id, files);
+      }
+      await this.#store.appendRerun(rerun, updates, crowned);
+      // The champion's row as it now stands (the fold read it before its verdict was written).
+      if (folded.state.champion) {
+        folded.championRow = await this.#store.getResult(folded.state.champion.id);
+        folded.championName = folded.championRow ? ((await this.#store.getMember(folded.championRow.memberId))?.name ?? folded.championRow.memberId) : '';
+      }
       this.#swap(folded, reruns);
       this.#leases.release(rerun.claimId, true);
       await this.#publishUpdates(updates);

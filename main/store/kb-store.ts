@@ -147,8 +147,11 @@ export interface KbStore {
   appendResults(batch: readonly NewResult[]): Promise<void>;
   /** Every re-run, in the order they were reported (a few per claim). */
   listReruns(): Promise<RerunRow[]>;
-  /** Records a re-run and the verdicts it changed, in one durable transaction. */
-  appendRerun(rerun: RerunRow, updates: readonly VerdictUpdate[]): Promise<void>;
+  /**
+   * Records a re-run and the verdicts it changed, in one durable transaction, with the files of
+   * results that became champions by it (a champion's files are kept: members build on them).
+   */
+  appendRerun(rerun: RerunRow, updates: readonly VerdictUpdate[], championFiles?: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void>;
   /**
    * How many `appendResults` may run at once (absent: one). More than one only for a store that
    * writes them in call order and, after one fails, refuses those called before the failure was

@@ -350,10 +350,14 @@ export class SqliteKbStore implements KbStore {
     }));
   }
 
-  async appendRerun(r: RerunRow, updates: readonly VerdictUpdate[]): Promise<void> {
+  async appendRerun(r: RerunRow, updates: readonly VerdictUpdate[], championFiles?: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void> {
+    const files: SQLInputValue[][] = [];
+    for (const [id, map] of championFiles ?? []) for (const [path, content] of map) files.push([id, path, content]);
     const steps = [
       { sql: INSERT_RERUN, rows: [[r.seq, r.id, r.claimId, r.memberId, r.value, JSON.stringify(r.hardware), r.output, JSON.stringify(r.durations), r.idempotencyKey, r.createdAt]] },
       { sql: UPDATE_VERDICT, rows: updates.map((u) => [u.status, u.impact, u.champion ? 1 : 0, u.duplicateOf, u.reason, u.id]) },
+      // OR IGNORE: a result crowned before (then dethroned, then crowned again) keeps the files it has.
+      { sql: 'INSERT OR IGNORE INTO champion_files (result_id, path, content) VALUES (?, ?, ?)', rows: files },
     ];
     if (this.#writer) {
       await this.#writer.transaction(steps);
