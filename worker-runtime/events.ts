@@ -1,4 +1,4 @@
-import type { Champion, RerunReportResponse, ResultVerdict, VerificationJob } from '../protocol/index.ts';
+import type { Champion, RerunReportResponse, ResultRecord, ResultVerdict, VerificationJob } from '../protocol/index.ts';
 import type { CodeLineage } from './lineage.ts';
 import type { RunOutcome } from './runner/run-experiment.ts';
 import type { SandboxInfo } from './sandbox/session.ts';
@@ -24,6 +24,8 @@ export type WorkerEvent =
   | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean }
   /** A verification job: another member's claim, re-run as it is (docs/design.md, "Verified champions"). */
   | { type: 'verify-start'; run: number; claim: VerificationJob['claim'] }
+  /** Another member's re-run decided one of this member's claims. */
+  | { type: 'claim-verdict'; result: ResultRecord }
   /** Its report: the host's verdict, or why none came (the lease ran out, the claim was decided meanwhile). */
   | { type: 'verify-end'; run: number; claimId: string; value: number | null; verdict: RerunReportResponse['claim'] | null; note?: string }
   | { type: 'rejected'; key: string; reason: string; movedTo: string }

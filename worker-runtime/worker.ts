@@ -11,6 +11,7 @@ import { Scheduler } from './jobs/scheduler.ts';
 import { NotAMemberError } from './member-client.ts';
 import type { Random } from './proposer/mutate.ts';
 import { openSandbox, type SandboxConfig } from './sandbox/session.ts';
+import { ClaimWatch } from './session/claim-watch.ts';
 import { HostSession } from './session/host-session.ts';
 
 export type { CodeLineage, LineageStep } from './lineage.ts';
@@ -82,12 +83,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
   // One slot, on the membership's workspace; a slot per GPU later, each with its own.
   const slots: Slot[] = [{ index: 0, dirs, sandbox }];
+  const claims = new ClaimWatch(host);
   const jobs: JobSource = {
     next: async () => {
       const task = await host.task();
       // In a loop, another member's claim waiting to be re-run comes before this member's next experiment.
       const verify = task.program.spec.verify;
       if (opts.loop === true && verify !== undefined && verify.replicas > 0) {
+        await claims.check(emit);
         const job = await host.nextVerification(opts.hardware);
         if (job) return new VerificationJob(task, job, { hardware: opts.hardware, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
       }

@@ -66,6 +66,13 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
       const verify = v.verification === 'pending' ? ' (pending verification)' : v.verification === 'unverified' ? ' (unverified)' : '';
       return `[cohort] ${v.id} ${head}${verify}${e.replayed ? ' (already recorded)' : ''}: ${v.reason}${v.impact > 0 ? ` — impact ${formatValue(v.impact)}` : ''}`;
     }
+    case 'claim-verdict': {
+      const r = e.result;
+      const by = r.reruns.map((x) => `${x.member_name} ${x.value === null ? 'crashed' : formatValue(x.value)}`).join(', ');
+      return r.verification === 'reproduced'
+        ? `[cohort] your claim ${r.id} (${metric} ${formatValue(r.value)}) was REPRODUCED by ${by}: it earns${r.effective_value !== r.value ? ` at ${formatValue(r.effective_value)}` : ''}`
+        : `[cohort] ! your claim ${r.id} (${metric} ${formatValue(r.value)}) was NOT REPRODUCED (${by}): it earns nothing — ${r.reason}`;
+    }
     case 'verify-start':
       return `[cohort] run ${e.run} re-runs ${e.claim.member_name}'s claim ${e.claim.id} (${metric} ${formatValue(e.claim.value)}) as it was submitted, to verify it`;
     case 'verify-end':

@@ -45,6 +45,10 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
     case 'submitted':
       return { type: 'submitted', submission: { program: ctx.program, at: Date.now(), replayed: e.replayed, verdict: e.verdict } };
     // Until the worker view shows verification itself (docs/design.md, "Verified champions"), it reads as a line of the feed.
+    case 'claim-verdict':
+      return e.result.verification === 'reproduced'
+        ? { type: 'info', message: `Your claim ${e.result.id} was reproduced by another member's re-run: it earns.` }
+        : { type: 'warning', message: `Your claim ${e.result.id} was not reproduced: it earns nothing (${e.result.reason}).` };
     case 'verify-start':
       return { type: 'info', message: `Run ${e.run} re-runs ${e.claim.member_name}'s claim ${e.claim.id} (${e.claim.value}) as it was submitted, to verify it.` };
     case 'verify-end':

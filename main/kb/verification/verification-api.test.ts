@@ -9,6 +9,10 @@ import { nastyString } from '../../testing/hostile-arbitraries.ts';
 import { expectRefusal, KbFingerprint, rawRequest, type Header } from '../../testing/hostile.ts';
 import type { NextJobResponse, OwnerStatusResponse, RerunReportResponse, ResultsResponse, StatusResponse } from '../../../protocol/index.ts';
 import { runCohort } from '../../../cli/testing.ts';
+import { newMembership } from '../../../worker-runtime/credentials.ts';
+import type { WorkerEvent } from '../../../worker-runtime/events.ts';
+import { ClaimWatch } from '../../../worker-runtime/session/claim-watch.ts';
+import { HostSession } from '../../../worker-runtime/session/host-session.ts';
 import { call, joinMember, lrPatch, sampleProgram, startTestHost, type Joined, type TestHost } from '../../testing/harness.ts';
 
 let host: TestHost | undefined;
@@ -132,6 +136,25 @@ describe('verified champions over the API', () => {
     host = await startTestHost({ program: sampleProgram({ ...VERIFY, verify: { replicas: 2, tolerance: 0.01 } }), membership: 'open', now: () => clock }, h.home);
     const again = await status(host);
     expect([again.champion, again.payouts, again.pending_payouts, again.leaderboard]).toEqual([live.champion, live.payouts, live.pending_payouts, live.leaderboard]);
+  });
+
+  it('the claimant\'s worker is told when another member\'s re-run decides its claim', async () => {
+    const h = await start();
+    const [ada, bob] = [await joinMember(h, 'ada'), await joinMember(h, 'bob')];
+    const membership = newMembership({ program: 'sample', url: h.publicUrl, token: ada.token, memberId: ada.memberId, name: 'ada', joinedAt: new Date().toISOString() });
+    const watch = new ClaimWatch(new HostSession({ membership, outboxDir: `${h.home.dir}/ada-outbox` }));
+    const heard: WorkerEvent[] = [];
+    await submit(h, ada, 2.5, '0.02');
+    await submit(h, ada, 2.4, '0.03');
+    await watch.check((e) => heard.push(e)); // the first look learns, says nothing
+    let job = (await next(h, bob)).body.job!;
+    await report(h, bob, job.lease, { value: 2.5 });
+    job = (await next(h, bob)).body.job!;
+    await report(h, bob, job.lease, { value: 3.5 });
+    await watch.check((e) => heard.push(e));
+    expect(heard.map((e) => (e.type === 'claim-verdict' ? [e.result.id, e.result.verification] : e.type))).toEqual([['r2', 'not_reproduced'], ['r1', 'reproduced']]);
+    await watch.check((e) => heard.push(e));
+    expect(heard).toHaveLength(2); // said once
   });
 
   it('champion-takes-all pays a pending champion nothing until it reproduces', async () => {
