@@ -148,9 +148,9 @@ export class KnowledgeBase {
    */
   async #checkRules(): Promise<void> {
     const { name, metric, direction, accept, threshold, min_improvement, baseline, editable } = this.spec;
-    // `verify` joins the rules only when TASK.md sets it, so a KB from before it opens unchanged.
-    const verify = this.spec.verify === undefined ? {} : { verify: this.#foldSpec().verify };
-    const rules = JSON.stringify({ name, metric, direction, accept, threshold: threshold ?? null, min_improvement, baseline: baseline ?? null, editable, ...verify });
+    // `verify` is not among them: turning verification on, or changing its tolerance, re-judges the
+    // claims by their re-runs at the next start (#load), which is what the owner asked for.
+    const rules = JSON.stringify({ name, metric, direction, accept, threshold: threshold ?? null, min_improvement, baseline: baseline ?? null, editable });
     const stored = await this.#store.getMeta('rules');
     if (stored !== null && stored !== rules && (await this.#store.listResultFacts(0, 1)).length > 0) {
       const before = JSON.parse(stored) as Record<string, unknown>;
@@ -183,7 +183,47 @@ export class KnowledgeBase {
     const reruns = await this.#store.listReruns();
     const byClaim = new Map<string, RerunRow[]>();
     for (const r of reruns) byClaim.set(r.claimId, [...(byClaim.get(r.claimId) ?? []), r]);
-    this.#swap(await this.#fold(byClaim, null), byClaim);
+    // TASK.md's `verify` changed since the verdicts were written (verification turned on or off, a
+    // new tolerance or number of replicas): the claims are judged again by their re-runs, and the
+    // verdicts that change are written, once. Otherwise every stored verdict must be the fold's.
+    const verify = JSON.stringify(this.#foldSpec().verify ?? null);
+    const stored = await this.#store.getMeta('verify');
+    if (stored === verify || (stored === null && byClaim.size === 0)) {
+      this.#swap(await this.#fold(byClaim, null), byClaim);
+    } else {
+      const updates: VerdictUpdate[] = [];
+      const folded = await this.#fold(byClaim, { list: updates, always: '' });
+      if (updates.length > 0) await this.#store.updateVerdicts(updates, await this.#crowned(updates, folded));
+      await this.#refreshChampion(folded);
+      this.#swap(folded, byClaim);
+    }
+    if (stored !== verify) await this.#store.setMeta('verify', verify);
+  }
+
+  /**
+   * Results crowned by a change of verdicts (their code was a duplicate of a claim that did not
+   * reproduce, or they now beat a lower reference) never had their files kept: they are, with the
+   * verdicts (members build on a champion's files).
+   */
+  async #crowned(updates: readonly VerdictUpdate[], folded: Folded): Promise<Map<string, Map<string, string>>> {
+    const crowned = new Map<string, Map<string, string>>();
+    for (const u of updates) {
+      if (!u.champion || folded.files.has(u.id)) continue;
+      const row = await this.#store.getResult(u.id);
+      const base = row && (row.parent === null ? this.#original : folded.files.get(row.parent));
+      if (!row || !base) continue;
+      const files = editableFiles(applyEditablePatch(base, row.patch, this.spec.editable), this.spec.editable);
+      crowned.set(u.id, files);
+      folded.files.set(u.id, files);
+    }
+    return crowned;
+  }
+
+  /** The champion's row as it now stands (the fold read it before its new verdict was written). */
+  async #refreshChampion(folded: Folded): Promise<void> {
+    if (!folded.state.champion) return;
+    folded.championRow = await this.#store.getResult(folded.state.champion.id);
+    folded.championName = folded.championRow ? ((await this.#store.getMember(folded.championRow.memberId))?.name ?? folded.championRow.memberId) : '';
   }
 
   /**
@@ -406,24 +446,8 @@ export class KnowledgeBase {
       await this.#committer.drain();
       const updates: VerdictUpdate[] = [];
       const folded = await this.#fold(reruns, { list: updates, always: rerun.claimId });
-      // A result crowned by this re-run (its code was a duplicate of a claim that did not reproduce, or
-      // it now beats a lower reference) never had its files kept: they are, with the verdicts.
-      const crowned = new Map<string, Map<string, string>>();
-      for (const u of updates) {
-        if (!u.champion || folded.files.has(u.id)) continue;
-        const row = await this.#store.getResult(u.id);
-        const base = row && (row.parent === null ? this.#original : folded.files.get(row.parent));
-        if (!row || !base) continue;
-        const files = editableFiles(applyEditablePatch(base, row.patch, this.spec.editable), this.spec.editable);
-        crowned.set(u.id, files);
-        folded.files.set(u.id, files);
-      }
-      await this.#store.appendRerun(rerun, updates, crowned);
-      // The champion's row as it now stands (the fold read it before its verdict was written).
-      if (folded.state.champion) {
-        folded.championRow = await this.#store.getResult(folded.state.champion.id);
-        folded.championName = folded.championRow ? ((await this.#store.getMember(folded.championRow.memberId))?.name ?? folded.championRow.memberId) : '';
-      }
+      await this.#store.appendRerun(rerun, updates, await this.#crowned(updates, folded));
+      await this.#refreshChampion(folded);
       this.#swap(folded, reruns);
       this.#leases.release(rerun.claimId, true);
       await this.#publishUpdates(updates);

@@ -152,6 +152,8 @@ export interface KbStore {
    * results that became champions by it (a champion's files are kept: members build on them).
    */
   appendRerun(rerun: RerunRow, updates: readonly VerdictUpdate[], championFiles?: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void>;
+  /** Writes verdicts the rules now give differently (TASK.md's `verify` changed), with crowned results' files, in one transaction. */
+  updateVerdicts(updates: readonly VerdictUpdate[], championFiles?: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void>;
   /**
    * How many `appendResults` may run at once (absent: one). More than one only for a store that
    * writes them in call order and, after one fails, refuses those called before the failure was

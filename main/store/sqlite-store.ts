@@ -104,6 +104,17 @@ const INSERT_RERUN = `INSERT INTO reruns (seq, id, claim_id, member_id, value, h
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const UPDATE_VERDICT = 'UPDATE results SET status = ?, impact = ?, champion = ?, duplicate_of = ?, reason = ? WHERE id = ?';
 
+/** Verdicts written over the stored ones, and the files of results they crowned. */
+function verdictSteps(updates: readonly VerdictUpdate[], championFiles?: ReadonlyMap<string, ReadonlyMap<string, string>>): { sql: string; rows: SQLInputValue[][] }[] {
+  const files: SQLInputValue[][] = [];
+  for (const [id, map] of championFiles ?? []) for (const [path, content] of map) files.push([id, path, content]);
+  return [
+    { sql: UPDATE_VERDICT, rows: updates.map((u) => [u.status, u.impact, u.champion ? 1 : 0, u.duplicateOf, u.reason, u.id]) },
+    // OR IGNORE: a result crowned before (then dethroned, then crowned again) keeps the files it has.
+    { sql: 'INSERT OR IGNORE INTO champion_files (result_id, path, content) VALUES (?, ?, ?)', rows: files },
+  ];
+}
+
 export class SqliteKbStore implements KbStore {
   readonly path: string;
   #db: DatabaseSync;
@@ -320,18 +331,7 @@ export class SqliteKbStore implements KbStore {
         r.patch, r.parent, r.codeHash, r.output, JSON.stringify(r.hardware), JSON.stringify(r.durations), r.idempotencyKey, r.createdAt]);
       if (r.champion && r.files) for (const [path, content] of r.files) files.push([r.id, path, content]);
     }
-    const steps = [{ sql: INSERT_RESULT, rows }, { sql: INSERT_CHAMPION_FILE, rows: files }];
-    if (this.#writer) {
-      await this.#writer.transaction(steps);
-      this.#wrote();
-      return;
-    }
-    this.#tx(() => {
-      for (const step of steps) {
-        const statement = this.#sql(step.sql);
-        for (const args of step.rows) statement.run(...args);
-      }
-    });
+    await this.#write([{ sql: INSERT_RESULT, rows }, { sql: INSERT_CHAMPION_FILE, rows: files }]);
   }
 
   async listReruns(): Promise<RerunRow[]> {
@@ -351,14 +351,16 @@ export class SqliteKbStore implements KbStore {
   }
 
   async appendRerun(r: RerunRow, updates: readonly VerdictUpdate[], championFiles?: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void> {
-    const files: SQLInputValue[][] = [];
-    for (const [id, map] of championFiles ?? []) for (const [path, content] of map) files.push([id, path, content]);
-    const steps = [
-      { sql: INSERT_RERUN, rows: [[r.seq, r.id, r.claimId, r.memberId, r.value, JSON.stringify(r.hardware), r.output, JSON.stringify(r.durations), r.idempotencyKey, r.createdAt]] },
-      { sql: UPDATE_VERDICT, rows: updates.map((u) => [u.status, u.impact, u.champion ? 1 : 0, u.duplicateOf, u.reason, u.id]) },
-      // OR IGNORE: a result crowned before (then dethroned, then crowned again) keeps the files it has.
-      { sql: 'INSERT OR IGNORE INTO champion_files (result_id, path, content) VALUES (?, ?, ?)', rows: files },
-    ];
+    const rerun = [[r.seq, r.id, r.claimId, r.memberId, r.value, JSON.stringify(r.hardware), r.output, JSON.stringify(r.durations), r.idempotencyKey, r.createdAt]];
+    await this.#write([{ sql: INSERT_RERUN, rows: rerun }, ...verdictSteps(updates, championFiles)]);
+  }
+
+  async updateVerdicts(updates: readonly VerdictUpdate[], championFiles?: ReadonlyMap<string, ReadonlyMap<string, string>>): Promise<void> {
+    await this.#write(verdictSteps(updates, championFiles));
+  }
+
+  /** One transaction: on the writer thread when there is one. */
+  async #write(steps: { sql: string; rows: SQLInputValue[][] }[]): Promise<void> {
     if (this.#writer) {
       await this.#writer.transaction(steps);
       this.#wrote();

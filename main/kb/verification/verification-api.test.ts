@@ -157,6 +157,33 @@ describe('verified champions over the API', () => {
     expect(heard).toHaveLength(2); // said once
   });
 
+  it('a new `verify` in TASK.md judges the claims again by their re-runs at the next start: turned on, then a looser tolerance', async () => {
+    const h = await start({ pool: 100, baseline: 3 }); // verification off
+    const [ada, bob] = [await joinMember(h, 'ada'), await joinMember(h, 'bob')];
+    await submit(h, ada, 2.5, '0.02');
+    expect((await status(h)).payouts).toHaveLength(1); // unverified claims count
+    await h.close();
+    const restart = async (spec: Record<string, unknown>) => {
+      await host!.close();
+      host = await startTestHost({ program: sampleProgram(spec), membership: 'open', now: () => clock }, h.home);
+      return host;
+    };
+    let h2 = await restart({ ...VERIFY, verify: { replicas: 1, tolerance: 0.01 } });
+    let s = await status(h2);
+    expect([s.leaderboard[0]?.verification, s.payouts, s.pending_payouts.length]).toEqual(['pending', [], 1]);
+    const job = (await next(h2, bob)).body.job!;
+    expect((await report(h2, bob, job.lease, { value: 2.52 })).body.claim.verification).toBe('not_reproduced');
+    expect((await status(h2)).champion).toBeNull();
+    // The owner finds the program noisier than thought: tolerance 0.05. r1 now reproduces, at 2.52.
+    h2 = await restart({ ...VERIFY, verify: { replicas: 1, tolerance: 0.05 } });
+    s = await status(h2);
+    expect(s.champion).toMatchObject({ id: 'r1', value: 2.52, verification: 'reproduced' });
+    expect(s.payouts).toEqual([expect.objectContaining({ name: 'ada', amount: '100.000000' })]);
+    // Written: the same TASK.md again opens with every stored verdict checked.
+    h2 = await restart({ ...VERIFY, verify: { replicas: 1, tolerance: 0.05 } });
+    expect((await status(h2)).champion).toMatchObject({ id: 'r1', verification: 'reproduced' });
+  });
+
   it('champion-takes-all pays a pending champion nothing until it reproduces', async () => {
     const h = await start({ ...VERIFY, split: 'champion-takes-all' });
     const [ada, bob] = [await joinMember(h, 'ada'), await joinMember(h, 'bob')];
