@@ -234,6 +234,8 @@ export class KnowledgeBase {
   async #fold(reruns: ReadonlyMap<string, readonly RerunRow[]>, updates: { list: VerdictUpdate[]; always: string } | null): Promise<Folded> {
     const state = emptyState(this.#foldSpec());
     const idempotency = new Map<string, string>();
+    // Verdicts name re-runners by the name the owner knows them by (a member's name is fixed at joining).
+    const names = reruns.size > 0 ? await this.#memberNames() : new Map<string, string>();
     const claims = new Map<string, Claim>();
     for (let after = 0; ; ) {
       const page = await this.#store.listResultFacts(after, LOAD_PAGE);
@@ -242,7 +244,7 @@ export class KnowledgeBase {
         // A crash is a fact of the run, not a judgement: its stored status is the only record of it.
         const verdict = applyResult(state, {
           seq: r.seq, id: r.id, member: r.memberId, value: r.value, crashed: r.status === 'crash', codeHash: r.codeHash, bytes: r.bytes,
-          reruns: rr?.map((x) => ({ member: x.memberId, value: x.value })),
+          reruns: rr?.map((x) => ({ member: names.get(x.memberId) ?? x.memberId, value: x.value })),
         });
         if (verdict.verification !== 'none') claims.set(r.id, { seq: r.seq, memberId: r.memberId, claimed: r.value, verification: verdict.verification, effective: verdict.effectiveValue });
         if (updates === null) checkStoredVerdict(r, verdict);
@@ -466,7 +468,8 @@ export class KnowledgeBase {
   async #settleInPlace(claim: Claim, rerun: RerunRow, reruns: Map<string, RerunRow[]>): Promise<boolean> {
     const verify = this.#foldSpec().verify;
     if (verify === undefined || claim.claimed === null) return false;
-    const decided = verifyClaim(this.spec.direction, claim.claimed, reruns.get(rerun.claimId)!.map((r) => ({ member: r.memberId, value: r.value })), verify);
+    const names = await this.#memberNames();
+    const decided = verifyClaim(this.spec.direction, claim.claimed, reruns.get(rerun.claimId)!.map((r) => ({ member: names.get(r.memberId) ?? r.memberId, value: r.value })), verify);
     const unchanged = decided.state === 'pending' || (decided.state === 'reproduced' && decided.effective === claim.claimed);
     if (!unchanged) return false;
     const row = await this.#store.getResult(rerun.claimId);

@@ -113,7 +113,8 @@ describe('verified champions over the API', () => {
     expect((await next(h, bob)).body.job).toBeNull();
     const again = (await next(h, cy, 'nvidia  h100')).body.job!;
     expect(again.claim.id).toBe('r1');
-    expect((await report(h, cy, again.lease, { value: null, crashed: true })).body.claim).toMatchObject({ verification: 'not_reproduced' });
+    // Named as the owner knows the re-runner.
+    expect((await report(h, cy, again.lease, { value: null, crashed: true })).body.claim).toMatchObject({ verification: 'not_reproduced', reason: 'not reproduced: a re-run by cy crashed' });
   });
 
   it('a re-run at the claimed value settles the claim without folding the log again, to the state a restart folds; two replicas wait for both', async () => {
