@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { startHost, type RunningHost } from '../main/host.ts';
 import { loadProgram } from '../main/program/load-program.ts';
 import { call, tempHome, type TempHome } from '../main/testing/harness.ts';
 import type { Membership } from './credentials.ts';
+import { workerDirs } from './dirs.ts';
 import type { Hardware } from './hardware.ts';
 import { join as joinProgram } from './join.ts';
 import { seededRandom } from './proposer/mutate.ts';
@@ -145,6 +146,26 @@ describe('startWorker', () => {
     expect(warnings.join('\n')).toMatch(/revoked by its owner.*The worker stops/s);
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
+
+  it('Stop during a proposed run puts the editable files back as they were before the proposer edited them', async () => {
+    const dir = await programFolder('name: stoppable\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: sleep 30\ntime_budget: 60\nsearch:\n  X: { min: 2, max: 9, integer: true }', 'X = 1\n');
+    const { membership, h, home: hm } = await hostAndJoin(dir);
+    const controller = new AbortController();
+    const events: WorkerEvent[] = [];
+    const summary = await startWorker({
+      ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, propose: 'mutate', random: seededRandom(3), signal: controller.signal,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'run-start') setTimeout(() => controller.abort(), 300);
+      },
+    });
+    expect(summary.stoppedBecause).toBe('stopped');
+    expect(events.some((e) => e.type === 'propose')).toBe(true); // the mutator did edit X
+    expect(await readFile(join(workerDirs(hm.paths, membership).workspace, 'train.py'), 'utf8')).toBe('X = 1\n');
+    expect(events.some((e) => e.type === 'info' && /put back as they were/.test(e.message))).toBe(true);
+    expect(await h.kb.results()).toHaveLength(0);
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('stops a loop on abort without submitting the interrupted run', async () => {
     const dir = await programFolder('name: stoppable\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: sleep 30\ntime_budget: 60', 'x = 1\n');

@@ -52,10 +52,18 @@ export class ExperimentJob implements Job {
 
     const run = ctx.nextRun();
     let stage: 'propose' | 'run' = 'propose';
+    // What the member had before the proposer edited: a stopped run puts it back (the mutator's
+    // edit was never submitted, and the next manual run must not submit it either).
+    const had = await workspace.editableFiles();
     try {
-      return await this.#experiment(ctx, run, workspace, () => {
+      const outcome = await this.#experiment(ctx, run, workspace, () => {
         stage = 'run';
       });
+      if (outcome === 'stopped' && this.#settings.propose !== undefined) {
+        await workspace.restore(had);
+        ctx.emit({ type: 'info', message: `stopped: ${spec.editable.join(', ')} put back as they were before the proposer's edit` });
+      }
+      return outcome;
     } catch (err) {
       if (!(err instanceof WorkspaceTamperedError)) throw err;
       const movedTo = await workspace.quarantine();

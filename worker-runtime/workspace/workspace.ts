@@ -248,6 +248,15 @@ export class Workspace {
     return parts.join('');
   }
 
+  /** Puts the editable files back to `files` (as `editableFiles` read them): missing ones are removed. */
+  async restore(files: ReadonlyMap<string, string>): Promise<void> {
+    for (const path of this.editable) {
+      const content = files.get(path);
+      if (content === undefined) await this.removeFile(path);
+      else await this.writeFile(path, content);
+    }
+  }
+
   /** Puts the champion's code back (after a run that edited files). */
   async reset(): Promise<void> {
     for (const path of this.editable) {
