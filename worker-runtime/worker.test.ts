@@ -167,6 +167,17 @@ describe('startWorker', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('a loop whose runs crash the same way three times in a row stops and says why (no crash flood)', async () => {
+    const dir = await programFolder('name: crashy\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: python3 train.py', 'import no_such_module_here\n');
+    const { membership, h, home: hm } = await hostAndJoin(dir);
+    const warnings: string[] = [];
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 20, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) });
+    expect(summary).toMatchObject({ runs: 3, stoppedBecause: 'crashes' });
+    expect(warnings.join('\n')).toMatch(/the last 3 runs crashed the same way \(.*no_such_module_here.*\): the loop stops/);
+    expect(await h.kb.results()).toHaveLength(3); // at most three crashes reach the host, not twenty
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('stops a loop on abort without submitting the interrupted run', async () => {
     const dir = await programFolder('name: stoppable\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: sleep 30\ntime_budget: 60', 'x = 1\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);

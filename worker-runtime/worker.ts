@@ -12,6 +12,7 @@ import { NotAMemberError } from './member-client.ts';
 import type { Random } from './proposer/mutate.ts';
 import { openSandbox, type SandboxConfig } from './sandbox/session.ts';
 import { ClaimWatch } from './session/claim-watch.ts';
+import { CRASH_STREAK_LIMIT, CrashStreak } from './session/crash-streak.ts';
 import { HostSession } from './session/host-session.ts';
 
 export type { CodeLineage, LineageStep } from './lineage.ts';
@@ -53,7 +54,8 @@ export interface WorkerSummary {
   submitted: ResultVerdict[];
   /** Results not delivered (refused by the host, or moved aside): they wait in the outbox's `rejected/` (`cohort outbox`). */
   rejected: number;
-  stoppedBecause: 'done' | 'stopped' | 'revoked';
+  /** `crashes`: a loop stopped after CRASH_STREAK_LIMIT runs crashed the same way (session/crash-streak.ts). */
+  stoppedBecause: 'done' | 'stopped' | 'revoked' | 'crashes';
 }
 
 /**
@@ -62,9 +64,21 @@ export interface WorkerSummary {
  * slot whose workspace is kept on the current champion.
  */
 export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
-  const emit = opts.onEvent ?? (() => undefined);
   const m = opts.membership;
   const dirs = workerDirs(opts.paths, m);
+  // A loop whose runs keep crashing the same way stops taking jobs (the run that just ended is still submitted).
+  const crashes = new CrashStreak();
+  const halt = new AbortController();
+  let crashedOut: string | null = null;
+  const emit = (e: WorkerEvent): void => {
+    opts.onEvent?.(e);
+    const reason = opts.loop === true ? crashes.see(e) : null;
+    if (reason !== null && crashedOut === null) {
+      crashedOut = reason;
+      opts.onEvent?.({ type: 'warning', message: `the last ${CRASH_STREAK_LIMIT} runs crashed the same way (${reason}): the loop stops, since this looks like this machine's problem rather than the code's. Fix it (the run's log says more) and run again.` });
+      halt.abort();
+    }
+  };
   const signal = opts.signal ? { signal: opts.signal } : {};
   const host = new HostSession({ membership: m, outboxDir: dirs.outbox, emit, ...signal, ...(opts.retry ? { retry: opts.retry } : {}) });
   const stopped = () => opts.signal?.aborted === true;
@@ -105,7 +119,9 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       ...(opts.random ? { random: opts.random } : {}),
       ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
     });
-  const scheduler = new Scheduler({ slots, jobs, host, maxRuns: opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1), emit, ...signal });
+  // The scheduler stops on either the person's Stop or a crash streak; jobs only on the person's.
+  const schedulerSignal = opts.signal ? AbortSignal.any([opts.signal, halt.signal]) : halt.signal;
+  const scheduler = new Scheduler({ slots, jobs, host, maxRuns: opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1), emit, signal: schedulerSignal, jobSignal: opts.signal });
 
   const summary = (stoppedBecause: WorkerSummary['stoppedBecause']): WorkerSummary => ({ runs: scheduler.runs, submitted: host.submitted, rejected: host.rejected, stoppedBecause });
   try {
@@ -114,7 +130,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       await host.deliver();
     }
     await scheduler.run();
-    return summary(stopped() ? 'stopped' : 'done');
+    return summary(stopped() ? 'stopped' : crashedOut !== null ? 'crashes' : 'done');
   } catch (err) {
     if (err instanceof NotAMemberError) {
       emit({ type: 'warning', message: `${err.message}. The worker stops; results not yet delivered stay in ${dirs.outbox}.` });

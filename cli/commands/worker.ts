@@ -238,6 +238,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           process.exitCode = ExitCode.failed;
         }
         if (summary.stoppedBecause === 'revoked') process.exitCode = ExitCode.revoked;
+        if (summary.stoppedBecause === 'crashes') process.exitCode = ExitCode.failed;
       } finally {
         flushOutput();
         process.off('SIGINT', stop);

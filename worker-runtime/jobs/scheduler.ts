@@ -9,7 +9,10 @@ export interface SchedulerOptions {
   /** How many runs in all (default: unlimited). */
   maxRuns?: number;
   emit: Emit;
+  /** Stops taking jobs. */
   signal?: AbortSignal;
+  /** What jobs are stopped by (default: `signal`); a scheduler may stop taking jobs without killing the one running. */
+  jobSignal?: AbortSignal;
 }
 
 /**
@@ -45,7 +48,8 @@ export class Scheduler {
   }
 
   async #drive(slot: Slot): Promise<void> {
-    const { jobs, host, emit, signal } = this.#opts;
+    const { jobs, host, emit } = this.#opts;
+    const signal = 'jobSignal' in this.#opts ? this.#opts.jobSignal : this.#opts.signal;
     while (!this.#idle()) {
       this.#claimed += 1;
       let numbered = false;
