@@ -1,5 +1,5 @@
 /** `cohort run` and the sandbox: refused without bubblewrap, `--no-sandbox` with a warning, sandboxed by default. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,11 @@ beforeAll(async () => {
   host = await startHost({ program: await loadProgram(QUADRATIC), paths: { configDir: join(home, 'owner', 'config'), dataDir: join(home, 'owner', 'data') }, membership: 'open', writeState: false, intervalSeconds: 1 });
   const joined = await cohort(['join', host.publicUrl, '--name', 'ada']);
   expect(joined.code, joined.stderr).toBe(0);
+  // The workspace exists right after joining, with how to edit and run it.
+  const dir = /Your workspace: (\S+)/.exec(joined.stdout)?.[1];
+  expect(dir, joined.stdout).toBeDefined();
+  expect(await readFile(join(dir!, 'train.py'), 'utf8')).toContain('LEARNING_RATE');
+  expect(joined.stdout).toMatch(/Edit train\.py there \(the champion's code\), then `cohort run` runs `python3 train\.py` on it, sandboxed, and submits the result\./);
 });
 afterAll(async () => {
   await host?.close();

@@ -9,6 +9,7 @@ import { describeLineage } from '../../worker-runtime/lineage.ts';
 import { startWorker, workerDirs, type WorkerEvent } from '../../worker-runtime/worker.ts';
 import { bigCode } from '../big-code.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { layOutWorkspace } from '../../worker-runtime/workspace/first-layout.ts';
 import { CliError } from '../owner-client.ts';
 import { duration, formatValue, table } from '../table.ts';
 
@@ -140,6 +141,14 @@ export function registerWorkerCommands(program: Command, io: Io): void {
         if (replaced) io.out(terminalSafe(`This replaces your earlier membership of "${membership.program}" at ${membership.url} (its old token is forgotten; the workspace stays).`));
         const others = (await readMemberships(paths)).memberships.filter((m) => m.program === membership.program && m.id !== membership.id);
         if (others.length > 0) io.out(terminalSafe(`You are also a member of a "${membership.program}" at ${others.map((m) => m.url).join(', ')}; pick with --program ${membership.id}.`));
+        // Something to edit before the first run (a first run of the unchanged champion would be wasted).
+        try {
+          const ws = await layOutWorkspace(paths, membership);
+          io.out(terminalSafe(`Your workspace: ${ws.dir}`));
+          io.out(terminalSafe(`  Edit ${ws.editable.join(', ')} there (the champion's code), then \`cohort run\` runs \`${ws.run}\` on it, sandboxed, and submits the result.`));
+        } catch (err) {
+          io.err(terminalSafe(`[cohort] ! the workspace could not be laid out yet (${(err as Error).message}); the first run lays it out.`));
+        }
         io.out(terminalSafe(`Next: cohort run --program ${others.length > 0 ? membership.id : membership.program}    (or: cohort run --loop --propose mutate)`));
       } finally {
         endCountdown();
