@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OwnerStatusResponse, ResultRecord } from '../protocol/index.ts';
+import { startPublish } from '../cli/testing.ts';
 import { torchEnv } from '../scripts/python-env.ts';
 import { testSandbox } from './sandbox/testing.ts';
 
@@ -50,15 +51,9 @@ describe('two workers, one program, real training', () => {
     const pythonEnv = torchEnv();
     expect(pythonEnv, 'PyTorch is needed (apt-get install python3-torch libopenblas0-pthread)').not.toBeNull();
 
-    publisher = spawn(process.execPath, [COHORT, 'publish', PROGRAM, '--membership', 'open'], { env: ownerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    publisher.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    publisher.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    while (!/public URL\s+\S+/.test(log)) {
-      if (publisher.exitCode !== null) throw new Error(log);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = /public URL\s+(\S+)/.exec(log)![1]!;
+    const published = await startPublish(ownerEnv, [PROGRAM, '--membership', 'open']);
+    publisher = published.child;
+    const url = published.publicUrl;
 
     const workers = await Promise.all(['ada', 'bob'].map(async (name) => ({ name, env: { ...pythonEnv!, ...(await newHome()) } })));
     for (const w of workers) {
@@ -117,6 +112,6 @@ describe('two workers, one program, real training', () => {
       for (const p of payouts) expect(Number(p.amount)).toBeCloseTo((pool * impact.get(p.member)!) / total, 5);
     } else expect(payouts).toEqual([]);
 
-    expect(log).toMatch(/result r1 by (ada|bob)/);
+    expect(published.output()).toMatch(/result r1 by (ada|bob)/);
   }, 480_000);
 });

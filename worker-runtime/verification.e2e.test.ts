@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OwnerStatusResponse, ResultRecord } from '../protocol/index.ts';
+import { startPublish } from '../cli/testing.ts';
 import { call } from '../main/testing/harness.ts';
 import { testSandbox } from './sandbox/testing.ts';
 
@@ -55,15 +56,9 @@ describe('verified champions, end to end', () => {
     await writeFile(join(program, 'TASK.md'), task.replace('membership: invite', 'membership: open\nverify:\n  replicas: 1\n  tolerance: 0'));
 
     const owner = { ...process.env, COHORT_HOME: await tempDir('cohort-verify-owner-') };
-    publisher = spawn(process.execPath, [COHORT, 'publish', program, '--no-tunnel'], { env: owner, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    publisher.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    publisher.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    while (!/public URL\s+\S+/.test(log)) {
-      if (publisher.exitCode !== null) throw new Error(log);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = /public URL\s+(\S+)/.exec(log)![1]!;
+    const published = await startPublish(owner, [program, '--no-tunnel']);
+    publisher = published.child;
+    const url = published.publicUrl;
 
     // Mallory joins over the device flow by hand and claims a value its code does not give.
     const asked = await call<{ device_code: string }>(url, '/oauth/device_authorization', { form: { client_id: 'cohort-worker', name: 'mallory' } });
@@ -101,6 +96,6 @@ describe('verified champions, end to end', () => {
     // Only reproduced claims earn: whoever is paid has one with impact (the first honest keep only sets the baseline).
     const earners = new Set(s.recent.filter((r) => r.verification === 'reproduced' && r.impact > 0).map((r) => r.member_name));
     expect(new Set(s.payouts.map((p) => p.name))).toEqual(earners);
-    expect(log).toMatch(new RegExp(`verified ${lieId} by mallory: not reproduced`));
+    expect(published.output()).toMatch(new RegExp(`verified ${lieId} by mallory: not reproduced`));
   }, 240_000);
 });

@@ -83,6 +83,16 @@ async function snapshot(kb: KnowledgeBase) {
   };
 }
 
+/** The KB reopened from `file` (its state folded from the log again) shows exactly `live`. */
+async function expectSameAfterRestart(file: string, program: ReturnType<typeof sampleProgram>, live: Awaited<ReturnType<typeof snapshot>>): Promise<void> {
+  const reopened = SqliteKbStore.open(file);
+  try {
+    expect(await snapshot(await KnowledgeBase.open({ store: reopened, program, bus: new EventBus() }))).toEqual(live);
+  } finally {
+    await reopened.close();
+  }
+}
+
 describe('the KB is a fold over its results', () => {
   it('the live state equals the state rebuilt from the file after a restart', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cohort-fold-'));
@@ -125,14 +135,7 @@ describe('the KB is a fold over its results', () => {
           // What each member was told is what the KB lists.
           expect(live.results).toEqual([...told.values()]);
           await store.close();
-
-          const reopened = SqliteKbStore.open(file);
-          try {
-            const again = await KnowledgeBase.open({ store: reopened, program, bus: new EventBus() });
-            expect(await snapshot(again)).toEqual(live);
-          } finally {
-            await reopened.close();
-          }
+          await expectSameAfterRestart(file, program, live);
         }),
         { numRuns: 60 },
       );
@@ -232,13 +235,7 @@ describe('the KB is a fold over its results and their re-runs', () => {
           await kb.drain();
           const live = await snapshot(kb);
           await store.close();
-          const reopened = SqliteKbStore.open(file);
-          try {
-            const again = await KnowledgeBase.open({ store: reopened, program, bus: new EventBus() });
-            expect(await snapshot(again)).toEqual(live);
-          } finally {
-            await reopened.close();
-          }
+          await expectSameAfterRestart(file, program, live);
         }),
         { numRuns: 150 },
       );

@@ -7,7 +7,7 @@ import { codeLineage, type CodeLineage } from '../lineage.ts';
 import { RejectedError } from '../member-client.ts';
 import { propose } from '../proposer/propose.ts';
 import type { Random } from '../proposer/mutate.ts';
-import { runExperiment } from '../runner/run-experiment.ts';
+import { resultOutput, runInSlot } from './run-in-slot.ts';
 import type { HostSession } from '../session/host-session.ts';
 import { Workspace, WorkspaceTamperedError } from '../workspace/workspace.ts';
 import type { Job, JobContext, JobOutcome } from './job.ts';
@@ -97,26 +97,18 @@ export class ExperimentJob implements Job {
     await mkdir(ctx.slot.dirs.cache, { recursive: true });
     const logFile = join(workspace.logsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
     // The run may write in the workspace and the cache, but not the program's files.
-    const sandbox = ctx.slot.sandbox;
-    const { launcher, env } = sandbox.forRun({ workspace: workspace.dir, readOnly: task.files.map((f) => join(workspace.dir, ...f.path.split('/'))) });
-    emit({ type: 'run-start', run, command: spec.run, logFile, budgetSeconds: spec.time_budget, sandboxed: sandbox.info.sandboxed });
-    running();
     const started = new Date();
-    const outcome = await runExperiment({
+    const outcome = await runInSlot(ctx, {
+      run,
+      dir: workspace.dir,
+      readOnly: task.files.map((f) => join(workspace.dir, ...f.path.split('/'))),
       command: spec.run,
-      cwd: workspace.dir,
-      env,
-      ...(launcher ? { launcher } : {}),
       metric: spec.metric,
-      timeBudgetSeconds: spec.time_budget,
+      budgetSeconds: spec.time_budget,
       ...(settings.graceSeconds !== undefined ? { graceSeconds: settings.graceSeconds } : {}),
       logFile,
-      onOutput: (chunk, stream) => emit({ type: 'output', chunk, stream }),
-      onProgress: (p) => emit({ type: 'progress', ...p }),
-      onMetric: (name, value) => emit({ type: 'metric', name, value }),
-      ...(signal ? { signal } : {}),
+      starting: running,
     });
-    emit({ type: 'run-end', run, outcome });
     if (outcome.stopped) return 'stopped'; // a run stopped by the person is not a result
     await refuseTampering(workspace, task);
 
@@ -126,7 +118,7 @@ export class ExperimentJob implements Job {
       crashed,
       hypothesis: hypothesis ?? 'manual run',
       patch,
-      output: (crashed ? `[cohort] crash: ${outcome.reason}\n` : '') + outcome.tail,
+      output: resultOutput(outcome),
       hardware: settings.hardware,
       durations: { ...outcome.durations, started_at_ms: started.getTime() },
       parent,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RerunReport, TaskResponse, VerificationJob as JobSpec } from '../../protocol/index.ts';
+import { LIMITS, type RerunReport, type TaskResponse, type VerificationJob as JobSpec } from '../../protocol/index.ts';
 import type { Hardware } from '../hardware.ts';
 import { RejectedError } from '../member-client.ts';
-import { runExperiment } from '../runner/run-experiment.ts';
+import { resultOutput, runInSlot } from './run-in-slot.ts';
 import type { Job, JobContext, JobOutcome } from './job.ts';
 
 /**
@@ -28,7 +28,7 @@ export class VerificationJob implements Job {
   }
 
   async run(ctx: JobContext): Promise<JobOutcome> {
-    const { emit, host, signal } = ctx;
+    const { emit, host } = ctx;
     const { spec, task } = this;
     const run = ctx.nextRun();
     emit({ type: 'verify-start', run, claim: spec.claim });
@@ -45,23 +45,16 @@ export class VerificationJob implements Job {
         await writeFile(to, content);
       }
       const logFile = join(root, `${spec.claim.id}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-      const { launcher, env } = ctx.slot.sandbox.forRun({ workspace: dir, readOnly: [...files.keys()].map((p) => join(dir, ...p.split('/'))) });
-      emit({ type: 'run-start', run, command: spec.run, logFile, budgetSeconds: spec.time_budget, sandboxed: ctx.slot.sandbox.info.sandboxed });
-      const outcome = await runExperiment({
+      const outcome = await runInSlot(ctx, {
+        run,
+        dir,
+        readOnly: [...files.keys()].map((p) => join(dir, ...p.split('/'))),
         command: spec.run,
-        cwd: dir,
-        env,
-        ...(launcher ? { launcher } : {}),
         metric: task.program.spec.metric,
-        timeBudgetSeconds: spec.time_budget,
+        budgetSeconds: spec.time_budget,
         ...(this.#settings.graceSeconds !== undefined ? { graceSeconds: this.#settings.graceSeconds } : {}),
         logFile,
-        onOutput: (chunk, stream) => emit({ type: 'output', chunk, stream }),
-        onProgress: (p) => emit({ type: 'progress', ...p }),
-        onMetric: (name, value) => emit({ type: 'metric', name, value }),
-        ...(signal ? { signal } : {}),
       });
-      emit({ type: 'run-end', run, outcome });
       if (outcome.stopped) return 'stopped'; // no report: the lease runs out and the claim is offered again
 
       const crashed = outcome.status === 'crash';
@@ -69,7 +62,7 @@ export class VerificationJob implements Job {
         value: crashed ? null : outcome.value,
         crashed,
         hardware: this.#settings.hardware,
-        output: ((crashed ? `[cohort] crash: ${outcome.reason}\n` : '') + outcome.tail).slice(-8 * 1024),
+        output: resultOutput(outcome).slice(-LIMITS.output),
         durations: { ...outcome.durations },
         idempotency_key: randomUUID(),
       };
