@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './task.ts';
+export * from './requirements.ts';
 export * from './oauth.ts';
 export * from './results.ts';
 export * from './api.ts';

@@ -70,6 +70,60 @@ export const VerifySpec = z.strictObject({
   same_hardware: z.boolean().default(true),
 });
 export type VerifySpec = z.infer<typeof VerifySpec>;
+/**
+ * Environment variables a program sets for its setup and runs (docs/design.md, "Programs that need
+ * setup"). Values are literal (no `$VAR` expansion; a run command can do that). Names the worker
+ * itself decides are refused, with where to set them instead.
+ */
+export const RESERVED_ENV = ['HOME', 'PATH', 'TMPDIR', 'TMP', 'TEMP', 'XDG_CACHE_HOME', 'CUDA_VISIBLE_DEVICES'] as const;
+/** What is wrong with an `env` name, or null (a record's key schema would only say "Invalid key in record"). */
+function envNameProblem(k: string): string | null {
+  // "__proto__" as a record key would set the parsed object's prototype instead of adding an entry.
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(k) || k === '__proto__') return 'must be an environment variable name (letters, digits, "_")';
+  if ((RESERVED_ENV as readonly string[]).includes(k) || k.startsWith('COHORT_')) {
+    return `is set by the worker (${RESERVED_ENV.join(', ')}, COHORT_*): a run command can extend it, e.g. "PATH=/opt/x/bin:$PATH python3 train.py"`;
+  }
+  return null;
+}
+const envValue = z
+  .union([z.string(), z.number().refine(Number.isFinite, 'must be finite'), z.boolean()])
+  .transform(String)
+  .refine((v) => v.length <= 4096, 'must be at most 4096 characters')
+  // eslint-disable-next-line no-control-regex
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters (newlines, NUL)');
+export const EnvSpec = z.record(z.string().refine((k) => k !== '__proto__', 'must be an environment variable name, not "__proto__"'), envValue).superRefine((m, ctx) => {
+  const names = Object.keys(m);
+  if (names.length > 64) ctx.addIssue({ code: 'custom', message: 'must have at most 64 variables' });
+  for (const name of names) {
+    const problem = envNameProblem(name);
+    if (problem !== null) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+  }
+});
+
+/**
+ * What a worker must have to run the program (docs/design.md, "Hardware"). `gpu` is a list of GPU
+ * model names separated by `|`, each matched as a case-insensitive substring of the worker's GPU
+ * name ("GB10|H100"); plain text, not a regular expression, so matching costs nothing whatever a
+ * join request says. `gpu_memory_gb` is per GPU (a unified-memory GPU such as the GB10 counts the
+ * machine's memory); `gpu_count` is the GPUs one run uses (default 1 when any GPU is required).
+ */
+export const RequiresSpec = z.strictObject({
+  gpu: z
+    .string()
+    .trim()
+    .min(1)
+    .max(256)
+    .refine((s) => s.split('|').every((part) => part.trim().length > 0), 'must be GPU model names separated by "|", e.g. "GB10|H100"')
+    .optional(),
+  gpu_memory_gb: finite.refine((n) => n > 0 && n <= 1_000_000, 'must be > 0 (GiB of memory per GPU)').optional(),
+  gpu_count: z
+    .number()
+    .refine(Number.isInteger, 'must be a whole number of GPUs')
+    .refine((n) => n >= 1 && n <= 64, 'must be between 1 and 64')
+    .optional(),
+});
+export type RequiresSpec = z.infer<typeof RequiresSpec>;
+
 /** Reference values share the submitted values' bound (LIMITS.value in results.ts), so impacts stay finite. */
 const metric = finite.refine((n) => Math.abs(n) <= 1e300, 'must be between -1e300 and 1e300');
 
@@ -104,6 +158,10 @@ export const TaskSpec = z
     quota: QuotaSpec.optional(),
     /** Absent: verification off, as before it existed (docs/design.md, "Verified champions"). */
     verify: VerifySpec.optional(),
+    /** A shell command that prepares a worker (with network): runs before the first run and when the program changes. */
+    setup: z.string().trim().min(1).max(4096).optional(),
+    env: EnvSpec.optional(),
+    requires: RequiresSpec.optional(),
     search: z
       .record(
         z
