@@ -1,4 +1,4 @@
-import { rename, stat } from 'node:fs/promises';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CohortPaths } from '../protocol/node/paths.ts';
 
@@ -10,7 +10,12 @@ export interface WorkerDirs {
   state: string;
   /** Results not yet acknowledged by the host. */
   outbox: string;
-  /** The program's cache (COHORT_CACHE_DIR): writable by sandboxed runs, kept between them. */
+  /**
+   * The program home: `$HOME` of setup and runs, writable and kept between them, so that what setup
+   * puts in `~/.cache/...` is there for every run (docs/design.md, "Programs that need setup").
+   */
+  home: string;
+  /** The program's cache inside the home (COHORT_CACHE_DIR, XDG_CACHE_HOME). */
   cache: string;
 }
 
@@ -19,8 +24,19 @@ function dirsUnder(paths: CohortPaths, key: string): WorkerDirs {
     workspace: join(paths.dataDir, 'workspaces', key),
     state: join(paths.dataDir, 'worker-state', key),
     outbox: join(paths.dataDir, 'outbox', key),
-    cache: join(paths.dataDir, 'cache', key),
+    home: join(paths.dataDir, 'homes', key),
+    cache: join(paths.dataDir, 'homes', key, '.cache'),
   };
+}
+
+/**
+ * The folders of a worker's slot `index` (one per GPU): slot 0 is the membership's own workspace;
+ * each other slot has a workspace and state of its own beside it. The outbox and the program home
+ * are the membership's, shared by its slots.
+ */
+export function slotDirs(dirs: WorkerDirs, index: number): WorkerDirs {
+  if (index === 0) return dirs;
+  return { ...dirs, workspace: `${dirs.workspace}.slot${index}`, state: `${dirs.state}.slot${index}` };
 }
 
 /**
@@ -43,7 +59,8 @@ export async function migrateWorkerDirs(paths: CohortPaths, program: string, mem
   const from = dirsUnder(paths, program);
   const to = workerDirs(paths, membership);
   const moved: string[] = [];
-  for (const key of Object.keys(from) as (keyof WorkerDirs)[]) {
+  // The cache lives inside the home, which moves with it.
+  for (const key of ['workspace', 'state', 'outbox', 'home'] as const) {
     if (from[key] === to[key] || !(await exists(from[key])) || (await exists(to[key]))) continue;
     try {
       await rename(from[key], to[key]);
@@ -53,4 +70,22 @@ export async function migrateWorkerDirs(paths: CohortPaths, program: string, mem
     }
   }
   return moved;
+}
+
+/**
+ * Moves the cache an older Cohort kept at `<data>/cache/<id>/` into the program home, where runs now
+ * find it as `~/.cache`; left alone when the home has a cache already. Returns where it went, or null.
+ */
+export async function adoptLegacyCache(paths: CohortPaths, membership: { id: string }): Promise<string | null> {
+  const legacy = join(paths.dataDir, 'cache', membership.id);
+  const dirs = workerDirs(paths, membership);
+  if (!(await exists(legacy)) || (await exists(dirs.cache))) return null;
+  await mkdir(dirs.home, { recursive: true, mode: 0o700 });
+  try {
+    await rename(legacy, dirs.cache);
+    return dirs.cache;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
 }

@@ -4,14 +4,24 @@ import type { RunOutcome } from './runner/run-experiment.ts';
 import type { SandboxInfo } from './sandbox/session.ts';
 import type { SyncReport } from './workspace/workspace.ts';
 
-/** What a worker tells the person (the CLI prints it, the app's feed shows it). */
-export type WorkerEvent =
+/**
+ * What a worker tells the person (the CLI prints it, the app's feed shows it). With several slots
+ * (one per GPU), each event of a slot's job says which slot (`slot`, its index).
+ */
+export type WorkerEvent = SlotEvent & { slot?: number };
+
+type SlotEvent =
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string }
   | { type: 'sync'; report: SyncReport; champion: Champion | null; metric: string }
   | { type: 'propose'; hypothesis: string }
   /** Once, before anything runs: how runs are confined (`sandboxed: false` comes with a warning). */
   | ({ type: 'sandbox' } & SandboxInfo)
+  /** Once, when there are several slots: each slot's GPUs and workspace. */
+  | { type: 'slots'; slots: { index: number; gpus: number[] | null; workspace: string }[] }
+  /** The program's setup starts in a slot's workspace (with network), and why now. */
+  | { type: 'setup-start'; command: string; why: string; logFile: string; home: string; sandboxed: boolean }
+  | { type: 'setup-end'; ok: boolean; reason: string; seconds: number; logFile: string }
   /** Before each run: whose changes the code about to run contains. */
   | ({ type: 'lineage'; run: number } & CodeLineage)
   | { type: 'run-start'; run: number; command: string; logFile: string; budgetSeconds: number; sandboxed: boolean }

@@ -1,7 +1,7 @@
 import type { ResultVerdict, TaskResponse } from '../protocol/index.ts';
 import type { CohortPaths } from '../protocol/node/paths.ts';
 import type { Membership } from './credentials.ts';
-import { workerDirs } from './dirs.ts';
+import { adoptLegacyCache, slotDirs, workerDirs } from './dirs.ts';
 import type { WorkerEvent } from './events.ts';
 import type { Hardware } from './hardware.ts';
 import { ExperimentJob } from './jobs/experiment.ts';
@@ -14,6 +14,10 @@ import { openSandbox, type SandboxConfig } from './sandbox/session.ts';
 import { ClaimWatch } from './session/claim-watch.ts';
 import { CRASH_STREAK_LIMIT, CrashStreak } from './session/crash-streak.ts';
 import { HostSession } from './session/host-session.ts';
+import { OneAtATime } from './setup/one-at-a-time.ts';
+import { SetupFailedError, SetupJob } from './setup/setup-job.ts';
+import { setupNeeded } from './setup/setup-stamp.ts';
+import { slotGpus } from './slots.ts';
 
 export type { CodeLineage, LineageStep } from './lineage.ts';
 export { workerDirs, type WorkerDirs } from './dirs.ts';
@@ -32,6 +36,14 @@ export interface WorkerOptions {
   runs?: number;
   /** `mutate` for the built-in proposer, or a shell command run in the workspace before each run. */
   propose?: string;
+  /**
+   * One experiment per GPU at once (`all`, or GPU indexes), each slot pinned with
+   * `CUDA_VISIBLE_DEVICES` to `requires.gpu_count` GPUs (default 1) in a workspace of its own.
+   * Default: one slot that sees every GPU.
+   */
+  gpus?: 'all' | readonly number[];
+  /** Only run the program's setup (`cohort setup`), whether or not it ran before. */
+  setupOnly?: boolean;
   random?: Random;
   /** Environment of the training run (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -54,8 +66,11 @@ export interface WorkerSummary {
   submitted: ResultVerdict[];
   /** Results not delivered (refused by the host, or moved aside): they wait in the outbox's `rejected/` (`cohort outbox`). */
   rejected: number;
-  /** `crashes`: a loop stopped after CRASH_STREAK_LIMIT runs crashed the same way (session/crash-streak.ts). */
-  stoppedBecause: 'done' | 'stopped' | 'revoked' | 'crashes';
+  /**
+   * `crashes`: a loop stopped after CRASH_STREAK_LIMIT runs crashed the same way (session/crash-streak.ts);
+   * `setup`: the program's setup failed (the warning before says why), so nothing ran.
+   */
+  stoppedBecause: 'done' | 'stopped' | 'revoked' | 'crashes' | 'setup';
 }
 
 /**
@@ -66,6 +81,7 @@ export interface WorkerSummary {
 export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const m = opts.membership;
   const dirs = workerDirs(opts.paths, m);
+  const adopted = await adoptLegacyCache(opts.paths, m);
   // A loop whose runs keep crashing the same way stops taking jobs (the run that just ended is still submitted).
   const crashes = new CrashStreak();
   const halt = new AbortController();
@@ -82,12 +98,13 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const signal = opts.signal ? { signal: opts.signal } : {};
   const host = new HostSession({ membership: m, outboxDir: dirs.outbox, emit, ...signal, ...(opts.retry ? { retry: opts.retry } : {}) });
   const stopped = () => opts.signal?.aborted === true;
+  if (adopted !== null) emit({ type: 'info', message: `the program's cache moved into its home: ${adopted}` });
 
   // Before anything else: a worker that cannot sandbox says so once and does not start.
   const sandbox = await openSandbox({
     setting: opts.sandbox,
     paths: opts.paths,
-    cacheDir: dirs.cache,
+    home: dirs.home,
     // Unbuffered, so metric lines arrive while the run goes on, not when it ends.
     env: { PYTHONUNBUFFERED: '1', ...(opts.env ?? process.env) },
   });
@@ -95,12 +112,30 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   if (!sandbox.info.sandboxed) emit({ type: 'warning', message: 'runs are NOT sandboxed: code from other members runs with all of your user\'s rights — network, home directory, your Cohort membership tokens' });
   for (const message of sandbox.info.warnings) emit({ type: 'warning', message });
 
-  // One slot, on the membership's workspace; a slot per GPU later, each with its own.
-  const slots: Slot[] = [{ index: 0, dirs, sandbox }];
+  // One slot on the membership's workspace, or one per GPU group, each with a workspace of its own.
+  const groups = opts.gpus === undefined ? [null] : slotGpus(opts.gpus, opts.hardware, (await host.task()).program.spec.requires?.gpu_count ?? 1);
+  const slots: Slot[] = groups.map((gpus, index) => ({ index, dirs: slotDirs(dirs, index), sandbox, gpus }));
+  if (slots.length > 1) emit({ type: 'slots', slots: slots.map((s) => ({ index: s.index, gpus: s.gpus === null ? null : [...s.gpus], workspace: s.dirs.workspace })) });
   const claims = new ClaimWatch(host);
+  // Setups take turns: the slots share the program home they download into.
+  const setupTurns = new OneAtATime();
+  const setupDone = new Set<number>();
+  const setupOf = (task: TaskResponse, why: string) => new SetupJob(task, { why, turns: setupTurns, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
   const jobs: JobSource = {
-    next: async () => {
+    next: async (slot) => {
       const task = await host.task();
+      if (opts.setupOnly === true) {
+        if (setupDone.has(slot.index)) return null;
+        setupDone.add(slot.index);
+        if (task.program.spec.setup === undefined) {
+          emit({ type: 'info', message: 'this program has no setup (TASK.md sets none): nothing to do' });
+          return null;
+        }
+        return setupOf(task, 'you asked for it');
+      }
+      // Before anything runs in a slot's workspace: the program's setup, when it has not run for this program there.
+      const why = await setupNeeded(task, slot.dirs);
+      if (why !== null) return setupOf(task, why);
       // In a loop, another member's claim waiting to be re-run comes before this member's next experiment.
       const verify = task.program.spec.verify;
       if (opts.loop === true && verify !== undefined && verify.replicas > 0) {
@@ -132,6 +167,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     await scheduler.run();
     return summary(stopped() ? 'stopped' : crashedOut !== null ? 'crashes' : 'done');
   } catch (err) {
+    if (err instanceof SetupFailedError) {
+      emit({ type: 'warning', message: err.message });
+      return summary('setup');
+    }
     if (err instanceof NotAMemberError) {
       emit({ type: 'warning', message: `${err.message}. The worker stops; results not yet delivered stay in ${dirs.outbox}.` });
       return summary('revoked');

@@ -6,7 +6,8 @@ import { forgetMembership, pickMembership, readMemberships } from '../../worker-
 import { detectHardware } from '../../worker-runtime/hardware.ts';
 import { join } from '../../worker-runtime/join.ts';
 import { describeLineage } from '../../worker-runtime/lineage.ts';
-import { startWorker, workerDirs, type WorkerEvent } from '../../worker-runtime/worker.ts';
+import { parseGpus } from '../../worker-runtime/slots.ts';
+import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../../worker-runtime/worker.ts';
 import { bigCode } from '../big-code.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { layOutWorkspace } from '../../worker-runtime/workspace/first-layout.ts';
@@ -30,7 +31,8 @@ function countdown(expiresAt: number): string {
  */
 export function describeWorkerEvent(e: WorkerEvent, metric: string): string | null {
   const line = eventLine(e, metric);
-  return line === null ? null : terminalSafe(line);
+  if (line === null) return null;
+  return terminalSafe(e.slot === undefined ? line : line.replace(/^\[cohort\]/, `[cohort slot ${e.slot}]`));
 }
 
 function eventLine(e: WorkerEvent, metric: string): string | null {
@@ -47,6 +49,12 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
       return e.sandboxed
         ? `[cohort] runs are sandboxed (bubblewrap ${e.version ?? ''} at ${e.bwrap ?? '?'}): no network, no home folder, read-only system; writable: the workspace and ${e.cacheDir}${e.devices.length > 0 ? `; GPUs: ${e.devices.join(' ')}` : ''}${e.withheldEnv.length > 0 ? `; not passed in: ${e.withheldEnv.join(' ')}` : ''}`
         : null; // the warning that comes with it says it
+    case 'slots':
+      return `[cohort] one experiment per GPU: ${e.slots.map((s) => `slot ${s.index} on GPU ${s.gpus?.join('+') ?? 'all'} (workspace ${s.workspace})`).join('; ')}; each run's output goes to its log`;
+    case 'setup-start':
+      return `[cohort] setup (${e.why})${e.sandboxed ? ', sandboxed with network' : ' (NOT sandboxed)'}: ${e.command} (HOME ${e.home}; log ${e.logFile})`;
+    case 'setup-end':
+      return e.ok ? `[cohort] setup done in ${duration(e.seconds)}` : `[cohort] ! setup ${e.reason === 'stopped' ? 'stopped' : `failed: ${e.reason}`} (log ${e.logFile})`;
     case 'lineage':
       return `[cohort] code of run ${e.run}: ${describeLineage(e)}`;
     case 'run-start':
@@ -188,7 +196,8 @@ export function registerWorkerCommands(program: Command, io: Io): void {
     .option('--propose <cmd>', '"mutate" for the built-in proposer, or a command run in the workspace before each run (it gets KB.md, may write HYPOTHESIS.md)')
     .option('--no-sandbox', 'run the code WITHOUT the bubblewrap sandbox (it then has all of your user\'s rights)')
     .option('--expose <path>', 'let sandboxed runs read this path (read-only), e.g. a dataset in your home folder; repeatable', (p: string, all: string[]) => [...all, p], [] as string[])
-    .action(async (opts: { program?: string; hypothesis?: string; loop?: boolean; runs?: string; propose?: string; sandbox: boolean; expose: string[] }) => {
+    .option('--gpus <all|0,1,…>', 'one experiment per GPU at once, each pinned with CUDA_VISIBLE_DEVICES in a workspace of its own')
+    .action(async (opts: { program?: string; hypothesis?: string; loop?: boolean; runs?: string; propose?: string; sandbox: boolean; expose: string[]; gpus?: string }) => {
       const paths = cohortPaths();
       const membership = await pickMembership(paths, opts.program).catch((err: Error) => {
         throw new CliError(err.message);
@@ -199,59 +208,87 @@ export function registerWorkerCommands(program: Command, io: Io): void {
         if (!Number.isInteger(runs) || runs < 1) throw new CliError(`--runs must be a whole number ≥ 1, got "${opts.runs}".`);
       }
       const propose = opts.propose ?? (opts.loop ? 'mutate' : undefined);
-      const controller = new AbortController();
-      const stop = () => {
-        io.err('\n[cohort] stopping: the current run is killed; results already made are delivered first');
-        controller.abort();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      let metric = '';
-      let lastProgress = 0;
-      // Run output is others' code: it keeps colours and progress bars, nothing that does more. One
-      // filter per stream holds back a sequence split between chunks; each run starts afresh.
-      const output = { stdout: new TerminalOutputFilter(), stderr: new TerminalOutputFilter() };
-      const flushOutput = () => {
-        const rest = output.stdout.end() + output.stderr.end();
-        if (rest) process.stdout.write(rest);
-      };
-      try {
-        const summary = await startWorker({
-          membership,
-          paths,
-          hardware: await detectHardware(),
-          ...(opts.hypothesis ? { hypothesis: opts.hypothesis } : {}),
-          ...(opts.loop ? { loop: true } : {}),
-          ...(runs !== undefined ? { runs } : {}),
-          ...(propose ? { propose } : {}),
-          sandbox: opts.sandbox && { expose: opts.expose },
-          signal: controller.signal,
-          onEvent: (e) => {
-            if (e.type === 'sync') metric = e.metric;
-            if (e.type === 'output') return process.stdout.write(output[e.stream].push(e.chunk));
-            if (e.type === 'run-start' || e.type === 'run-end') flushOutput();
-            if (e.type === 'progress') {
-              // Every 10 s is enough next to the program's own output.
-              if (e.elapsedSeconds - lastProgress < 10) return;
-              lastProgress = e.elapsedSeconds;
-            }
-            if (e.type === 'run-start') lastProgress = 0;
-            const line = describeWorkerEvent(e, metric || 'metric');
-            if (line) (e.type === 'warning' || e.type === 'rejected' || e.type === 'tampered' ? io.err : io.out)(line);
-          },
-        });
-        io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${summary.stoppedBecause === 'stopped' ? ' (stopped)' : ''}.`);
-        if (summary.rejected > 0) {
-          // A refused result is not lost, but a script must not read this session as a success.
-          io.err(terminalSafe(`[cohort] ! ${summary.rejected} result(s) were refused or not sent; they are kept: \`cohort outbox --program ${membership.id}\` lists them, \`cohort outbox resend\` sends them again.`));
-          process.exitCode = ExitCode.failed;
-        }
-        if (summary.stoppedBecause === 'revoked') process.exitCode = ExitCode.revoked;
-        if (summary.stoppedBecause === 'crashes') process.exitCode = ExitCode.failed;
-      } finally {
-        flushOutput();
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+      const gpus = opts.gpus === undefined ? undefined : parseGpus(opts.gpus);
+      await superviseWorker(io, {
+        membership,
+        paths,
+        hardware: await detectHardware(),
+        ...(opts.hypothesis ? { hypothesis: opts.hypothesis } : {}),
+        ...(opts.loop ? { loop: true } : {}),
+        ...(runs !== undefined ? { runs } : {}),
+        ...(propose ? { propose } : {}),
+        ...(gpus !== undefined ? { gpus } : {}),
+        sandbox: opts.sandbox && { expose: opts.expose },
+      });
     });
+
+  program
+    .command('setup')
+    .description('run the program\'s setup (TASK.md `setup`) now, with network; `cohort run` runs it by itself when the program changed')
+    .option('--program <id|name|name@host>', 'which membership (needed when several are joined; `cohort programs` lists them)')
+    .option('--no-sandbox', 'run it WITHOUT the bubblewrap sandbox (it then has all of your user\'s rights)')
+    .option('--expose <path>', 'let it read this path (read-only); repeatable', (p: string, all: string[]) => [...all, p], [] as string[])
+    .action(async (opts: { program?: string; sandbox: boolean; expose: string[] }) => {
+      const paths = cohortPaths();
+      const membership = await pickMembership(paths, opts.program).catch((err: Error) => {
+        throw new CliError(err.message);
+      });
+      await superviseWorker(io, { membership, paths, hardware: await detectHardware(), setupOnly: true, sandbox: opts.sandbox && { expose: opts.expose } });
+    });
+}
+
+/**
+ * Runs a worker in the terminal: Ctrl-C stops it, its events print as lines, the run's own output
+ * streams through a filter, and the summary sets the exit code.
+ */
+async function superviseWorker(io: Io, options: Omit<WorkerOptions, 'signal' | 'onEvent'>): Promise<void> {
+  const { membership } = options;
+  const controller = new AbortController();
+  const stop = () => {
+    io.err('\n[cohort] stopping: the current run is killed; results already made are delivered first');
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let metric = '';
+  let lastProgress = 0;
+  // Run output is others' code: it keeps colours and progress bars, nothing that does more. One
+  // filter per stream holds back a sequence split between chunks; each run starts afresh.
+  const output = { stdout: new TerminalOutputFilter(), stderr: new TerminalOutputFilter() };
+  const flushOutput = () => {
+    const rest = output.stdout.end() + output.stderr.end();
+    if (rest) process.stdout.write(rest);
+  };
+  try {
+    const summary = await startWorker({
+      ...options,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'sync') metric = e.metric;
+        // Several slots' output would interleave mid-line: each run's log has it (the run-start line says where).
+        if (e.type === 'output') return e.slot === undefined && process.stdout.write(output[e.stream].push(e.chunk));
+        if (e.type === 'run-start' || e.type === 'run-end' || e.type === 'setup-start' || e.type === 'setup-end') flushOutput();
+        if (e.type === 'progress') {
+          // Every 10 s is enough next to the program's own output.
+          if (e.elapsedSeconds - lastProgress < 10) return;
+          lastProgress = e.elapsedSeconds;
+        }
+        if (e.type === 'run-start') lastProgress = 0;
+        const line = describeWorkerEvent(e, metric || 'metric');
+        if (line) (e.type === 'warning' || e.type === 'rejected' || e.type === 'tampered' ? io.err : io.out)(line);
+      },
+    });
+    if (options.setupOnly !== true) io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${summary.stoppedBecause === 'stopped' ? ' (stopped)' : ''}.`);
+    if (summary.rejected > 0) {
+      // A refused result is not lost, but a script must not read this session as a success.
+      io.err(terminalSafe(`[cohort] ! ${summary.rejected} result(s) were refused or not sent; they are kept: \`cohort outbox --program ${membership.id}\` lists them, \`cohort outbox resend\` sends them again.`));
+      process.exitCode = ExitCode.failed;
+    }
+    if (summary.stoppedBecause === 'revoked') process.exitCode = ExitCode.revoked;
+    if (summary.stoppedBecause === 'crashes' || summary.stoppedBecause === 'setup') process.exitCode = ExitCode.failed;
+  } finally {
+    flushOutput();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }

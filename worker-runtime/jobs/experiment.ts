@@ -94,7 +94,6 @@ export class ExperimentJob implements Job {
 
     emit({ type: 'lineage', run, ...(await lineageOf(host, parent, workspace)) });
     await mkdir(workspace.logsDir, { recursive: true });
-    await mkdir(ctx.slot.dirs.cache, { recursive: true });
     const logFile = join(workspace.logsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
     // The run may write in the workspace and the cache, but not the program's files.
     const started = new Date();
@@ -103,7 +102,7 @@ export class ExperimentJob implements Job {
       dir: workspace.dir,
       readOnly: task.files.map((f) => join(workspace.dir, ...f.path.split('/'))),
       command: spec.run,
-      metric: spec.metric,
+      spec,
       budgetSeconds: spec.time_budget,
       ...(settings.graceSeconds !== undefined ? { graceSeconds: settings.graceSeconds } : {}),
       logFile,

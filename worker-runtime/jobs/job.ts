@@ -4,14 +4,16 @@ import type { SandboxSession } from '../sandbox/session.ts';
 import type { HostSession } from '../session/host-session.ts';
 
 /**
- * Where a job runs: its own workspace (and state folder), and the sandbox its processes start
- * under. A worker has one slot today; one per GPU later, each with its own workspace and its own
- * `CUDA_VISIBLE_DEVICES` (DESIGN.md "Hardware").
+ * Where a job runs: its own workspace (and state folder), the sandbox its processes start under,
+ * and its GPUs. A worker has one slot, or one per GPU (`cohort run --gpus`), each with its own
+ * workspace and `CUDA_VISIBLE_DEVICES` (docs/design.md, "Hardware").
  */
 export interface Slot {
   index: number;
   dirs: WorkerDirs;
   sandbox: SandboxSession;
+  /** The GPUs this slot's runs see (`CUDA_VISIBLE_DEVICES`), or null: whatever the machine shows. */
+  gpus: readonly number[] | null;
 }
 
 export interface JobContext {
@@ -29,13 +31,17 @@ export interface JobContext {
  */
 export type JobOutcome = 'done' | 'refused' | 'stopped';
 
-/** One piece of work in a slot: an experiment, or a claim's verification; a program's setup next. */
+/** One piece of work in a slot: an experiment, a claim's verification, or the program's setup. */
 export interface Job {
-  readonly kind: 'experiment' | 'verification';
+  readonly kind: 'experiment' | 'verification' | 'setup';
   run(ctx: JobContext): Promise<JobOutcome>;
 }
 
-/** Where a scheduler gets its next job (asking the host, which may answer with a verification job first). */
+/**
+ * Where a scheduler gets a slot's next job (asking the host, which may answer with a verification
+ * job first; the program's setup comes before anything else runs in a slot). `null`: nothing more
+ * for this slot.
+ */
 export interface JobSource {
-  next(): Promise<Job>;
+  next(slot: Slot): Promise<Job | null>;
 }

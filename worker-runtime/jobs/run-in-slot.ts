@@ -1,5 +1,9 @@
+import type { TaskSpec } from '../../protocol/index.ts';
+import { mkdir } from 'node:fs/promises';
+import type { WorkerDirs } from '../dirs.ts';
 import { runExperiment, type RunOutcome } from '../runner/run-experiment.ts';
-import type { JobContext } from './job.ts';
+import { programEnv } from '../setup/program-env.ts';
+import type { JobContext, Slot } from './job.ts';
 
 export interface SlotRun {
   /** The run's number (JobContext.nextRun). */
@@ -9,7 +13,8 @@ export interface SlotRun {
   /** Files the run may read but not change (the program's). */
   readOnly: string[];
   command: string;
-  metric: string;
+  /** The program's spec: its metric and `env`. */
+  spec: Pick<TaskSpec, 'metric' | 'env'>;
   budgetSeconds: number;
   graceSeconds?: number;
   logFile: string;
@@ -25,7 +30,8 @@ export interface SlotRun {
 export async function runInSlot(ctx: JobContext, r: SlotRun): Promise<RunOutcome> {
   const { emit, signal } = ctx;
   const sandbox = ctx.slot.sandbox;
-  const { launcher, env } = sandbox.forRun({ workspace: r.dir, readOnly: r.readOnly });
+  await ensureHome(ctx.slot.dirs);
+  const { launcher, env } = sandbox.forRun({ workspace: r.dir, readOnly: r.readOnly, env: slotEnv(ctx.slot, r.spec) });
   emit({ type: 'run-start', run: r.run, command: r.command, logFile: r.logFile, budgetSeconds: r.budgetSeconds, sandboxed: sandbox.info.sandboxed });
   r.starting?.();
   const outcome = await runExperiment({
@@ -33,7 +39,7 @@ export async function runInSlot(ctx: JobContext, r: SlotRun): Promise<RunOutcome
     cwd: r.dir,
     env,
     ...(launcher ? { launcher } : {}),
-    metric: r.metric,
+    metric: r.spec.metric,
     timeBudgetSeconds: r.budgetSeconds,
     ...(r.graceSeconds !== undefined ? { graceSeconds: r.graceSeconds } : {}),
     logFile: r.logFile,
@@ -44,6 +50,17 @@ export async function runInSlot(ctx: JobContext, r: SlotRun): Promise<RunOutcome
   });
   emit({ type: 'run-end', run: r.run, outcome });
   return outcome;
+}
+
+/** The program home and its cache, which every run and setup finds (the sandbox binds the home, so it must exist). */
+export async function ensureHome(dirs: Pick<WorkerDirs, 'home' | 'cache'>): Promise<void> {
+  await mkdir(dirs.home, { recursive: true, mode: 0o700 });
+  await mkdir(dirs.cache, { recursive: true, mode: 0o700 });
+}
+
+/** What the slot's processes get on top of the worker's environment: the program's `env`, then the slot's GPUs. */
+export function slotEnv(slot: Slot, spec: Pick<TaskSpec, 'env'>): Record<string, string> {
+  return { ...programEnv(spec, slot.dirs.home), ...(slot.gpus !== null ? { CUDA_VISIBLE_DEVICES: slot.gpus.join(',') } : {}) };
 }
 
 /** What a result's `output` holds: the run's tail, after the crash's reason when it crashed. */

@@ -5,7 +5,7 @@ import type { HostSession } from '../session/host-session.ts';
 import type { Job, JobContext, JobOutcome, Slot } from './job.ts';
 import { Scheduler } from './scheduler.ts';
 
-const slot = (index: number): Slot => ({ index, dirs: { workspace: `/ws/${index}` } as WorkerDirs, sandbox: {} as SandboxSession });
+const slot = (index: number): Slot => ({ index, dirs: { workspace: `/ws/${index}` } as WorkerDirs, sandbox: {} as SandboxSession, gpus: [index] });
 const host = {} as HostSession;
 const tick = () => new Promise((r) => setTimeout(r, 1));
 

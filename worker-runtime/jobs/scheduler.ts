@@ -48,7 +48,9 @@ export class Scheduler {
   }
 
   async #drive(slot: Slot): Promise<void> {
-    const { jobs, host, emit } = this.#opts;
+    const { jobs, host } = this.#opts;
+    // With several slots, each of their events says whose it is.
+    const emit: Emit = this.#opts.slots.length > 1 ? (e) => this.#opts.emit({ ...e, slot: slot.index }) : this.#opts.emit;
     const signal = 'jobSignal' in this.#opts ? this.#opts.jobSignal : this.#opts.signal;
     while (!this.#idle()) {
       this.#claimed += 1;
@@ -59,7 +61,8 @@ export class Scheduler {
         return ++this.#runs;
       };
       try {
-        const job = await jobs.next();
+        const job = await jobs.next(slot);
+        if (job === null) return;
         const outcome = await job.run({ slot, host, emit, ...(signal ? { signal } : {}), nextRun });
         if (outcome === 'stopped') return;
       } catch (error) {

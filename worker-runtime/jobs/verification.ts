@@ -50,7 +50,7 @@ export class VerificationJob implements Job {
         dir,
         readOnly: [...files.keys()].map((p) => join(dir, ...p.split('/'))),
         command: spec.run,
-        metric: task.program.spec.metric,
+        spec: task.program.spec,
         budgetSeconds: spec.time_budget,
         ...(this.#settings.graceSeconds !== undefined ? { graceSeconds: this.#settings.graceSeconds } : {}),
         logFile,

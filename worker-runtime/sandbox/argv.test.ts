@@ -28,7 +28,7 @@ describe('bwrapArgv', () => {
       devices: [r('dev/nvidia0'), r('dev/absent')],
     };
     const ws = r('cohort/data/workspaces/p');
-    const argv = bwrapArgv(plan, { workspace: ws, cache: r('cohort/data/cache/p'), readOnly: [join(ws, '.cohort'), join(ws, 'train.py')] });
+    const argv = bwrapArgv(plan, { workspace: ws, home: r('cohort/data/homes/p'), readOnly: [join(ws, '.cohort'), join(ws, 'train.py')] });
 
     expect(argv[0]).toBe('/usr/bin/bwrap');
     expect(argv.slice(-3)).toEqual(['--chdir', ws, '--']);
@@ -43,10 +43,10 @@ describe('bwrapArgv', () => {
     const config = at(argv, '--tmpfs', r('cohort/config'));
     const data = at(argv, '--tmpfs', r('cohort/data'));
     const workspace = at(argv, '--bind', ws);
-    const cache = at(argv, '--bind', r('cohort/data/cache/p'));
+    const programHome = at(argv, '--bind', r('cohort/data/homes/p'));
     const meta = at(argv, '--ro-bind', join(ws, '.cohort'));
     const readOnlyData = at(argv, '--remount-ro', r('cohort/data'));
-    const order = [system, dev, gpu, home, pyenv, data, workspace, cache, meta, readOnlyData];
+    const order = [system, dev, gpu, home, pyenv, data, workspace, programHome, meta, readOnlyData];
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(config).toBeGreaterThan(pyenv);
@@ -73,7 +73,7 @@ describe('bwrapArgv', () => {
     const readOnly = [join(ws, 'src', 'model', 'train.py'), join(ws, 'prepare.py'), join(ws, 'linked', 'x.py'), join(ws, 'gone', 'y.py'), join(root, 'outside.py')];
     expect(pinnedFolders(`${ws}/`, readOnly)).toEqual([join(ws, 'src'), join(ws, 'src', 'model')]);
 
-    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: ws, cache: root, readOnly });
+    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: ws, home: root, readOnly });
     const order = [at(argv, '--bind', ws), at(argv, '--bind', join(ws, 'src')), at(argv, '--bind', join(ws, 'src', 'model')), at(argv, '--ro-bind', join(ws, 'src', 'model', 'train.py'))];
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -83,8 +83,17 @@ describe('bwrapArgv', () => {
     expect(argv).not.toContain(join(ws, 'gone'));
   });
 
+  it('shares the network only with a run that asks for it (setup), and nothing else changes', () => {
+    const plan: SandboxPlan = { bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] };
+    const offline = bwrapArgv(plan, { workspace: root, home: root, readOnly: [] });
+    const online = bwrapArgv(plan, { workspace: root, home: root, readOnly: [], network: true });
+    expect(offline).toContain('--unshare-net');
+    expect(online).not.toContain('--unshare-net');
+    expect(online).toEqual(offline.filter((a) => a !== '--unshare-net'));
+  });
+
   it('leaves out --disable-userns where bubblewrap lacks it', () => {
-    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: root, cache: root, readOnly: [] });
+    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: root, home: root, readOnly: [] });
     expect(argv).not.toContain('--disable-userns');
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { namespaceFlags, type BwrapFeatures } from './detect.ts';
 import { outermost, within } from './paths.ts';
@@ -21,8 +21,10 @@ export interface SandboxPlan {
 export interface RunMounts {
   /** Bound read-write; the run's working directory. */
   workspace: string;
-  /** Bound read-write: the program's cache (COHORT_CACHE_DIR). */
-  cache: string;
+  /** Bound read-write: the program home (HOME, with the cache in it). */
+  home: string;
+  /** Whether the run may use the network (a program's setup); runs have none. */
+  network?: boolean;
   /**
    * Absolute paths bound read-only over the writable workspace: every program file the host served
    * (editable or not), and any folder the run must not change. The folders between the workspace
@@ -38,7 +40,9 @@ export interface RunMounts {
  * Everything that is not a folder bubblewrap can create must exist already, so missing ones are left out.
  */
 export function bwrapArgv(plan: SandboxPlan, run: RunMounts): string[] {
-  const args = [plan.bwrap, ...namespaceFlags(plan.features), '--ro-bind', '/', '/', '--dev', '/dev'];
+  // Setup shares the machine's network namespace; everything else stays unshared.
+  const namespaces = namespaceFlags(plan.features).filter((f) => run.network !== true || f !== '--unshare-net');
+  const args = [plan.bwrap, ...namespaces, '--ro-bind', '/', '/', '--dev', '/dev'];
   for (const node of plan.devices) if (existsSync(node)) args.push('--dev-bind', node, node);
   args.push('--proc', '/proc');
 
@@ -52,14 +56,29 @@ export function bwrapArgv(plan: SandboxPlan, run: RunMounts): string[] {
     }
   }
   for (const dir of plan.exposed) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
+  if (run.network === true) for (const file of resolverFiles(scratch)) args.push('--ro-bind', file, file);
   const secret = outermost(plan.secret).filter((d) => d !== '/' && existsSync(d));
   for (const dir of secret) args.push('--tmpfs', dir);
-  args.push('--bind', run.workspace, run.workspace, '--bind', run.cache, run.cache);
+  args.push('--bind', run.workspace, run.workspace, '--bind', run.home, run.home);
   for (const dir of pinnedFolders(run.workspace, run.readOnly)) args.push('--bind', dir, dir);
   for (const p of run.readOnly) if (existsSync(p)) args.push('--ro-bind', p, p);
   for (const dir of secret) args.push('--remount-ro', dir);
   args.push('--chdir', run.workspace, '--');
   return args;
+}
+
+/**
+ * The name resolver's configuration when it lives in a folder the sandbox replaces: on systemd-resolved
+ * machines /etc/resolv.conf links to /run/systemd/resolve/stub-resolv.conf, and with /run private a
+ * setup with network could not resolve a name.
+ */
+function resolverFiles(scratch: readonly string[]): string[] {
+  try {
+    const real = realpathSync('/etc/resolv.conf');
+    return scratch.some((s) => within(real, s)) ? [real] : [];
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheEnv, sandboxEnv, secretValue } from './env.ts';
+import { homeEnv, sandboxEnv, secretValue } from './env.ts';
 
 describe('sandbox environment', () => {
   it('withholds variables that look like secrets or point at hidden things, and keeps the rest', () => {
@@ -47,13 +47,14 @@ describe('sandbox environment', () => {
     for (const plain of ['hf_short', 'sk-1', 'AKIA-not-a-key', 'https://user@example.com/', '/usr/local/cuda/bin', '1', 'eyJ.eyJ.']) expect(secretValue(plain), plain).toBe(false);
   });
 
-  it('exports the program cache, keeping kernel caches the person set', () => {
-    expect(cacheEnv({ CUDA_CACHE_PATH: '/mine' }, '/data/cache/p')).toEqual({
-      COHORT_CACHE_DIR: '/data/cache/p',
-      XDG_CACHE_HOME: '/data/cache/p',
+  it('makes the program home HOME and exports its cache, keeping kernel caches the person set', () => {
+    expect(homeEnv({ CUDA_CACHE_PATH: '/mine', HOME: '/nonexistent-home' }, '/data/homes/p')).toEqual({
+      HOME: '/data/homes/p',
+      COHORT_CACHE_DIR: '/data/homes/p/.cache',
+      XDG_CACHE_HOME: '/data/homes/p/.cache',
       CUDA_CACHE_PATH: '/mine',
-      TRITON_CACHE_DIR: '/data/cache/p/triton',
-      TORCHINDUCTOR_CACHE_DIR: '/data/cache/p/torchinductor',
+      TRITON_CACHE_DIR: '/data/homes/p/.cache/triton',
+      TORCHINDUCTOR_CACHE_DIR: '/data/homes/p/.cache/torchinductor',
     });
   });
 });

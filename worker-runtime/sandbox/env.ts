@@ -1,13 +1,19 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The program's cache, exported to every run (sandboxed or not): `COHORT_CACHE_DIR` and
- * `XDG_CACHE_HOME` (so PyTorch hub, Hugging Face and pip caches land there), plus the CUDA, Triton
- * and TorchInductor kernel caches when the person has not set them. It is the one place besides the
- * workspace that a sandboxed run may write to and find again in the next run.
+ * The program home as `HOME` of setup and every run (sandboxed or not), and its `.cache` exported as
+ * `COHORT_CACHE_DIR` and `XDG_CACHE_HOME` (so PyTorch hub, Hugging Face, pip and uv caches land
+ * there), plus the CUDA, Triton and TorchInductor kernel caches when the person has not set them.
+ * The home is the one place besides the workspace that a sandboxed run may write to and find again
+ * in the next run.
  */
-export function cacheEnv(env: NodeJS.ProcessEnv, cacheDir: string): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env, COHORT_CACHE_DIR: cacheDir, XDG_CACHE_HOME: cacheDir };
+export function homeEnv(env: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
+  const cacheDir = join(home, '.cache');
+  const out: NodeJS.ProcessEnv = { ...env, HOME: home, COHORT_CACHE_DIR: cacheDir, XDG_CACHE_HOME: cacheDir };
+  // pyenv's shims find their root under HOME unless told: keep the person's (the sandbox shows it read-only).
+  const pyenv = env.HOME ? join(env.HOME, '.pyenv') : null;
+  if (out.PYENV_ROOT === undefined && pyenv !== null && existsSync(pyenv)) out.PYENV_ROOT = pyenv;
   out.CUDA_CACHE_PATH ??= join(cacheDir, 'nv');
   out.TRITON_CACHE_DIR ??= join(cacheDir, 'triton');
   out.TORCHINDUCTOR_CACHE_DIR ??= join(cacheDir, 'torchinductor');

@@ -7,7 +7,7 @@ export { sandboxPlan } from './plan.ts';
 export type { PlanInput } from './plan.ts';
 export { exposedForPath } from './exposure.ts';
 export { gpuDeviceNodes } from './devices.ts';
-export { cacheEnv, sandboxEnv, secretValue } from './env.ts';
+export { homeEnv, sandboxEnv, secretValue } from './env.ts';
 export { processGroupWarning, rootWarning } from './notices.ts';
 export { INSTALL_COMMAND, SandboxUnavailableError, unavailableMessage } from './unavailable.ts';
 export { openSandbox } from './session.ts';

@@ -123,8 +123,9 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     expect(outside.events.some((e) => e.type === 'warning' && /NOT sandboxed/.test(e.message))).toBe(true);
   });
 
-  it('cannot read the home folder (~/.config), except what --expose names', async () => {
-    const { result } = await runVariant(f, 'home', 'import os\nprint(open(os.path.expanduser("~/.config/cohort-test/secret.txt")).read())\nprint("val_loss: 2.0")\n');
+  it('cannot read the home folder (~/.config), except what --expose names; ~ is the program home', async () => {
+    const secret = join(f.home, '.config', 'cohort-test', 'secret.txt');
+    const { result } = await runVariant(f, 'home', `import os\nassert os.path.expanduser("~") == ${JSON.stringify(workerDirs(f.paths, f.membership).home)}, os.path.expanduser("~")\nprint(open(${JSON.stringify(secret)}).read())\nprint("val_loss: 2.0")\n`);
     expect(result.status).toBe('crash');
     expect(result.output).toMatch(/^\[cohort\] crash: exit code 1: FileNotFoundError: \[Errno 2\] No such file or directory: '.*\/home\/\.config\/cohort-test\/secret\.txt'/);
     expect(result.output).not.toContain('planted-secret');
@@ -134,10 +135,10 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     await writeFile(join(f.home, 'datasets', 'corpus.txt'), 'shared text\n');
     const exposed = await runVariant(f, 'expose', [
       'import os',
-      'print(open(os.path.expanduser("~/datasets/corpus.txt")).read())',
-      'assert not os.path.exists(os.path.expanduser("~/.config/cohort-test/secret.txt"))',
+      `print(open(${JSON.stringify(join(f.home, 'datasets', 'corpus.txt'))}).read())`,
+      `assert not os.path.exists(${JSON.stringify(secret)})`,
       'try:',
-      '    open(os.path.expanduser("~/datasets/new.txt"), "w")',
+      `    open(${JSON.stringify(join(f.home, 'datasets', 'new.txt'))}, "w")`,
       '    raise SystemExit("wrote into an exposed folder")',
       'except OSError as e:',
       '    print("read-only:", e.errno == 30)',
@@ -348,13 +349,13 @@ describe.skipIf(!SANDBOX.usable)(`the program's files in the sandbox${SANDBOX.sk
     root = await mkdtemp(join(REPO, '.cohort-test', 'pinned-'));
     const paths = { configDir: join(root, 'config'), dataDir: join(root, 'data') };
     const workspace = join(paths.dataDir, 'workspaces', 'p');
-    const cacheDir = join(paths.dataDir, 'cache', 'p');
+    const home = join(paths.dataDir, 'homes', 'p');
     await mkdir(join(workspace, 'src', 'model'), { recursive: true });
-    await mkdir(cacheDir, { recursive: true });
+    await mkdir(home, { recursive: true });
     const files: Record<string, string> = { 'prepare.py': 'print("prepare")\n', 'src/model/train.py': 'print("train")\n', 'attack.py': ATTACK };
     for (const [path, content] of Object.entries(files)) await writeFile(join(workspace, path), content);
 
-    const sandbox = await openSandbox({ setting: true, paths, cacheDir, env: { ...process.env, HOME: join(root, 'home') } });
+    const sandbox = await openSandbox({ setting: true, paths, home, env: { ...process.env, HOME: join(root, 'home') } });
     const { launcher, env } = sandbox.forRun({ workspace, readOnly: Object.keys(files).map((p) => join(workspace, p)) });
     const outcome = await runExperiment({ command: 'python3 attack.py', ...(launcher ? { launcher } : {}), env, cwd: workspace, metric: 'val_loss', timeBudgetSeconds: 30 });
     expect(outcome.status, outcome.tail).toBe('ok');

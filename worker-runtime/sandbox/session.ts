@@ -1,7 +1,8 @@
 import type { CohortPaths } from '../../protocol/node/paths.ts';
 import { bwrapArgv, type RunMounts, type SandboxPlan } from './argv.ts';
 import { detectLifetime, detectSandbox, lifetimeFlags } from './detect.ts';
-import { cacheEnv, sandboxEnv } from './env.ts';
+import { join } from 'node:path';
+import { homeEnv, sandboxEnv } from './env.ts';
 import { processGroupWarning, rootWarning } from './notices.ts';
 import { sandboxPlan } from './plan.ts';
 import { SandboxUnavailableError } from './unavailable.ts';
@@ -20,7 +21,9 @@ export interface SandboxInfo {
   /** The bubblewrap runs start under: the sandbox's, or unsandboxed the one that ties their lifetime to the worker's. */
   bwrap: string | null;
   version: string | null;
-  /** The program's cache (COHORT_CACHE_DIR, XDG_CACHE_HOME): writable and kept between runs. */
+  /** The program home (HOME): writable and kept between runs, with setup's downloads in it. */
+  home: string;
+  /** The program's cache inside the home (COHORT_CACHE_DIR, XDG_CACHE_HOME). */
   cacheDir: string;
   /** Environment variables not passed into the sandbox (they look like secrets or point at hidden things). */
   withheldEnv: string[];
@@ -39,10 +42,19 @@ export interface SandboxInfo {
   warnings: string[];
 }
 
+/** One process run in the sandbox: where, what stays read-only, whether with network, and more environment. */
+export interface SandboxRun extends Omit<RunMounts, 'home'> {
+  /**
+   * Set last, after the sandbox withheld what looks like a secret: the program's `env` (TASK.md,
+   * public to every member) and the slot's `CUDA_VISIBLE_DEVICES`.
+   */
+  env?: Readonly<Record<string, string>>;
+}
+
 export interface SandboxSession {
   info: SandboxInfo;
-  /** The command prefix and environment of one run. */
-  forRun(mounts: Omit<RunMounts, 'cache'>): { launcher: string[] | undefined; env: NodeJS.ProcessEnv };
+  /** The command prefix and environment of one run (or setup). */
+  forRun(run: SandboxRun): { launcher: string[] | undefined; env: NodeJS.ProcessEnv };
 }
 
 /**
@@ -54,13 +66,15 @@ export interface SandboxSession {
 export async function openSandbox(opts: {
   setting: boolean | SandboxConfig | undefined;
   paths: CohortPaths;
-  cacheDir: string;
-  /** The runs' environment. */
+  /** The program home (WorkerDirs.home): HOME of every run. */
+  home: string;
+  /** The runs' environment (the person's: its HOME is the one the sandbox hides). */
   env: NodeJS.ProcessEnv;
   /** Whether the worker runs as root; default: this process's user id is 0. */
   root?: boolean;
 }): Promise<SandboxSession> {
-  const env = cacheEnv(opts.env, opts.cacheDir);
+  const env = homeEnv(opts.env, opts.home);
+  const cacheDir = join(opts.home, '.cache');
   const root = opts.root ?? process.getuid?.() === 0;
   const config: SandboxConfig = typeof opts.setting === 'object' ? opts.setting : {};
   const bwrap = config.bwrap ?? (process.env.COHORT_BWRAP || undefined);
@@ -68,8 +82,8 @@ export async function openSandbox(opts: {
     const lifetime = await detectLifetime(bwrap !== undefined ? { bwrap } : {});
     const warnings = [...(root ? [rootWarning(false)] : []), ...(lifetime.ok ? [] : [processGroupWarning(lifetime.reason)])];
     return {
-      info: { sandboxed: false, bwrap: lifetime.ok ? lifetime.bwrap : null, version: null, cacheDir: opts.cacheDir, withheldEnv: [], exposed: [], devices: [], reaper: lifetime.ok ? 'bwrap' : 'process-group', warnings },
-      forRun: (mounts) => ({ launcher: lifetime.ok ? [lifetime.bwrap, ...lifetimeFlags(), '--chdir', mounts.workspace, '--'] : undefined, env }),
+      info: { sandboxed: false, bwrap: lifetime.ok ? lifetime.bwrap : null, version: null, home: opts.home, cacheDir, withheldEnv: [], exposed: [], devices: [], reaper: lifetime.ok ? 'bwrap' : 'process-group', warnings },
+      forRun: (run) => ({ launcher: lifetime.ok ? [lifetime.bwrap, ...lifetimeFlags(), '--chdir', run.workspace, '--'] : undefined, env: { ...env, ...run.env } }),
     };
   }
   const support = await detectSandbox(bwrap !== undefined ? { bwrap } : {});
@@ -78,7 +92,8 @@ export async function openSandbox(opts: {
     bwrap: support.bwrap,
     features: support.features,
     paths: opts.paths,
-    env,
+    // The person's environment: its HOME is what the sandbox hides, and PATH entries in it are shown again.
+    env: opts.env,
     ...(config.expose ? { expose: config.expose } : {}),
   });
   const inside = sandboxEnv(env);
@@ -87,13 +102,14 @@ export async function openSandbox(opts: {
       sandboxed: true,
       bwrap: support.bwrap,
       version: support.version,
-      cacheDir: opts.cacheDir,
+      home: opts.home,
+      cacheDir,
       withheldEnv: inside.withheld,
       exposed: plan.exposed,
       devices: plan.devices,
       reaper: 'bwrap',
       warnings: root ? [rootWarning(true)] : [],
     },
-    forRun: (mounts) => ({ launcher: bwrapArgv(plan, { ...mounts, cache: opts.cacheDir }), env: inside.env }),
+    forRun: ({ env: extra, ...mounts }) => ({ launcher: bwrapArgv(plan, { ...mounts, home: opts.home }), env: { ...inside.env, ...extra } }),
   };
 }

@@ -16,6 +16,12 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
       return { type: 'propose', hypothesis: e.hypothesis };
     case 'sandbox':
       return { type: 'sandbox', sandboxed: e.sandboxed, bwrap: e.bwrap, cache_dir: e.cacheDir, withheld_env: e.withheldEnv, devices: e.devices };
+    case 'slots':
+      return { type: 'info', message: `One experiment per GPU: ${e.slots.map((s) => `slot ${s.index} on GPU ${s.gpus?.join('+') ?? 'all'}`).join(', ')}.` };
+    case 'setup-start':
+      return { type: 'info', message: `Setting the program up (${e.why}): ${e.command} — with network, HOME ${e.home}; log ${e.logFile}` };
+    case 'setup-end':
+      return e.ok ? { type: 'info', message: `Setup done in ${Math.round(e.seconds)} s.` } : { type: 'warning', message: `Setup ${e.reason === 'stopped' ? 'stopped' : `failed: ${e.reason}`} (log ${e.logFile}).` };
     case 'lineage':
       return {
         type: 'lineage',
