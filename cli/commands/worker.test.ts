@@ -1,9 +1,10 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempHome, type TempHome } from '../../main/testing/harness.ts';
 import { cohortPaths } from '../../protocol/node/paths.ts';
 import { newMembership, saveMembership } from '../../worker-runtime/credentials.ts';
+import { workerDirs } from '../../worker-runtime/dirs.ts';
 import { buildCli } from '../cli.ts';
 
 /** `cohort programs`, `leave` and `run --program` in this process, against memberships laid out on disk. */
@@ -61,6 +62,35 @@ describe('choosing a membership on the command line', () => {
     expect(left.error).toBeNull();
     expect(left.out).toContain(`Forgot the membership of "quadratic" at http://127.0.0.1:8080 (${a.id})`);
     expect((await cohort('programs')).out).not.toContain(a.id);
+  });
+
+  it('`leave` says how big the program home is, keeps it by default without a terminal, and removes it with --remove-home (links not followed)', async () => {
+    const paths = cohortPaths({ COHORT_HOME: home.dir });
+    const a = newMembership(fields('http://127.0.0.1:8080'));
+    const b = newMembership(fields('http://127.0.0.1:9090'));
+    await saveMembership(paths, a);
+    await saveMembership(paths, b);
+    const outside = join(home.dir, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'precious.txt'), 'x'.repeat(5000));
+    for (const m of [a, b]) {
+      const h = workerDirs(paths, m).home;
+      await mkdir(join(h, '.cache', 'data'), { recursive: true });
+      await writeFile(join(h, '.cache', 'data', 'shard.bin'), Buffer.alloc(3 * 1024 * 1024));
+      await symlink(outside, join(h, 'link-out')); // a run's link: counted as a link, never followed
+    }
+
+    const kept = await cohort('leave', '--program', a.id);
+    expect(kept.error).toBeNull();
+    const homeA = workerDirs(paths, a).home;
+    expect(kept.out).toContain(`The program home ${homeA} holds 3.0 MiB in 2 files (what setup installed and downloaded); it stays (\`rm -rf ${homeA}\` removes it).`);
+    expect((await readdir(homeA)).sort()).toEqual(['.cache', 'link-out']);
+
+    const removed = await cohort('leave', '--program', b.id, '--remove-home');
+    expect(removed.error).toBeNull();
+    expect(removed.out).toContain(`Removed ${workerDirs(paths, b).home} (3.0 MiB).`);
+    await expect(readdir(workerDirs(paths, b).home)).rejects.toThrow(/ENOENT/);
+    expect(await readFile(join(outside, 'precious.txt'), 'utf8')).toHaveLength(5000);
   });
 
   it('`programs` migrates a membership an older Cohort saved under the program\'s name', async () => {

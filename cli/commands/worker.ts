@@ -6,7 +6,9 @@ import { forgetMembership, pickMembership, readMemberships } from '../../worker-
 import { detectHardware } from '../../worker-runtime/hardware.ts';
 import { join } from '../../worker-runtime/join.ts';
 import { describeLineage } from '../../worker-runtime/lineage.ts';
+import { formatBytes, removeTree, treeSize } from '../../worker-runtime/program-home.ts';
 import { parseGpus } from '../../worker-runtime/slots.ts';
+import { createInterface } from 'node:readline/promises';
 import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../../worker-runtime/worker.ts';
 import { bigCode } from '../big-code.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -177,13 +179,25 @@ export function registerWorkerCommands(program: Command, io: Io): void {
     .command('leave')
     .description('forget this machine\'s membership token for a program')
     .option('--program <id|name|name@host>', 'which membership (needed when several are joined; `cohort programs` lists them)')
-    .action(async (opts: { program?: string }) => {
+    .option('--remove-home', 'also remove the program home (its environment, data and caches) without asking')
+    .option('--keep-home', 'keep the program home without asking')
+    .action(async (opts: { program?: string; removeHome?: boolean; keepHome?: boolean }) => {
       const paths = cohortPaths();
       const m = await pickMembership(paths, opts.program).catch((err: Error) => {
         throw new CliError(err.message);
       });
+      const dirs = workerDirs(paths, m);
+      // Asked before anything is forgotten, so that Ctrl-C at the question leaves everything as it was.
+      const size = await treeSize(dirs.home);
+      const what = `The program home ${dirs.home} holds ${formatBytes(size.bytes)} in ${size.files} files (what setup installed and downloaded)`;
+      const remove = size.files > 0 && (opts.removeHome === true || (opts.keepHome !== true && process.stdin.isTTY === true && (await ask(terminalSafe(`${what}. Remove it? [y/N] `)))));
       await forgetMembership(paths, m);
-      io.out(terminalSafe(`Forgot the membership of "${m.program}" at ${m.url} (${m.id}). The workspace stays in ${workerDirs(paths, m).workspace}.`));
+      io.out(terminalSafe(`Forgot the membership of "${m.program}" at ${m.url} (${m.id}). The workspace stays in ${dirs.workspace}.`));
+      if (size.files === 0) return;
+      if (remove) {
+        await removeTree(dirs.home);
+        io.out(terminalSafe(`Removed ${dirs.home} (${formatBytes(size.bytes)}).`));
+      } else io.out(terminalSafe(`${what}; it stays (\`rm -rf ${dirs.home}\` removes it).`));
     });
 
   program
@@ -290,5 +304,15 @@ async function superviseWorker(io: Io, options: Omit<WorkerOptions, 'signal' | '
     flushOutput();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+  }
+}
+
+/** A yes/no question on the terminal; anything but "y" or "yes" is no. */
+async function ask(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^\s*y(es)?\s*$/i.test(await rl.question(question));
+  } finally {
+    rl.close();
   }
 }
