@@ -57,7 +57,7 @@ describe('cohort run and the sandbox', () => {
   it.skipIf(!SANDBOX.usable)(`runs sandboxed by default and says whose code it runs${SANDBOX.skipReason ? ` (skipped: ${SANDBOX.skipReason})` : ''}`, async () => {
     const res = await cohort(['run', '--hypothesis', 'sandboxed']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/\[cohort\] runs are sandboxed \(bubblewrap [\d.]+ at \S*bwrap\): no network, no home folder, read-only system; writable: the workspace and \S+cache\/quadratic/);
+    expect(res.stdout).toMatch(/\[cohort\] runs are sandboxed \(bubblewrap [\d.]+ at \S*bwrap\): no network, your home folder hidden, read-only system; writable: the workspace and the program home \S+homes\/quadratic\S* \(HOME\)/);
     expect(res.stdout).toMatch(/code of run 1: changes by you \(r1\)/);
     expect(res.stdout).toMatch(/run 1 \(sandboxed\): python3 train\.py/);
     expect(res.stdout).toMatch(/val_loss:\s+\d/);

@@ -49,7 +49,7 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
       return `[cohort] hypothesis: ${e.hypothesis}`;
     case 'sandbox':
       return e.sandboxed
-        ? `[cohort] runs are sandboxed (bubblewrap ${e.version ?? ''} at ${e.bwrap ?? '?'}): no network, no home folder, read-only system; writable: the workspace and ${e.cacheDir}${e.devices.length > 0 ? `; GPUs: ${e.devices.join(' ')}` : ''}${e.withheldEnv.length > 0 ? `; not passed in: ${e.withheldEnv.join(' ')}` : ''}`
+        ? `[cohort] runs are sandboxed (bubblewrap ${e.version ?? ''} at ${e.bwrap ?? '?'}): no network, your home folder hidden, read-only system; writable: the workspace and the program home ${e.home} (HOME)${e.devices.length > 0 ? `; GPUs: ${e.devices.join(' ')}` : ''}${e.withheldEnv.length > 0 ? `; not passed in: ${e.withheldEnv.join(' ')}` : ''}`
         : null; // the warning that comes with it says it
     case 'slots':
       return `[cohort] one experiment per GPU: ${e.slots.map((s) => `slot ${s.index} on GPU ${s.gpus?.join('+') ?? 'all'} (workspace ${s.workspace})`).join('; ')}; each run's output goes to its log`;
