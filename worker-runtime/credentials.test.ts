@@ -85,7 +85,9 @@ describe('migration from memberships named after the program', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ id });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const dirs = workerDirs(home.paths, m!);
-    for (const [key, dir] of Object.entries(dirs)) {
+    // What the old layout had (the program home came later).
+    for (const key of ['workspace', 'state', 'outbox', 'runCache'] as const) {
+      const dir = dirs[key];
       expect(await readFile(join(dir, 'marker.txt'), 'utf8'), key).toMatch(/./);
       await expect(stat(join(home.paths.dataDir, dir.split('/').at(-2)!, 'quadratic'))).rejects.toThrow(/ENOENT/);
     }

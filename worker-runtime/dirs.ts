@@ -1,4 +1,4 @@
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CohortPaths } from '../protocol/node/paths.ts';
 
@@ -11,12 +11,15 @@ export interface WorkerDirs {
   /** Results not yet acknowledged by the host. */
   outbox: string;
   /**
-   * The program home: `$HOME` of setup and runs, writable and kept between them, so that what setup
-   * puts in `~/.cache/...` is there for every run (docs/design.md, "Programs that need setup").
+   * The program home: `$HOME` of setup and runs, kept between them, so that what setup puts in
+   * `~/.cache/...` is there for every run (docs/design.md, "Programs that need setup"). Only setup
+   * may write it: setup has network, so it must never execute what a run could have planted.
    */
   home: string;
-  /** The program's cache inside the home (COHORT_CACHE_DIR, XDG_CACHE_HOME). */
+  /** The home's cache (XDG_CACHE_HOME): setup's downloads. */
   cache: string;
+  /** What runs may write and find again (COHORT_CACHE_DIR; CUDA, Triton, TorchInductor kernel caches). */
+  runCache: string;
 }
 
 function dirsUnder(paths: CohortPaths, key: string): WorkerDirs {
@@ -26,6 +29,7 @@ function dirsUnder(paths: CohortPaths, key: string): WorkerDirs {
     outbox: join(paths.dataDir, 'outbox', key),
     home: join(paths.dataDir, 'homes', key),
     cache: join(paths.dataDir, 'homes', key, '.cache'),
+    runCache: join(paths.dataDir, 'cache', key),
   };
 }
 
@@ -59,8 +63,8 @@ export async function migrateWorkerDirs(paths: CohortPaths, program: string, mem
   const from = dirsUnder(paths, program);
   const to = workerDirs(paths, membership);
   const moved: string[] = [];
-  // The cache lives inside the home, which moves with it.
-  for (const key of ['workspace', 'state', 'outbox', 'home'] as const) {
+  // The home's cache lives inside the home, which moves with it.
+  for (const key of ['workspace', 'state', 'outbox', 'home', 'runCache'] as const) {
     if (from[key] === to[key] || !(await exists(from[key])) || (await exists(to[key]))) continue;
     try {
       await rename(from[key], to[key]);
@@ -72,20 +76,3 @@ export async function migrateWorkerDirs(paths: CohortPaths, program: string, mem
   return moved;
 }
 
-/**
- * Moves the cache an older Cohort kept at `<data>/cache/<id>/` into the program home, where runs now
- * find it as `~/.cache`; left alone when the home has a cache already. Returns where it went, or null.
- */
-export async function adoptLegacyCache(paths: CohortPaths, membership: { id: string }): Promise<string | null> {
-  const legacy = join(paths.dataDir, 'cache', membership.id);
-  const dirs = workerDirs(paths, membership);
-  if (!(await exists(legacy)) || (await exists(dirs.cache))) return null;
-  await mkdir(dirs.home, { recursive: true, mode: 0o700 });
-  try {
-    await rename(legacy, dirs.cache);
-    return dirs.cache;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}

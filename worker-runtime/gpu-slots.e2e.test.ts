@@ -20,11 +20,11 @@ const SANDBOX = (await testSandbox()).option;
 const hardware: Hardware = { hostname: 'test', os: 'linux', cpu: 'x', cpu_count: 2, memory_gb: 1, gpu: '2× Stand-in GPU', gpu_count: 2, gpu_memory_mb: 2 * 16384 };
 
 // Each run says which GPU it sees, then waits (up to 20 s) until the other slot's run has started
-// too: both finishing proves they ran at once. The program home is shared by the slots.
+// too: both finishing proves they ran at once. The run cache is shared by the slots.
 const TRAIN_PY = `import os, sys, time
 LR = 0.5
 gpu = os.environ.get("CUDA_VISIBLE_DEVICES", "none")
-here = os.path.expanduser("~/.cache")
+here = os.environ["COHORT_CACHE_DIR"]
 os.makedirs(here, exist_ok=True)
 open(os.path.join(here, "started-" + gpu), "w").write(os.getcwd())
 others = {"0": "1", "1": "0"}

@@ -1,7 +1,7 @@
 import type { ResultVerdict, TaskResponse } from '../protocol/index.ts';
 import type { CohortPaths } from '../protocol/node/paths.ts';
 import type { Membership } from './credentials.ts';
-import { adoptLegacyCache, slotDirs, workerDirs } from './dirs.ts';
+import { slotDirs, workerDirs } from './dirs.ts';
 import type { WorkerEvent } from './events.ts';
 import type { Hardware } from './hardware.ts';
 import { ExperimentJob } from './jobs/experiment.ts';
@@ -81,7 +81,6 @@ export interface WorkerSummary {
 export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const m = opts.membership;
   const dirs = workerDirs(opts.paths, m);
-  const adopted = await adoptLegacyCache(opts.paths, m);
   // A loop whose runs keep crashing the same way stops taking jobs (the run that just ended is still submitted).
   const crashes = new CrashStreak();
   const halt = new AbortController();
@@ -98,13 +97,13 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const signal = opts.signal ? { signal: opts.signal } : {};
   const host = new HostSession({ membership: m, outboxDir: dirs.outbox, emit, ...signal, ...(opts.retry ? { retry: opts.retry } : {}) });
   const stopped = () => opts.signal?.aborted === true;
-  if (adopted !== null) emit({ type: 'info', message: `the program's cache moved into its home: ${adopted}` });
 
   // Before anything else: a worker that cannot sandbox says so once and does not start.
   const sandbox = await openSandbox({
     setting: opts.sandbox,
     paths: opts.paths,
     home: dirs.home,
+    runCache: dirs.runCache,
     // Unbuffered, so metric lines arrive while the run goes on, not when it ends.
     env: { PYTHONUNBUFFERED: '1', ...(opts.env ?? process.env) },
   });
@@ -120,7 +119,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   // Setups take turns: the slots share the program home they download into.
   const setupTurns = new OneAtATime();
   const setupDone = new Set<number>();
-  const setupOf = (task: TaskResponse, why: string) => new SetupJob(task, { why, turns: setupTurns, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+  const setupOf = (task: TaskResponse, why: string, force = false) => new SetupJob(task, { why, dirs, turns: setupTurns, force, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
   const jobs: JobSource = {
     next: async (slot) => {
       const task = await host.task();
@@ -131,10 +130,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
           emit({ type: 'info', message: 'this program has no setup (TASK.md sets none): nothing to do' });
           return null;
         }
-        return setupOf(task, 'you asked for it');
+        return setupOf(task, 'you asked for it', true);
       }
-      // Before anything runs in a slot's workspace: the program's setup, when it has not run for this program there.
-      const why = await setupNeeded(task, slot.dirs);
+      // Before anything runs: the program's setup, when it has not run for the program as it is now.
+      const why = await setupNeeded(task, dirs);
       if (why !== null) return setupOf(task, why);
       // In a loop, another member's claim waiting to be re-run comes before this member's next experiment.
       const verify = task.program.spec.verify;

@@ -52,10 +52,11 @@ export async function runInSlot(ctx: JobContext, r: SlotRun): Promise<RunOutcome
   return outcome;
 }
 
-/** The program home and its cache, which every run and setup finds (the sandbox binds the home, so it must exist). */
-export async function ensureHome(dirs: Pick<WorkerDirs, 'home' | 'cache'>): Promise<void> {
+/** The program home, its cache and the run cache, which setup and runs find (the sandbox binds them, so they must exist). */
+export async function ensureHome(dirs: Pick<WorkerDirs, 'home' | 'cache' | 'runCache'>): Promise<void> {
   await mkdir(dirs.home, { recursive: true, mode: 0o700 });
   await mkdir(dirs.cache, { recursive: true, mode: 0o700 });
+  await mkdir(dirs.runCache, { recursive: true, mode: 0o700 });
 }
 
 /** What the slot's processes get on top of the worker's environment: the program's `env`, then the slot's GPUs. */

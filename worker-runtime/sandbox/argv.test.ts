@@ -28,7 +28,7 @@ describe('bwrapArgv', () => {
       devices: [r('dev/nvidia0'), r('dev/absent')],
     };
     const ws = r('cohort/data/workspaces/p');
-    const argv = bwrapArgv(plan, { workspace: ws, home: r('cohort/data/homes/p'), readOnly: [join(ws, '.cohort'), join(ws, 'train.py')] });
+    const argv = bwrapArgv(plan, { workspace: ws, home: r('cohort/data/homes/p'), cache: r('cohort/data/cache/p'), readOnly: [join(ws, '.cohort'), join(ws, 'train.py')] });
 
     expect(argv[0]).toBe('/usr/bin/bwrap');
     expect(argv.slice(-3)).toEqual(['--chdir', ws, '--']);
@@ -43,10 +43,11 @@ describe('bwrapArgv', () => {
     const config = at(argv, '--tmpfs', r('cohort/config'));
     const data = at(argv, '--tmpfs', r('cohort/data'));
     const workspace = at(argv, '--bind', ws);
-    const programHome = at(argv, '--bind', r('cohort/data/homes/p'));
+    const programHome = at(argv, '--ro-bind', r('cohort/data/homes/p'));
+    const runCache = at(argv, '--bind', r('cohort/data/cache/p'));
     const meta = at(argv, '--ro-bind', join(ws, '.cohort'));
     const readOnlyData = at(argv, '--remount-ro', r('cohort/data'));
-    const order = [system, dev, gpu, home, pyenv, data, workspace, programHome, meta, readOnlyData];
+    const order = [system, dev, gpu, home, pyenv, data, workspace, programHome, runCache, meta, readOnlyData];
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(config).toBeGreaterThan(pyenv);
@@ -73,7 +74,7 @@ describe('bwrapArgv', () => {
     const readOnly = [join(ws, 'src', 'model', 'train.py'), join(ws, 'prepare.py'), join(ws, 'linked', 'x.py'), join(ws, 'gone', 'y.py'), join(root, 'outside.py')];
     expect(pinnedFolders(`${ws}/`, readOnly)).toEqual([join(ws, 'src'), join(ws, 'src', 'model')]);
 
-    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: ws, home: root, readOnly });
+    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: ws, home: root, cache: root, readOnly });
     const order = [at(argv, '--bind', ws), at(argv, '--bind', join(ws, 'src')), at(argv, '--bind', join(ws, 'src', 'model')), at(argv, '--ro-bind', join(ws, 'src', 'model', 'train.py'))];
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -83,17 +84,22 @@ describe('bwrapArgv', () => {
     expect(argv).not.toContain(join(ws, 'gone'));
   });
 
-  it('shares the network only with a run that asks for it (setup), and nothing else changes', () => {
+  it('gives setup the network and a writable home, and runs neither (nor setup the run cache)', () => {
     const plan: SandboxPlan = { bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] };
-    const offline = bwrapArgv(plan, { workspace: root, home: root, readOnly: [] });
-    const online = bwrapArgv(plan, { workspace: root, home: root, readOnly: [], network: true });
-    expect(offline).toContain('--unshare-net');
-    expect(online).not.toContain('--unshare-net');
-    expect(online).toEqual(offline.filter((a) => a !== '--unshare-net'));
+    const [ws, home, cache] = [join(root, 'ws'), join(root, 'home'), join(root, 'cache')];
+    const run = bwrapArgv(plan, { workspace: ws, home, cache, readOnly: [] });
+    const setup = bwrapArgv(plan, { workspace: ws, home, cache, readOnly: [], setup: true });
+    expect(run).toContain('--unshare-net');
+    expect(setup).not.toContain('--unshare-net');
+    expect(at(run, '--ro-bind', home)).toBeGreaterThan(0);
+    expect(at(run, '--bind', cache)).toBeGreaterThan(0);
+    expect(at(setup, '--bind', home)).toBeGreaterThan(0);
+    expect(setup).not.toContain(cache);
+    expect(setup.filter((a) => a !== home && a !== '--bind' && a !== '--ro-bind')).toEqual(run.filter((a) => a !== '--unshare-net' && a !== home && a !== cache && a !== '--bind' && a !== '--ro-bind'));
   });
 
   it('leaves out --disable-userns where bubblewrap lacks it', () => {
-    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: root, home: root, readOnly: [] });
+    const argv = bwrapArgv({ bwrap: 'bwrap', features: { disableUserns: false }, scratch: [], exposed: [], secret: [], devices: [] }, { workspace: root, home: root, cache: root, readOnly: [] });
     expect(argv).not.toContain('--disable-userns');
   });
 });

@@ -21,10 +21,15 @@ export interface SandboxPlan {
 export interface RunMounts {
   /** Bound read-write; the run's working directory. */
   workspace: string;
-  /** Bound read-write: the program home (HOME, with the cache in it). */
+  /** The program home (HOME): read-only for runs, writable for setup. */
   home: string;
-  /** Whether the run may use the network (a program's setup); runs have none. */
-  network?: boolean;
+  /** Bound read-write for runs: the run cache (COHORT_CACHE_DIR). Setup gets none. */
+  cache: string;
+  /**
+   * A program's setup: the network shared and the home writable, no run cache. Setup has network,
+   * so it must find nothing a run could have written: runs get the home read-only.
+   */
+  setup?: boolean;
   /**
    * Absolute paths bound read-only over the writable workspace: every program file the host served
    * (editable or not), and any folder the run must not change. The folders between the workspace
@@ -41,7 +46,8 @@ export interface RunMounts {
  */
 export function bwrapArgv(plan: SandboxPlan, run: RunMounts): string[] {
   // Setup shares the machine's network namespace; everything else stays unshared.
-  const namespaces = namespaceFlags(plan.features).filter((f) => run.network !== true || f !== '--unshare-net');
+  const setup = run.setup === true;
+  const namespaces = namespaceFlags(plan.features).filter((f) => !setup || f !== '--unshare-net');
   const args = [plan.bwrap, ...namespaces, '--ro-bind', '/', '/', '--dev', '/dev'];
   for (const node of plan.devices) if (existsSync(node)) args.push('--dev-bind', node, node);
   args.push('--proc', '/proc');
@@ -56,10 +62,12 @@ export function bwrapArgv(plan: SandboxPlan, run: RunMounts): string[] {
     }
   }
   for (const dir of plan.exposed) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
-  if (run.network === true) for (const file of resolverFiles(scratch)) args.push('--ro-bind', file, file);
+  if (setup) for (const file of resolverFiles(scratch)) args.push('--ro-bind', file, file);
   const secret = outermost(plan.secret).filter((d) => d !== '/' && existsSync(d));
   for (const dir of secret) args.push('--tmpfs', dir);
-  args.push('--bind', run.workspace, run.workspace, '--bind', run.home, run.home);
+  args.push('--bind', run.workspace, run.workspace);
+  if (setup) args.push('--bind', run.home, run.home);
+  else args.push('--ro-bind', run.home, run.home, '--bind', run.cache, run.cache);
   for (const dir of pinnedFolders(run.workspace, run.readOnly)) args.push('--bind', dir, dir);
   for (const p of run.readOnly) if (existsSync(p)) args.push('--ro-bind', p, p);
   for (const dir of secret) args.push('--remount-ro', dir);

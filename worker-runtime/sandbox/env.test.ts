@@ -47,14 +47,14 @@ describe('sandbox environment', () => {
     for (const plain of ['hf_short', 'sk-1', 'AKIA-not-a-key', 'https://user@example.com/', '/usr/local/cuda/bin', '1', 'eyJ.eyJ.']) expect(secretValue(plain), plain).toBe(false);
   });
 
-  it('makes the program home HOME and exports its cache, keeping kernel caches the person set', () => {
-    expect(homeEnv({ CUDA_CACHE_PATH: '/mine', HOME: '/nonexistent-home' }, '/data/homes/p')).toEqual({
+  it('makes the program home HOME and exports the writable cache, keeping kernel caches the person set', () => {
+    expect(homeEnv({ CUDA_CACHE_PATH: '/mine', HOME: '/nonexistent-home' }, '/data/homes/p', '/data/cache/p')).toEqual({
       HOME: '/data/homes/p',
-      COHORT_CACHE_DIR: '/data/homes/p/.cache',
       XDG_CACHE_HOME: '/data/homes/p/.cache',
+      COHORT_CACHE_DIR: '/data/cache/p',
       CUDA_CACHE_PATH: '/mine',
-      TRITON_CACHE_DIR: '/data/homes/p/.cache/triton',
-      TORCHINDUCTOR_CACHE_DIR: '/data/homes/p/.cache/torchinductor',
+      TRITON_CACHE_DIR: '/data/cache/p/triton',
+      TORCHINDUCTOR_CACHE_DIR: '/data/cache/p/torchinductor',
     });
   });
 });

@@ -2,21 +2,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The program home as `HOME` of setup and every run (sandboxed or not), and its `.cache` exported as
- * `COHORT_CACHE_DIR` and `XDG_CACHE_HOME` (so PyTorch hub, Hugging Face, pip and uv caches land
- * there), plus the CUDA, Triton and TorchInductor kernel caches when the person has not set them.
- * The home is the one place besides the workspace that a sandboxed run may write to and find again
- * in the next run.
+ * Where setup and runs keep things (docs/worker.md, "Setup and the program home"): the program home
+ * as `HOME`, its `.cache` as `XDG_CACHE_HOME` (so uv, pip, Hugging Face and PyTorch hub caches land
+ * there), and `cache`, the folder this process may write and find again, as `COHORT_CACHE_DIR` and
+ * the default of the CUDA, Triton and TorchInductor kernel caches: the run cache for runs, the
+ * home's cache for setup. `env` is the person's (its HOME is their own).
  */
-export function homeEnv(env: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
-  const cacheDir = join(home, '.cache');
-  const out: NodeJS.ProcessEnv = { ...env, HOME: home, COHORT_CACHE_DIR: cacheDir, XDG_CACHE_HOME: cacheDir };
+export function homeEnv(env: NodeJS.ProcessEnv, home: string, cache: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, HOME: home, XDG_CACHE_HOME: join(home, '.cache'), COHORT_CACHE_DIR: cache };
   // pyenv's shims find their root under HOME unless told: keep the person's (the sandbox shows it read-only).
   const pyenv = env.HOME ? join(env.HOME, '.pyenv') : null;
   if (out.PYENV_ROOT === undefined && pyenv !== null && existsSync(pyenv)) out.PYENV_ROOT = pyenv;
-  out.CUDA_CACHE_PATH ??= join(cacheDir, 'nv');
-  out.TRITON_CACHE_DIR ??= join(cacheDir, 'triton');
-  out.TORCHINDUCTOR_CACHE_DIR ??= join(cacheDir, 'torchinductor');
+  out.CUDA_CACHE_PATH ??= join(cache, 'nv');
+  out.TRITON_CACHE_DIR ??= join(cache, 'triton');
+  out.TORCHINDUCTOR_CACHE_DIR ??= join(cache, 'torchinductor');
   return out;
 }
 
@@ -69,8 +68,7 @@ export function sandboxEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; wi
   const withheld: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
-    if (name === 'COHORT_CACHE_DIR') out[name] = value;
-    else if (HIDDEN_THINGS.has(name) || SECRET_NAME.test(name) || secretValue(value)) withheld.push(name);
+    if (HIDDEN_THINGS.has(name) || SECRET_NAME.test(name) || secretValue(value)) withheld.push(name);
     else out[name] = value;
   }
   out.TMPDIR = '/tmp';

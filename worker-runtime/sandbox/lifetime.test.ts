@@ -30,7 +30,7 @@ beforeAll(async () => {
     `import { openSandbox } from ${from('worker-runtime/sandbox/session.ts')};`,
     `import { runExperiment } from ${from('worker-runtime/runner/run-experiment.ts')};`,
     'const [dir, marker] = process.argv.slice(2);',
-    'const sandbox = await openSandbox({ setting: false, paths: { configDir: dir + "/config", dataDir: dir + "/data" }, home: dir + "/home", env: { ...process.env, M: marker } });',
+    'const sandbox = await openSandbox({ setting: false, paths: { configDir: dir + "/config", dataDir: dir + "/data" }, home: dir + "/home", runCache: dir + "/cache", env: { ...process.env, M: marker } });',
     'const { launcher, env } = sandbox.forRun({ workspace: dir, readOnly: [] });',
     'process.stdout.write(JSON.stringify(sandbox.info) + "\\n");',
     'await runExperiment({ command: `sh -c "sleep 1000; : $M-group" & setsid sh -c "sleep 1000; : $M-setsid" & wait`, ...(launcher ? { launcher } : {}), env, cwd: dir, metric: "x", timeBudgetSeconds: 600 });',
@@ -85,7 +85,7 @@ describe('a run dies with the worker', () => {
 
 describe.skipIf(!SANDBOX.usable)('unsandboxed runs under bubblewrap', () => {
   const unsandboxed = async () => {
-    const sandbox = await openSandbox({ setting: false, paths: { configDir: join(root, 'config'), dataDir: join(root, 'data') }, home: join(root, 'home'), env: process.env, root: false });
+    const sandbox = await openSandbox({ setting: false, paths: { configDir: join(root, 'config'), dataDir: join(root, 'data') }, home: join(root, 'home'), runCache: join(root, 'cache'), env: process.env, root: false });
     return sandbox.forRun({ workspace: root, readOnly: [] });
   };
 

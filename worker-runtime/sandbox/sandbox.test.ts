@@ -113,7 +113,7 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     expect(result.output).toMatch(/^\[cohort\] crash: exit code 1: (ConnectionRefusedError: \[Errno 111\] Connection refused|OSError: \[Errno 101\] Network is unreachable)/);
     expect(connections).toBe(0);
     expect(events.find((e) => e.type === 'run-start')).toMatchObject({ sandboxed: true });
-    expect(events.find((e) => e.type === 'sandbox')).toMatchObject({ sandboxed: true, bwrap: expect.stringMatching(/bwrap$/), cacheDir: workerDirs(f.paths, f.membership).cache });
+    expect(events.find((e) => e.type === 'sandbox')).toMatchObject({ sandboxed: true, bwrap: expect.stringMatching(/bwrap$/), cacheDir: workerDirs(f.paths, f.membership).runCache, home: workerDirs(f.paths, f.membership).home });
 
     // The server is reachable for the very same code outside the sandbox: the sandbox is what stopped it.
     const outside = await runVariant(f, 'socket-unsandboxed', source, { sandbox: false });
@@ -187,17 +187,26 @@ describe.skipIf(!SANDBOX.usable)(`sandboxed runs${SANDBOX.skipReason ? ` (skippe
     expect(self.result.output).toMatch(/crash: exit code 1: OSError: \[Errno 30\] Read-only file system: 'train\.py'/);
   });
 
-  it('may write into the program cache, kept between runs (COHORT_CACHE_DIR = XDG_CACHE_HOME)', async () => {
+  it('may write into the run cache, kept between runs (COHORT_CACHE_DIR), but not into the program home, which setup runs with network', async () => {
+    const dirs = workerDirs(f.paths, f.membership);
     const { result } = await runVariant(f, 'cache', [
       'import os',
       'd = os.environ["COHORT_CACHE_DIR"]',
-      'assert os.environ["XDG_CACHE_HOME"] == d, os.environ["XDG_CACHE_HOME"]',
       'open(os.path.join(d, "cached.txt"), "w").write("kept")',
+      `assert os.environ["HOME"] == ${JSON.stringify(dirs.home)} and os.environ["XDG_CACHE_HOME"] == ${JSON.stringify(dirs.cache)}`,
+      'for target in [os.path.expanduser("~/.bashrc"), os.path.join(os.environ["XDG_CACHE_HOME"], "poisoned.py")]:',
+      '    try:',
+      '        open(target, "w").write("import socket")',
+      '        print("wrote", target)',
+      '    except OSError as e:',
+      '        print("refused", e.errno)',
       'print("val_loss: 0.5")',
       '',
     ].join('\n'));
     expect(result.status, result.output).toBe('keep');
-    expect(await readFile(join(workerDirs(f.paths, f.membership).cache, 'cached.txt'), 'utf8')).toBe('kept');
+    expect(await readFile(join(dirs.runCache, 'cached.txt'), 'utf8')).toBe('kept');
+    expect(result.output).not.toContain('wrote');
+    expect(result.output.match(/refused 30/g)).toHaveLength(2); // EROFS
   });
 
   it('may write into the workspace, and /tmp is private and writable', async () => {
@@ -352,10 +361,11 @@ describe.skipIf(!SANDBOX.usable)(`the program's files in the sandbox${SANDBOX.sk
     const home = join(paths.dataDir, 'homes', 'p');
     await mkdir(join(workspace, 'src', 'model'), { recursive: true });
     await mkdir(home, { recursive: true });
+    await mkdir(join(paths.dataDir, 'cache', 'p'), { recursive: true });
     const files: Record<string, string> = { 'prepare.py': 'print("prepare")\n', 'src/model/train.py': 'print("train")\n', 'attack.py': ATTACK };
     for (const [path, content] of Object.entries(files)) await writeFile(join(workspace, path), content);
 
-    const sandbox = await openSandbox({ setting: true, paths, home, env: { ...process.env, HOME: join(root, 'home') } });
+    const sandbox = await openSandbox({ setting: true, paths, home, runCache: join(paths.dataDir, 'cache', 'p'), env: { ...process.env, HOME: join(root, 'home') } });
     const { launcher, env } = sandbox.forRun({ workspace, readOnly: Object.keys(files).map((p) => join(workspace, p)) });
     const outcome = await runExperiment({ command: 'python3 attack.py', ...(launcher ? { launcher } : {}), env, cwd: workspace, metric: 'val_loss', timeBudgetSeconds: 30 });
     expect(outcome.status, outcome.tail).toBe('ok');

@@ -14,7 +14,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 afterEach(() => vi.unstubAllEnvs());
 
 const open = (setting: boolean, root: boolean) =>
-  openSandbox({ setting, paths: { configDir: join(dir, 'config'), dataDir: join(dir, 'data') }, home: join(dir, 'home'), env: { PATH: '/usr/bin:/bin' }, root });
+  openSandbox({ setting, paths: { configDir: join(dir, 'config'), dataDir: join(dir, 'data') }, home: join(dir, 'home'), runCache: join(dir, 'cache'), env: { PATH: '/usr/bin:/bin' }, root });
 
 describe('openSandbox', () => {
   it.skipIf(!SANDBOX.usable)('warns, as root, that the sandbox exposes every file root can read', async () => {

@@ -21,9 +21,9 @@ export interface SandboxInfo {
   /** The bubblewrap runs start under: the sandbox's, or unsandboxed the one that ties their lifetime to the worker's. */
   bwrap: string | null;
   version: string | null;
-  /** The program home (HOME): writable and kept between runs, with setup's downloads in it. */
+  /** The program home (HOME): setup's downloads, read-only for runs. */
   home: string;
-  /** The program's cache inside the home (COHORT_CACHE_DIR, XDG_CACHE_HOME). */
+  /** The run cache (COHORT_CACHE_DIR): writable by runs and kept between them. */
   cacheDir: string;
   /** Environment variables not passed into the sandbox (they look like secrets or point at hidden things). */
   withheldEnv: string[];
@@ -42,8 +42,8 @@ export interface SandboxInfo {
   warnings: string[];
 }
 
-/** One process run in the sandbox: where, what stays read-only, whether with network, and more environment. */
-export interface SandboxRun extends Omit<RunMounts, 'home'> {
+/** One process run in the sandbox: where, what stays read-only, whether it is the program's setup, and more environment. */
+export interface SandboxRun extends Omit<RunMounts, 'home' | 'cache'> {
   /**
    * Set last, after the sandbox withheld what looks like a secret: the program's `env` (TASK.md,
    * public to every member) and the slot's `CUDA_VISIBLE_DEVICES`.
@@ -66,15 +66,18 @@ export interface SandboxSession {
 export async function openSandbox(opts: {
   setting: boolean | SandboxConfig | undefined;
   paths: CohortPaths;
-  /** The program home (WorkerDirs.home): HOME of every run. */
+  /** The program home (WorkerDirs.home): HOME of setup and every run. */
   home: string;
+  /** The run cache (WorkerDirs.runCache). */
+  runCache: string;
   /** The runs' environment (the person's: its HOME is the one the sandbox hides). */
   env: NodeJS.ProcessEnv;
   /** Whether the worker runs as root; default: this process's user id is 0. */
   root?: boolean;
 }): Promise<SandboxSession> {
-  const env = homeEnv(opts.env, opts.home);
-  const cacheDir = join(opts.home, '.cache');
+  const cacheDir = opts.runCache;
+  // What a run may write and find again: the run cache; setup writes the home (and its cache).
+  const homes = (env: NodeJS.ProcessEnv, run: SandboxRun) => homeEnv(env, opts.home, run.setup === true ? join(opts.home, '.cache') : opts.runCache);
   const root = opts.root ?? process.getuid?.() === 0;
   const config: SandboxConfig = typeof opts.setting === 'object' ? opts.setting : {};
   const bwrap = config.bwrap ?? (process.env.COHORT_BWRAP || undefined);
@@ -83,7 +86,7 @@ export async function openSandbox(opts: {
     const warnings = [...(root ? [rootWarning(false)] : []), ...(lifetime.ok ? [] : [processGroupWarning(lifetime.reason)])];
     return {
       info: { sandboxed: false, bwrap: lifetime.ok ? lifetime.bwrap : null, version: null, home: opts.home, cacheDir, withheldEnv: [], exposed: [], devices: [], reaper: lifetime.ok ? 'bwrap' : 'process-group', warnings },
-      forRun: (run) => ({ launcher: lifetime.ok ? [lifetime.bwrap, ...lifetimeFlags(), '--chdir', run.workspace, '--'] : undefined, env: { ...env, ...run.env } }),
+      forRun: (run) => ({ launcher: lifetime.ok ? [lifetime.bwrap, ...lifetimeFlags(), '--chdir', run.workspace, '--'] : undefined, env: { ...homes(opts.env, run), ...run.env } }),
     };
   }
   const support = await detectSandbox(bwrap !== undefined ? { bwrap } : {});
@@ -96,7 +99,7 @@ export async function openSandbox(opts: {
     env: opts.env,
     ...(config.expose ? { expose: config.expose } : {}),
   });
-  const inside = sandboxEnv(env);
+  const inside = sandboxEnv(opts.env);
   return {
     info: {
       sandboxed: true,
@@ -110,6 +113,9 @@ export async function openSandbox(opts: {
       reaper: 'bwrap',
       warnings: root ? [rootWarning(true)] : [],
     },
-    forRun: ({ env: extra, ...mounts }) => ({ launcher: bwrapArgv(plan, { ...mounts, home: opts.home }), env: { ...inside.env, ...extra } }),
+    forRun: (run) => {
+      const { env: extra, ...mounts } = run;
+      return { launcher: bwrapArgv(plan, { ...mounts, home: opts.home, cache: opts.runCache }), env: { ...homes(inside.env, run), ...extra } };
+    },
   };
 }

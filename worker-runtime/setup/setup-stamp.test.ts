@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,22 +33,23 @@ describe('setup stamp', () => {
     expect(setupStamp(task({ env: { AB: 'C' } }))).not.toBe(setupStamp(task({ env: { A: 'BC' } })));
   });
 
-  it('says why setup must run in a workspace: never ran, program changed, workspace laid out anew', async () => {
+  it('says why setup must run: never ran, program changed, program home removed', async () => {
     root = await mkdtemp(join(tmpdir(), 'cohort-stamp-'));
-    const dirs = { workspace: join(root, 'ws'), state: join(root, 'state') };
-    await mkdir(dirs.workspace);
+    const dirs = { home: join(root, 'home'), state: join(root, 'state') };
+    await mkdir(dirs.home);
     expect(await setupNeeded(task({ setup: undefined }), dirs)).toBeNull();
-    expect(await setupNeeded(task(), dirs)).toBe('it has not run in this workspace yet');
+    expect(await setupNeeded(task(), dirs)).toBe('it has not run for this program yet');
     await recordSetup(task(), dirs, 1.5);
     expect(await setupNeeded(task(), dirs)).toBeNull();
     expect(await setupNeeded(task({}, { 'prepare.py': 'print(3)\n' }), dirs)).toBe('the program\'s setup, env or fixed files changed since it last ran');
-    // A quarantined workspace (moved aside, laid out again) is a new folder.
-    await rename(dirs.workspace, join(root, 'ws.quarantined'));
-    await mkdir(dirs.workspace);
-    expect(await setupNeeded(task(), dirs)).toBe('the workspace was laid out anew since it last ran');
+    // A home removed and made again is a new folder, without what setup put there.
+    await rm(dirs.home, { recursive: true });
+    await mkdir(join(root, 'other')); // so the new home cannot get the old inode back
+    await mkdir(dirs.home);
+    expect(await setupNeeded(task(), dirs)).toBe('the program home was removed since it last ran');
     // A record the worker cannot read is no record.
     await writeFile(join(dirs.state, 'setup.json'), '{"stamp": 1');
-    expect(await setupNeeded(task(), dirs)).toBe('it has not run in this workspace yet');
+    expect(await setupNeeded(task(), dirs)).toBe('it has not run for this program yet');
   });
 });
 

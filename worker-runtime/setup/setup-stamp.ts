@@ -23,18 +23,18 @@ export function setupStamp(task: TaskResponse): string {
   return hash.digest('hex');
 }
 
-const SetupRecord = z.object({ stamp: z.string(), workspace: z.string(), at: z.string(), seconds: z.number() });
+const SetupRecord = z.object({ stamp: z.string(), home: z.string(), at: z.string(), seconds: z.number() });
 type SetupRecord = z.infer<typeof SetupRecord>;
 
 /**
- * Which workspace setup ran in, by device and inode: a workspace moved aside and laid out again
- * (quarantined after a run left links in it) is a new folder, and whatever setup made in the old
- * one (a virtual environment, say) went with it.
+ * Which program home setup filled, by device and inode: a home removed since (`cohort leave
+ * --remove-home`, by hand) and made again is a new folder, without what setup put there.
  */
-async function workspaceIdentity(dir: string): Promise<string | null> {
+async function folderIdentity(dir: string): Promise<string | null> {
   try {
     const s = await lstat(dir);
-    return s.isDirectory() ? `${s.dev}:${s.ino}` : null;
+    // With its birth time, so that a new folder that got the old one's inode back still differs.
+    return s.isDirectory() ? `${s.dev}:${s.ino}:${s.birthtimeMs}` : null;
   } catch {
     return null;
   }
@@ -51,22 +51,22 @@ function readRecord(text: string): SetupRecord | null {
 
 const recordFile = (stateDir: string) => join(stateDir, 'setup.json');
 
-/** Why setup must run before the next run in this workspace, or null when it has run for this program. */
-export async function setupNeeded(task: TaskResponse, dirs: { workspace: string; state: string }): Promise<string | null> {
+/** Why setup must run before the next run of this membership, or null when it has run for the program as it is now. */
+export async function setupNeeded(task: TaskResponse, dirs: { home: string; state: string }): Promise<string | null> {
   if (task.program.spec.setup === undefined) return null;
   const text = await readFile(recordFile(dirs.state), 'utf8').catch(() => null);
   const last = text === null ? null : readRecord(text);
-  if (last === null) return 'it has not run in this workspace yet';
+  if (last === null) return 'it has not run for this program yet';
   if (last.stamp !== setupStamp(task)) return 'the program\'s setup, env or fixed files changed since it last ran';
-  if (last.workspace !== (await workspaceIdentity(dirs.workspace))) return 'the workspace was laid out anew since it last ran';
+  if (last.home !== (await folderIdentity(dirs.home))) return 'the program home was removed since it last ran';
   return null;
 }
 
 /** Records a setup that succeeded (in the state folder: runs never see it). */
-export async function recordSetup(task: TaskResponse, dirs: { workspace: string; state: string }, seconds: number): Promise<void> {
-  const workspace = await workspaceIdentity(dirs.workspace);
-  if (workspace === null) return;
-  const record: SetupRecord = { stamp: setupStamp(task), workspace, at: new Date().toISOString(), seconds };
+export async function recordSetup(task: TaskResponse, dirs: { home: string; state: string }, seconds: number): Promise<void> {
+  const home = await folderIdentity(dirs.home);
+  if (home === null) return;
+  const record: SetupRecord = { stamp: setupStamp(task), home, at: new Date().toISOString(), seconds };
   await mkdir(dirs.state, { recursive: true, mode: 0o700 });
   const tmp = `${recordFile(dirs.state)}.tmp`;
   await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);

@@ -22,13 +22,13 @@ import { startWorker, type WorkerEvent, type WorkerOptions } from '../worker.ts'
 const SANDBOX = await testSandbox();
 const hardware: Hardware = { hostname: 'test', os: 'linux', cpu: 'x', cpu_count: 2, memory_gb: 1, gpu: '', gpu_count: 0, gpu_memory_mb: 0 };
 
-const PREPARE_PY = `import os, sys, urllib.request
+const PREPARE_PY = `import os, sys, textwrap, urllib.request
 cache = os.path.expanduser("~/.cache/arshaped")
 os.makedirs(cache, exist_ok=True)
 for name in ("data.txt", "kernel.bin"):
     with urllib.request.urlopen(os.environ["DATA_URL"] + name, timeout=10) as r:
         open(os.path.join(cache, name), "wb").write(r.read())
-print("prepared into", cache, "with", sys.prefix)
+print(textwrap.dedent("  prepared into"), cache, "with", sys.prefix)
 `;
 
 const TRAIN_PY = `import os, sys, urllib.request
@@ -48,6 +48,13 @@ try:
 except Exception:
     print("network: blocked")
 print("kernel:", kernel.decode())
+# What a hostile run would do: plant code where setup, which has network, might run it.
+open("textwrap.py", "w").write("print('PLANTED RAN')\\n")
+try:
+    open(os.path.join(os.environ["VENV"], "planted.pth"), "w").write("import os\\n")
+    print("home: writable")
+except OSError:
+    print("home: read-only")
 print("val_bpb:", round(1.0 + len(data) / 1000 + LR, 6))
 `;
 
@@ -133,14 +140,15 @@ describe.each(variants)('a program that needs setup, $name', ({ option, sandboxe
     const first = await work({ runs: 2 });
     expect(first.summary, first.output).toMatchObject({ runs: 2, stoppedBecause: 'done' });
     expect(first.setups).toHaveLength(1);
-    expect(first.setups[0]).toMatchObject({ why: 'it has not run in this workspace yet', home: dirs.home, sandboxed });
+    expect(first.setups[0]).toMatchObject({ why: 'it has not run for this program yet', home: dirs.home, sandboxed });
     expect(first.events.find((e) => e.type === 'setup-end')).toMatchObject({ ok: true });
     expect(hits.slice(0, 2)).toEqual(['/data.txt', '/kernel.bin']);
     expect(await readFile(join(dirs.home, '.cache', 'arshaped', 'kernel.bin'), 'utf8')).toBe('sdpa-kernel-v1');
-    expect(first.ends.map((o) => [o.status, o.value])).toEqual([['ok', 1.75], ['ok', 1.75]]);
+    expect(first.ends.map((o) => [o.status, o.value]), first.output).toEqual([['ok', 1.75], ['ok', 1.75]]);
     expect(first.output).toContain('kernel: sdpa-kernel-v1');
-    // Runs have no network in the sandbox (unsandboxed they do: nothing confines them).
+    // Runs have no network in the sandbox and cannot write the home (unsandboxed nothing confines them).
     expect(first.output).toContain(sandboxed ? 'network: blocked' : 'network: reachable');
+    expect(first.output).toContain(sandboxed ? 'home: read-only' : 'home: writable');
     expect(hits.length).toBe(sandboxed ? 2 : 4);
     expect(await host.kb.results()).toHaveLength(2);
 
@@ -163,6 +171,9 @@ describe.each(variants)('a program that needs setup, $name', ({ option, sandboxe
     const asked = await work({ setupOnly: true });
     expect(asked.summary).toMatchObject({ runs: 0, stoppedBecause: 'done', submitted: [] });
     expect(asked.setups.map((s) => s.why)).toEqual(['you asked for it']);
+    // Setup ran in a fresh folder of the program's fixed files: what runs planted in the workspace did not run.
+    expect(asked.output).toContain('prepared into');
+    expect(first.output + second.output + asked.output).not.toContain('PLANTED RAN');
     const fourth = await work({ runs: 1 });
     expect(fourth.setups).toHaveLength(0);
     expect(fourth.ends.map((o) => o.status)).toEqual(['ok']);
