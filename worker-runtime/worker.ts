@@ -14,6 +14,7 @@ import { openSandbox, type SandboxConfig } from './sandbox/session.ts';
 import { ClaimWatch } from './session/claim-watch.ts';
 import { CRASH_STREAK_LIMIT, CrashStreak } from './session/crash-streak.ts';
 import { HostSession } from './session/host-session.ts';
+import { assertRequirements } from './session/requirements.ts';
 
 export type { CodeLineage, LineageStep } from './lineage.ts';
 export { workerDirs, type WorkerDirs } from './dirs.ts';
@@ -101,6 +102,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const jobs: JobSource = {
     next: async () => {
       const task = await host.task();
+      assertRequirements(task.program.spec, opts.hardware);
       // In a loop, another member's claim waiting to be re-run comes before this member's next experiment.
       const verify = task.program.spec.verify;
       if (opts.loop === true && verify !== undefined && verify.replicas > 0) {
