@@ -33,6 +33,7 @@ function expectInert(text: string): void {
 const request: JoinRequest = {
   id: 'jr_1', user_code: 'BCDF-GHJK', status: 'pending', name: HOSTILE, hostname: 'host\x1b[2J', os: 'Linux\r[cohort] fake', gpu: 'GPU\u202E', app_version: '0.1\x1b[10A',
   client_id: 'cohort-worker', ip: '203.0.113.7', created_at: new Date().toISOString(), expires_at: new Date(Date.now() + 600_000).toISOString(), expires_in: 600, member: null,
+  requirements: { ok: false, problems: [`needs a GPU matching H100; this machine has 1× ${HOSTILE}`] },
 };
 const member: Member = { id: 'm_1', name: HOSTILE, hostname: 'h\x9b2J', os: 'linux', gpu: '', app_version: '0.1.0', ip: '203.0.113.7', joined_at: new Date().toISOString(), revoked_at: null };
 
@@ -52,12 +53,17 @@ describe('text from others, as the CLI formats it', () => {
       expect(out.split('\n')).toHaveLength(3);
     }
     expect(requestsTable([request])).toContain('Linux␍[cohort] fake');
+    // Whether it meets the program's requires: the problems quote the worker's GPU name.
+    expect(requestsTable([request])).toContain(`DOES NOT MATCH: needs a GPU matching H100; this machine has 1× ${SHOWN}`);
+    expect(requestsTable([{ ...request, requirements: { ok: true, problems: [] } }])).toMatch(/pending\s+matches requires$/m);
+    expect(requestsTable([{ ...request, requirements: null }])).toMatch(/pending\s+—$/m);
   });
 
   it('the events `cohort publish` prints', () => {
     const line = describeEvent({ type: 'join-request', request }, 'val_loss');
     expectInert(line);
     expect(line).toContain(`from "${SHOWN}" (declared) — host host␛[2J`);
+    expect(line).toContain(`; DOES NOT MATCH: needs a GPU matching H100; this machine has 1× ${SHOWN}; expires in`);
     expect(describeEvent({ type: 'member-joined', member }, 'val_loss')).toBe(`member m_1 "${SHOWN}" joined`);
     expect(describeTunnel({ state: 'down', reason: 'cloudflared said \x1b]0;title\x07' })).toBe('down: cloudflared said ␛]0;title␇');
     expect(describeTunnelEvent({ state: 'up', url: 'https://x.trycloudflare.com\x1b[2J' })).toBe('Tunnel up: https://x.trycloudflare.com␛[2J\n  Workers join with: cohort join https://x.trycloudflare.com␛[2J');

@@ -145,6 +145,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       store,
       bus,
       membership: opts.membership ?? opts.program.spec.membership,
+      ...(opts.program.spec.requires !== undefined ? { requires: opts.program.spec.requires } : {}),
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
       ...(opts.intervalSeconds !== undefined ? { intervalSeconds: opts.intervalSeconds } : {}),

@@ -159,6 +159,11 @@ export const JoinRequest = z.object({
   expires_at: z.string(),
   expires_in: z.number().int(),
   member: z.string().nullable(),
+  /**
+   * Whether the machine meets the program's `requires` (protocol/requirements.ts), by what the
+   * worker declares; null when the program has no `requires` (or the host is older).
+   */
+  requirements: z.object({ ok: z.boolean(), problems: z.array(z.string()) }).nullable().default(null),
 });
 export type JoinRequest = z.infer<typeof JoinRequest>;
 

@@ -22,6 +22,16 @@ export type AuthServerMetadata = z.infer<typeof AuthServerMetadata>;
 const shortText = (max: number) => z.string().trim().max(max);
 
 /**
+ * A whole number in a form field (form values are strings; JSON may send a number). Junk is refused
+ * with a message naming what is expected, rather than read as 0 or NaN.
+ */
+const wholeNumber = (max: number, what: string) =>
+  z
+    .union([z.number(), z.string().trim().regex(/^\d{1,15}$/, `must be a whole number of ${what}`)])
+    .transform(Number)
+    .pipe(z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= max, `must be a whole number of ${what} from 0 to ${max}`));
+
+/**
  * RFC 8628 §3.1 device authorization request. `client_id` is any string; the other fields are
  * Cohort's worker details, self-declared and shown to the owner as such.
  */
@@ -33,6 +43,13 @@ export const DeviceAuthorizationRequest = z.object({
   os: shortText(128).optional(),
   gpu: shortText(256).optional(),
   app_version: shortText(32).optional(),
+  /**
+   * What `requires` is matched against (protocol/requirements.ts), so the owner sees whether the
+   * machine qualifies before approving: one GPU's model, the NVIDIA GPUs, their memory together.
+   */
+  gpu_model: shortText(256).optional(),
+  gpu_count: wholeNumber(1024, 'GPUs').optional(),
+  gpu_memory_mb: wholeNumber(1_000_000_000, 'MiB').optional(),
 });
 export type DeviceAuthorizationRequest = z.infer<typeof DeviceAuthorizationRequest>;
 

@@ -17,7 +17,7 @@ import { testSandbox } from './sandbox/testing.ts';
 import { startWorker, type WorkerEvent } from './worker.ts';
 
 const SANDBOX = (await testSandbox()).option;
-const hardware: Hardware = { hostname: 'test', os: 'linux', cpu: 'x', cpu_count: 2, memory_gb: 1, gpu: '2× Stand-in GPU', gpu_count: 2, gpu_memory_mb: 2 * 16384 };
+const hardware: Hardware = { hostname: 'test', os: 'linux', cpu: 'x', cpu_count: 2, memory_gb: 1, gpu: '2× Stand-in GPU', gpu_model: 'Stand-in GPU', gpu_count: 2, gpu_memory_mb: 2 * 16384 };
 
 // Each run says which GPU it sees, then waits (up to 20 s) until the other slot's run has started
 // too: both finishing proves they ran at once. The run cache is shared by the slots.
@@ -80,6 +80,8 @@ it('runs one experiment per GPU at once, each pinned and in its own workspace, t
   const results = await host!.kb.results();
   expect(results.map((r) => r.value).sort()).toEqual([1, 2]);
   expect(results.map((r) => /gpu: (\d)/.exec(r.output)?.[1]).sort()).toEqual(['0', '1']);
+  // Each result says the GPU its run saw, not the whole machine.
+  for (const r of results) expect(r.hardware).toMatchObject({ gpu_count: 1, gpu_memory_mb: 16384, gpu: 'Stand-in GPU' });
 }, 90_000);
 
 it('Stop stops every slot; nothing stopped is submitted', async () => {

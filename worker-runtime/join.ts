@@ -4,8 +4,9 @@ import type { CohortPaths } from '../protocol/node/paths.ts';
 import { z } from 'zod';
 import { listMemberships, newMembership, saveMembership, WorkerError, type Membership } from './credentials.ts';
 import { normaliseHostUrl } from './membership-id.ts';
-import type { Hardware } from './hardware.ts';
+import { gpuFacts, type Hardware } from './hardware.ts';
 import { MemberClient } from './member-client.ts';
+import { requirementsProblem } from './session/requirements.ts';
 
 export const CLIENT_ID = 'cohort-worker';
 
@@ -16,6 +17,8 @@ export interface JoinCallbacks {
   onSaved?: (saved: { file: string; replaced: boolean }) => void;
   /** The program had moved here: an existing membership now points at this URL (no new approval, same member). */
   onRepointed?: (moved: { membership: Membership; from: string }) => void;
+  /** Approved, but this machine does not meet the program's `requires`: it will refuse to run (the sentence says why). */
+  onRequirementsNotMet?: (message: string) => void;
 }
 
 export interface JoinOptions extends JoinCallbacks {
@@ -94,6 +97,10 @@ export async function join(opts: JoinOptions): Promise<Membership> {
       os: opts.hardware.os,
       gpu: opts.hardware.gpu,
       app_version: opts.appVersion,
+      // For the owner's "meets requires" (protocol/oauth.ts); form values are strings.
+      gpu_model: gpuFacts(opts.hardware).gpu_model,
+      gpu_count: String(opts.hardware.gpu_count),
+      gpu_memory_mb: String(opts.hardware.gpu_memory_mb),
     });
   } catch (err) {
     const body = (err as { cause?: { message?: string } }).cause;
@@ -126,6 +133,9 @@ export async function join(opts: JoinOptions): Promise<Membership> {
   });
   const saved = await saveMembership(opts.paths, membership);
   opts.onSaved?.(saved);
+  // The owner may approve a machine that does not qualify; say so now rather than at the first run.
+  const problem = requirementsProblem(task.program.spec, opts.hardware);
+  if (problem !== null) opts.onRequirementsNotMet?.(problem.message);
   return membership;
 }
 

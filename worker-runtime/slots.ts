@@ -1,5 +1,5 @@
 import { WorkerError } from './credentials.ts';
-import type { Hardware } from './hardware.ts';
+import type { GpuInfo, Hardware } from './hardware.ts';
 
 /**
  * The GPUs of each slot for `--gpus` (docs/design.md, "Hardware"): `all` or a list of indexes, as
@@ -25,4 +25,14 @@ export function parseGpus(text: string): 'all' | number[] {
   const parts = text.split(',').map((p) => p.trim());
   if (parts.length === 0 || parts.some((p) => !/^\d{1,3}$/.test(p))) throw new WorkerError(`--gpus must be "all" or GPU indexes separated by commas, e.g. "0,1"; got "${text}".`);
   return parts.map(Number);
+}
+
+/**
+ * The GPUs at `indexes` as the machine's facts describe them: its GPUs are taken to be alike (one
+ * model name, memory shared evenly), which is what `nvidia-smi`'s summary in Hardware can say.
+ */
+export function machineGpus(hardware: Pick<Hardware, 'gpu_model' | 'gpu' | 'gpu_count' | 'gpu_memory_mb'>, indexes: readonly number[]): GpuInfo[] {
+  const name = hardware.gpu_model ?? hardware.gpu;
+  const each = hardware.gpu_count > 0 ? Math.round(hardware.gpu_memory_mb / hardware.gpu_count) : 0;
+  return indexes.map((index) => ({ index, name, memoryMb: each }));
 }

@@ -3,7 +3,7 @@ import type { CohortPaths } from '../protocol/node/paths.ts';
 import type { Membership } from './credentials.ts';
 import { slotDirs, workerDirs } from './dirs.ts';
 import type { WorkerEvent } from './events.ts';
-import type { Hardware } from './hardware.ts';
+import { slotHardware, type Hardware } from './hardware.ts';
 import { ExperimentJob } from './jobs/experiment.ts';
 import { VerificationJob } from './jobs/verification.ts';
 import type { JobSource, Slot } from './jobs/job.ts';
@@ -14,10 +14,11 @@ import { openSandbox, type SandboxConfig } from './sandbox/session.ts';
 import { ClaimWatch } from './session/claim-watch.ts';
 import { CRASH_STREAK_LIMIT, CrashStreak } from './session/crash-streak.ts';
 import { HostSession } from './session/host-session.ts';
+import { assertRequirements } from './session/requirements.ts';
 import { OneAtATime } from './setup/one-at-a-time.ts';
 import { SetupFailedError, SetupJob } from './setup/setup-job.ts';
 import { setupNeeded } from './setup/setup-stamp.ts';
-import { slotGpus } from './slots.ts';
+import { machineGpus, slotGpus } from './slots.ts';
 
 export type { CodeLineage, LineageStep } from './lineage.ts';
 export { workerDirs, type WorkerDirs } from './dirs.ts';
@@ -123,6 +124,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const jobs: JobSource = {
     next: async (slot) => {
       const task = await host.task();
+      // A machine that does not meet the program's `requires` runs nothing, setup included.
+      assertRequirements(task.program.spec, opts.hardware);
       if (opts.setupOnly === true) {
         if (setupDone.has(slot.index)) return null;
         setupDone.add(slot.index);
@@ -139,14 +142,16 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const verify = task.program.spec.verify;
       if (opts.loop === true && verify !== undefined && verify.replicas > 0) {
         await claims.check(emit);
-        const job = await host.nextVerification(opts.hardware);
-        if (job) return new VerificationJob(task, job, { hardware: opts.hardware, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+        const job = await host.nextVerification(hardwareOf(slot));
+        if (job) return new VerificationJob(task, job, { hardware: hardwareOf(slot), ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
       }
-      return experiment(task);
+      return experiment(task, slot);
     },
   };
-  const experiment = (task: TaskResponse) => new ExperimentJob(task, {
-      hardware: opts.hardware,
+  // A slot's results say the GPUs its runs saw, not the whole machine's.
+  const hardwareOf = (slot: Slot) => (slot.gpus === null ? opts.hardware : slotHardware(opts.hardware, machineGpus(opts.hardware, slot.gpus)));
+  const experiment = (task: TaskResponse, slot: Slot) => new ExperimentJob(task, {
+      hardware: hardwareOf(slot),
       resetAfter: opts.loop === true,
       ...(opts.hypothesis !== undefined ? { hypothesis: opts.hypothesis } : {}),
       ...(opts.propose !== undefined ? { propose: opts.propose } : {}),

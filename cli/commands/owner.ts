@@ -18,9 +18,18 @@ const STATUS_RECENT = 20;
 export function requestsTable(requests: readonly JoinRequest[]): string {
   if (requests.length === 0) return 'No join requests are waiting.';
   return table(
-    ['CODE', 'NAME (declared)', 'HOST', 'OS', 'GPU', 'IP', 'APP', 'ASKED', 'EXPIRES IN', 'STATUS'],
-    requests.map((r) => [r.user_code, r.name, r.hostname, r.os, r.gpu || '—', r.ip, r.app_version || '—', ago(r.created_at), duration(r.expires_in), r.status]),
+    ['CODE', 'NAME (declared)', 'HOST', 'OS', 'GPU', 'IP', 'APP', 'ASKED', 'EXPIRES IN', 'STATUS', 'REQUIRES'],
+    requests.map((r) => [r.user_code, r.name, r.hostname, r.os, r.gpu || '—', r.ip, r.app_version || '—', ago(r.created_at), duration(r.expires_in), r.status, requirementsText(r.requirements)]),
   );
+}
+
+/**
+ * Whether a join request's machine meets the program's `requires`, as the worker declares it;
+ * '—' when the program has none. The problems quote the worker's GPU name: callers make it terminalSafe.
+ */
+export function requirementsText(match: JoinRequest['requirements']): string {
+  if (match === null) return '—';
+  return match.ok ? 'matches requires' : `DOES NOT MATCH: ${match.problems.join('; ')}`;
 }
 
 /** `12.3 / 512 MiB`, then the limit the member is at, if any (TASK.md `quota`). */

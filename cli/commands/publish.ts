@@ -11,6 +11,7 @@ import { CliError } from '../owner-client.ts';
 import { port } from '../options.ts';
 import { duration, formatValue } from '../table.ts';
 import { describeManifest } from '../manifest-text.ts';
+import { requirementsText } from './owner.ts';
 import { describeTunnel, describeTunnelEvent } from '../tunnel-text.ts';
 
 type Out = (text: string) => void;
@@ -63,7 +64,7 @@ function kbEventLine(e: Exclude<KbEvent, { type: 'tunnel' }>, metric: string): s
   switch (e.type) {
     case 'join-request': {
       const r = e.request;
-      return `join request ${r.user_code} from "${r.name}" (declared) — host ${r.hostname || '?'}, ${r.os || '?'}, GPU ${r.gpu || 'none'}, app ${r.app_version || '?'}, IP ${r.ip}; expires in ${duration(r.expires_in)}. Approve: cohort approve ${r.user_code}`;
+      return `join request ${r.user_code} from "${r.name}" (declared) — host ${r.hostname || '?'}, ${r.os || '?'}, GPU ${r.gpu || 'none'}, app ${r.app_version || '?'}, IP ${r.ip}${r.requirements === null ? '' : `; ${requirementsText(r.requirements)}`}; expires in ${duration(r.expires_in)}. Approve: cohort approve ${r.user_code}`;
     }
     case 'member-approved':
       return `approved ${e.request.user_code} (${e.request.name})`;

@@ -110,6 +110,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
       let ticker: NodeJS.Timeout | undefined;
       let replaced = false;
       let repointedFrom: string | null = null;
+      let notMet: string | null = null;
       const interactive = process.stdout.isTTY === true;
       let countdownShown = false;
       const endCountdown = () => {
@@ -138,6 +139,7 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           },
           onSaved: (saved) => (replaced = saved.replaced),
           onRepointed: ({ membership: m, from }) => (repointedFrom = m.url === from ? null : from),
+          onRequirementsNotMet: (message) => (notMet = message),
         });
         endCountdown();
         if (repointedFrom !== null) {
@@ -148,6 +150,8 @@ export function registerWorkerCommands(program: Command, io: Io): void {
         }
         // The program's name, its URL and the member id are the host's.
         io.out(terminalSafe(`✓ Approved. You are a member of "${membership.program}" at ${membership.url}${membership.memberId ? ` (${membership.memberId})` : ''}; membership ${membership.id}.`));
+        // The program's requires are the host's text, hence terminalSafe.
+        if (notMet !== null) io.err(terminalSafe(`[cohort] ! Approved, but ${notMet} \`cohort run\` will refuse to run here.`));
         if (replaced) io.out(terminalSafe(`This replaces your earlier membership of "${membership.program}" at ${membership.url} (its old token is forgotten; the workspace stays).`));
         const others = (await readMemberships(paths)).memberships.filter((m) => m.program === membership.program && m.id !== membership.id);
         if (others.length > 0) io.out(terminalSafe(`You are also a member of a "${membership.program}" at ${others.map((m) => m.url).join(', ')}; pick with --program ${membership.id}.`));

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, joinMember, startTestHost, type TestHost } from '../testing/harness.ts';
+import type { JoinRequest, KbEvent } from '../../protocol/index.ts';
+import { call, joinMember, sampleProgram, startTestHost, type TestHost } from '../testing/harness.ts';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -150,6 +151,58 @@ describe('RFC 8628 device flow over HTTP', () => {
     expect(auth.status).toBe(200);
     const tok = await call(host.publicUrl, '/oauth/token', { json: { grant_type: GRANT, device_code: auth.body.device_code, client_id: 'cohort-worker' } });
     expect(tok.status).toBe(200);
+  });
+
+  it('a join request shows whether the machine it declares meets the program\'s requires, live and in the owner\'s list', async () => {
+    host = await startTestHost({ program: sampleProgram({ requires: { gpu: 'GB10|H100', gpu_memory_gb: 64 } }) });
+    const events: KbEvent[] = [];
+    host.bus.subscribe((e) => events.push(e));
+    const spark = await ask(host, { name: 'spark', gpu_model: 'NVIDIA GB10', gpu_count: '1', gpu_memory_mb: '131072' });
+    const small = await ask(host, { name: 'small', gpu: 'NVIDIA A100-SXM4-40GB', gpu_model: 'NVIDIA A100-SXM4-40GB', gpu_count: '1', gpu_memory_mb: '40960' });
+    const cpu = await ask(host, { name: 'laptop', gpu: '', gpu_model: '', gpu_count: '0', gpu_memory_mb: '0' });
+    const old = await ask(host, { name: 'old' }); // a worker from before `requires` says nothing of its GPUs
+    for (const r of [spark, small, cpu, old]) expect(r.status).toBe(200);
+
+    const { body } = await call<{ requests: JoinRequest[] }>(host.ownerUrl, '/api/owner/requests', { token: host.ownerToken });
+    const byName = new Map(body.requests.map((r) => [r.name, r.requirements]));
+    expect(byName.get('spark')).toEqual({ ok: true, problems: [] });
+    expect(byName.get('small')).toEqual({ ok: false, problems: ['needs a GPU matching GB10 or H100; this machine has 1× NVIDIA A100-SXM4-40GB', 'needs 64 GiB of memory per GPU; this machine\'s have 40 GiB'] });
+    expect(byName.get('laptop')).toEqual({ ok: false, problems: ['needs a GPU matching GB10 or H100 with 64 GiB or more; this machine has no NVIDIA GPU'] });
+    expect(byName.get('old')?.ok).toBe(false);
+    expect(byName.get('old')?.problems.join()).toMatch(/did not say what GPUs it has/);
+    // The owner's feed says it as the request arrives.
+    const live = events.flatMap((e) => (e.type === 'join-request' ? [e.request] : []));
+    expect(live.map((r) => [r.name, r.requirements?.ok])).toEqual([['spark', true], ['small', false], ['laptop', false], ['old', false]]);
+    // And the decision's view keeps it.
+    const approved = await call<{ request: JoinRequest }>(host.ownerUrl, `/api/owner/requests/${spark.body.user_code}/approve`, { method: 'POST', token: host.ownerToken });
+    expect(approved.body.request.requirements).toEqual({ ok: true, problems: [] });
+  });
+
+  it('requirements is null when the program has no requires', async () => {
+    host = await startTestHost();
+    await ask(host, { gpu_model: 'NVIDIA GB10', gpu_count: '1', gpu_memory_mb: '131072' });
+    const { body } = await call<{ requests: JoinRequest[] }>(host.ownerUrl, '/api/owner/requests', { token: host.ownerToken });
+    expect(body.requests[0]?.requirements).toBeNull();
+  });
+
+  it('refuses declared GPU facts that are not whole numbers in range, naming the field', async () => {
+    host = await startTestHost();
+    for (const [field, value, message] of [
+      ['gpu_count', 'lots', 'gpu_count: must be a whole number of GPUs'],
+      ['gpu_count', '-1', 'gpu_count: must be a whole number of GPUs'],
+      ['gpu_count', '5000', 'gpu_count: must be a whole number of GPUs from 0 to 1024'],
+      ['gpu_memory_mb', '1e9', 'gpu_memory_mb: must be a whole number of MiB'],
+      ['gpu_memory_mb', '99999999999', 'gpu_memory_mb: must be a whole number of MiB from 0 to 1000000000'],
+      ['gpu_model', 'x'.repeat(300), 'gpu_model: '],
+    ] as const) {
+      const res = await call<{ error: string; error_description: string }>(host.publicUrl, '/oauth/device_authorization', { form: { client_id: 'cohort-worker', [field]: value } });
+      expect(res.status, `${field}=${value.slice(0, 20)}`).toBe(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(res.body.error_description.startsWith(message), res.body.error_description).toBe(true);
+    }
+    // JSON may send numbers.
+    const json = await call(host.publicUrl, '/oauth/device_authorization', { json: { client_id: 'cohort-worker', gpu_count: 2, gpu_memory_mb: 163118 } });
+    expect(json.status).toBe(200);
   });
 
   it('limits pending requests per address and in total', async () => {

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import type { DeviceAuthorizationRequest, DeviceAuthorizationResponse, JoinRequest, Member, OAuthErrorCode } from '../../protocol/index.ts';
 import { DEVICE_CODE_GRANT, formatUserCode, normalizeUserCode, OAUTH_ERROR_STATUS } from '../../protocol/index.ts';
+import { matchRequirements, type GpuFacts } from '../../protocol/requirements.ts';
+import type { RequiresSpec } from '../../protocol/task.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { iso, toMember } from '../kb/records.ts';
@@ -48,6 +50,8 @@ export interface DeviceFlowOptions {
   /** RFC 8628 §3.2 suggests a lifetime; docs/design.md fixes 10 minutes and a 5 s interval. */
   lifetimeSeconds?: number;
   intervalSeconds?: number;
+  /** The program's `requires`: each join request shows whether the worker declares a machine that meets it. */
+  requires?: RequiresSpec;
 }
 
 /** What a poll that ends the flow gets; every other outcome is an OAuthFlowError. */
@@ -71,6 +75,7 @@ export class DeviceFlow {
   #lifetimeMs: number;
   #interval: number;
   #failures: number[] = [];
+  #requires: RequiresSpec | undefined;
   /**
    * Members by token hash. Every member request is authenticated, so this saves a query per request;
    * it is safe because this process is the only writer of members (revoke updates it).
@@ -88,6 +93,7 @@ export class DeviceFlow {
     this.#lifetimeMs = (opts.lifetimeSeconds ?? 600) * 1000;
     this.#interval = opts.intervalSeconds ?? 5;
     this.membership = opts.membership;
+    this.#requires = opts.requires;
   }
 
   /** RFC 8628 §3.1–3.2: a worker asks to join. */
@@ -130,6 +136,7 @@ export class DeviceFlow {
       lastPollAt: null,
       decidedAt: null,
       memberId: null,
+      gpuFacts: declaredGpus(req),
     };
     await this.#store.insertJoinRequest(row);
     this.#bus.publish({ type: 'join-request', request: this.#view(row, now) });
@@ -346,7 +353,21 @@ export class DeviceFlow {
       expires_at: iso(r.expiresAt),
       expires_in: Math.max(0, Math.floor((r.expiresAt - now) / 1000)),
       member: r.memberId,
+      requirements: this.#requirements(r),
     };
+  }
+
+  /**
+   * Whether the request's machine meets `requires`, by what its worker declares (nothing checks it
+   * here; the worker itself refuses to run on a machine that does not). A worker that declared no
+   * GPUs (an older Cohort) cannot be said to match.
+   */
+  #requirements(r: JoinRequestRow): JoinRequest['requirements'] {
+    if (this.#requires === undefined) return null;
+    if (r.gpuFacts === undefined || r.gpuFacts === null) {
+      return { ok: false, problems: ['the worker did not say what GPUs it has (a Cohort older than `requires`); ask them to update Cohort and join again'] };
+    }
+    return matchRequirements(this.#requires, r.gpuFacts);
   }
 
   /** The member a bearer token belongs to: the member, `revoked`, or null for an unknown token. */
@@ -385,4 +406,10 @@ export class DeviceFlow {
     this.#bus.publish({ type: 'member-revoked', member: view });
     return view;
   }
+}
+
+/** The GPUs a join request declares, or null when it says nothing of them (an older worker). */
+function declaredGpus(req: DeviceAuthorizationRequest): GpuFacts | null {
+  if (req.gpu_model === undefined && req.gpu_count === undefined && req.gpu_memory_mb === undefined) return null;
+  return { gpu_model: req.gpu_model ?? '', gpu_count: req.gpu_count ?? 0, gpu_memory_mb: req.gpu_memory_mb ?? 0 };
 }

@@ -5,6 +5,7 @@
  */
 
 import { JoinRequestStatus } from '../../protocol/api.ts';
+import type { GpuFacts } from '../../protocol/requirements.ts';
 import type { ResultStatus } from '../../protocol/results.ts';
 
 /** The statuses a join request is stored with: the protocol's, less `expired` (derived from the clock, never stored). */
@@ -29,6 +30,8 @@ export interface JoinRequestRow {
   lastPollAt: number | null;
   decidedAt: number | null;
   memberId: string | null;
+  /** The GPUs the worker declared, for `requires` (schema 5); absent or null when it said nothing. */
+  gpuFacts?: GpuFacts | null;
 }
 
 export interface MemberRow {

@@ -149,8 +149,11 @@ describe('schema migrations', () => {
     const after = inspect(file);
     expect(after.version).toBe(MIGRATIONS.length);
     // Later migrations keep every table of schema 1 with its columns; schema 3 rebuilt `results`
-    // without UNIQUE (member_id, idempotency_key) (the KB's map of keys decides idempotency).
-    expect(after.schema).toEqual(expect.arrayContaining(before.schema.filter((s) => s.name !== 'results')));
+    // without UNIQUE (member_id, idempotency_key) (the KB's map of keys decides idempotency);
+    // schema 5 added the declared GPUs to `join_requests`.
+    expect(after.schema).toEqual(expect.arrayContaining(before.schema.filter((s) => s.name !== 'results' && s.name !== 'join_requests')));
+    const joinRequests = (schema: typeof before.schema) => schema.find((s) => s.name === 'join_requests')?.sql ?? '';
+    expect(joinRequests(after.schema)).toBe(joinRequests(before.schema).replace(/\n\) STRICT$/, '\n, gpu_model TEXT, gpu_count INTEGER, gpu_memory_mb INTEGER) STRICT'));
     const results = (schema: typeof before.schema) => schema.find((s) => s.name === 'results')?.sql ?? '';
     expect(results(after.schema).replace(/^CREATE TABLE "results"/, 'CREATE TABLE results')).toBe(
       results(before.schema).replace('CREATE TABLE IF NOT EXISTS results', 'CREATE TABLE results').replace(',\n  UNIQUE (member_id, idempotency_key)', ''),
@@ -218,14 +221,34 @@ describe('schema migrations', () => {
     expect(inspect(file).schema.find((s) => s.name === 'results')?.sql).toContain('note TEXT');
   });
 
+  it('schema 5: a KB at schema 4 gains the GPUs join requests declare; its requests keep saying nothing of them', async () => {
+    const file = oldFile('v4.sqlite');
+    await SqliteKbStore.open(file, { migrations: MIGRATIONS.slice(0, 4) }).close();
+    expect(inspect(file).version).toBe(4);
+    const store = SqliteKbStore.open(file);
+    try {
+      await readsBack(store);
+      expect((await store.getJoinRequestByUserCode('ABCD-EFGH'))?.gpuFacts).toBeNull();
+      const row = { ...(await store.getJoinRequestByUserCode('ABCD-EFGH'))!, id: 'jr2', deviceCodeHash: 'dch2', userCode: 'BCDFGHJK', status: 'pending' as const, memberId: null };
+      await store.insertJoinRequest({ ...row, gpuFacts: { gpu_model: 'NVIDIA GB10', gpu_count: 1, gpu_memory_mb: 131072 } });
+      expect((await store.getJoinRequestByUserCode('BCDFGHJK'))?.gpuFacts).toEqual({ gpu_model: 'NVIDIA GB10', gpu_count: 1, gpu_memory_mb: 131072 });
+      await store.insertJoinRequest({ ...row, id: 'jr3', deviceCodeHash: 'dch3', userCode: 'CDFGHJKL', gpuFacts: undefined });
+      expect((await store.getJoinRequestByUserCode('CDFGHJKL'))?.gpuFacts).toBeNull();
+    } finally {
+      await store.close();
+    }
+    expect(inspect(file).version).toBe(MIGRATIONS.length);
+  });
+
   it('refuses a file written by a newer Cohort, naming the file and both versions, and leaves it alone', () => {
     const file = join(dir, 'new.sqlite');
+    const newer = MIGRATIONS.length + 1;
     const db = new DatabaseSync(file);
-    db.exec('PRAGMA user_version = 5');
+    db.exec(`PRAGMA user_version = ${newer}`);
     db.close();
     expect(() => SqliteKbStore.open(file)).toThrow(SchemaError);
-    expect(() => SqliteKbStore.open(file)).toThrow(`${file}: this KB was written by a newer Cohort (schema 5, this one knows up to ${MIGRATIONS.length}); update Cohort to open it`);
-    expect(inspect(file)).toEqual({ version: 5, schema: [] });
+    expect(() => SqliteKbStore.open(file)).toThrow(`${file}: this KB was written by a newer Cohort (schema ${newer}, this one knows up to ${MIGRATIONS.length}); update Cohort to open it`);
+    expect(inspect(file)).toEqual({ version: newer, schema: [] });
   });
 
   it('refuses a migration list with a gap', () => {

@@ -176,11 +176,23 @@ CREATE TABLE reruns (
 CREATE INDEX reruns_claim ON reruns (claim_id, seq);
 `;
 
+/**
+ * Schema 5: the GPUs a worker declares when it asks to join (protocol/oauth.ts), so the owner's
+ * list can say whether it meets the program's `requires`. NULL in requests made before, and in
+ * those of workers that do not say.
+ */
+const SCHEMA_5 = `
+ALTER TABLE join_requests ADD COLUMN gpu_model TEXT;
+ALTER TABLE join_requests ADD COLUMN gpu_count INTEGER;
+ALTER TABLE join_requests ADD COLUMN gpu_memory_mb INTEGER;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'the first schema: meta, join requests, members, results, champion files', up: (db) => db.exec(SCHEMA_1) },
   { version: 2, description: 'indexes for paged listings and the leaderboard', up: (db) => db.exec(SCHEMA_2) },
   { version: 3, description: 'results without the idempotency index', up: (db) => db.exec(SCHEMA_3), rebuildsReferencedTable: true },
   { version: 4, description: 're-runs of claims', up: (db) => db.exec(SCHEMA_4) },
+  { version: 5, description: 'the GPUs a join request declares', up: (db) => db.exec(SCHEMA_5) },
 ];
 
 /** The KB file cannot be used by this version of Cohort. */

@@ -41,6 +41,7 @@ function toJoinRequest(r: Row): JoinRequestRow {
     lastPollAt: numOrNull(r.last_poll_at),
     decidedAt: numOrNull(r.decided_at),
     memberId: strOrNull(r.member_id),
+    gpuFacts: r.gpu_count === null || r.gpu_count === undefined ? null : { gpu_model: str(r.gpu_model), gpu_count: num(r.gpu_count), gpu_memory_mb: num(r.gpu_memory_mb) },
   };
 }
 
@@ -231,11 +232,12 @@ export class SqliteKbStore implements KbStore {
   async insertJoinRequest(r: JoinRequestRow): Promise<void> {
     this.#sql(
         `INSERT INTO join_requests (id, device_code_hash, user_code, status, client_id, name, hostname, os, gpu, app_version, ip,
-           created_at, expires_at, interval, last_poll_at, decided_at, member_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           created_at, expires_at, interval, last_poll_at, decided_at, member_id, gpu_model, gpu_count, gpu_memory_mb)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(r.id, r.deviceCodeHash, r.userCode, r.status, r.clientId, r.name, r.hostname, r.os, r.gpu, r.appVersion, r.ip,
-        r.createdAt, r.expiresAt, r.interval, r.lastPollAt, r.decidedAt, r.memberId);
+        r.createdAt, r.expiresAt, r.interval, r.lastPollAt, r.decidedAt, r.memberId,
+        r.gpuFacts?.gpu_model ?? null, r.gpuFacts?.gpu_count ?? null, r.gpuFacts?.gpu_memory_mb ?? null);
     this.#wrote();
   }
 

@@ -151,6 +151,7 @@ export class WorkerService {
 
     let replaced = false;
     let repointedFrom: string | null = null;
+    let notMet = '';
     let codeShown!: () => void;
     const code = new Promise<void>((resolve) => (codeShown = resolve));
     const finished = join({
@@ -166,6 +167,7 @@ export class WorkerService {
       },
       onSaved: (saved) => (replaced = saved.replaced),
       onRepointed: ({ from }) => (repointedFrom = from),
+      onRequirementsNotMet: (message) => (notMet = ` Note: ${message} Runs will be refused here.`),
     }).then(
       (membership) => update({
         state: 'approved',
@@ -173,7 +175,7 @@ export class WorkerService {
         membership: membership.id,
         message: repointedFrom !== null
           ? `"${membership.program}" moved from ${repointedFrom} to ${membership.url}; your membership now points there (still member ${membership.memberId}, no new approval needed).`
-          : `You are a member of "${membership.program}" at ${membership.url}${replaced ? ' (this replaces your earlier membership of it)' : ''}.`,
+          : `You are a member of "${membership.program}" at ${membership.url}${replaced ? ' (this replaces your earlier membership of it)' : ''}.${notMet}`,
       }),
       (err: unknown) => update({ state: err instanceof JoinError ? err.reason : 'failed', message: (err as Error).message }),
     );

@@ -105,6 +105,8 @@ export function JoinRequestCard({ request, fetchedAt, onDecided, onDeniedNetwork
         <dd className="mono">{orDash(request.client_id)}</dd>
       </dl>
 
+      <Requirements match={request.requirements} />
+
       <p className={`expiry${urgent ? ' is-urgent' : ''}`} data-testid="time-left">
         {expired ? (
           'Expired: the worker has to run cohort join again.'
@@ -155,5 +157,31 @@ export function JoinRequestCard({ request, fetchedAt, onDecided, onDeniedNetwork
         </button>
       </div>
     </article>
+  );
+}
+
+/**
+ * Whether the machine meets the program's `requires`, by what the worker declares (nothing checks
+ * it before approval; the worker itself refuses to run where it does not). Nothing when the
+ * program has no `requires`. Said in words, not by colour alone.
+ */
+function Requirements({ match }: { match: JoinRequest['requirements'] }) {
+  if (match === null) return null;
+  if (match.ok) {
+    return (
+      <p className="requirements is-met" data-testid="requirements" title="As the worker declares its GPUs; its worker checks again before each run.">
+        ✓ meets requires
+      </p>
+    );
+  }
+  return (
+    <div className="requirements is-unmet" data-testid="requirements" role="note">
+      <strong>⚠ Does not meet requires</strong> — its worker will refuse to run:
+      <ul>
+        {match.problems.map((problem) => (
+          <li key={problem}>{problem}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
