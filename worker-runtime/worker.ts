@@ -14,6 +14,7 @@ import { openSandbox, type SandboxConfig } from './sandbox/session.ts';
 import { ClaimWatch } from './session/claim-watch.ts';
 import { CRASH_STREAK_LIMIT, CrashStreak } from './session/crash-streak.ts';
 import { HostSession } from './session/host-session.ts';
+import { Preflight } from './session/preflight.ts';
 
 export type { CodeLineage, LineageStep } from './lineage.ts';
 export { workerDirs, type WorkerDirs } from './dirs.ts';
@@ -54,8 +55,13 @@ export interface WorkerSummary {
   submitted: ResultVerdict[];
   /** Results not delivered (refused by the host, or moved aside): they wait in the outbox's `rejected/` (`cohort outbox`). */
   rejected: number;
-  /** `crashes`: a loop stopped after CRASH_STREAK_LIMIT runs crashed the same way (session/crash-streak.ts). */
-  stoppedBecause: 'done' | 'stopped' | 'revoked' | 'crashes';
+  /**
+   * `crashes`: a loop stopped after CRASH_STREAK_LIMIT runs crashed the same way (session/crash-streak.ts);
+   * `machine`: the champion's unchanged code crashes on this machine too (session/preflight.ts).
+   */
+  stoppedBecause: 'done' | 'stopped' | 'revoked' | 'crashes' | 'machine';
+  /** For `crashes` and `machine`: why, as the warning said it. */
+  reason?: string;
 }
 
 /**
@@ -70,15 +76,26 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const crashes = new CrashStreak();
   const halt = new AbortController();
   let crashedOut: string | null = null;
+  let machineOut: string | null = null;
   const emit = (e: WorkerEvent): void => {
     opts.onEvent?.(e);
     const reason = opts.loop === true ? crashes.see(e) : null;
-    if (reason !== null && crashedOut === null) {
-      crashedOut = reason;
-      opts.onEvent?.({ type: 'warning', message: `the last ${CRASH_STREAK_LIMIT} runs crashed the same way (${reason}): the loop stops, since this looks like this machine's problem rather than the code's. Fix it (the run's log says more) and run again.` });
+    if (reason !== null && crashedOut === null && machineOut === null) {
+      crashedOut = `the last ${CRASH_STREAK_LIMIT} runs crashed the same way (${reason}): the loop stops, since this looks like this machine's problem rather than the code's. Fix it (the run's log says more) and run again.`;
+      opts.onEvent?.({ type: 'warning', message: crashedOut });
       halt.abort();
     }
   };
+  // Before a crash is sent, the champion's unchanged code must run here; when it does not, nothing is sent and the worker stops.
+  const preflight = new Preflight({
+    run: opts.loop === true,
+    ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
+    onProblem: (problem) => {
+      machineOut = problem.message;
+      emit({ type: 'warning', message: problem.message });
+      halt.abort();
+    },
+  });
   const signal = opts.signal ? { signal: opts.signal } : {};
   const host = new HostSession({ membership: m, outboxDir: dirs.outbox, emit, ...signal, ...(opts.retry ? { retry: opts.retry } : {}) });
   const stopped = () => opts.signal?.aborted === true;
@@ -106,7 +123,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       if (opts.loop === true && verify !== undefined && verify.replicas > 0) {
         await claims.check(emit);
         const job = await host.nextVerification(opts.hardware);
-        if (job) return new VerificationJob(task, job, { hardware: opts.hardware, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+        if (job) return new VerificationJob(task, job, { hardware: opts.hardware, preflight, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
       }
       return experiment(task);
     },
@@ -114,6 +131,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const experiment = (task: TaskResponse) => new ExperimentJob(task, {
       hardware: opts.hardware,
       resetAfter: opts.loop === true,
+      preflight,
       ...(opts.hypothesis !== undefined ? { hypothesis: opts.hypothesis } : {}),
       ...(opts.propose !== undefined ? { propose: opts.propose } : {}),
       ...(opts.random ? { random: opts.random } : {}),
@@ -123,14 +141,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const schedulerSignal = opts.signal ? AbortSignal.any([opts.signal, halt.signal]) : halt.signal;
   const scheduler = new Scheduler({ slots, jobs, host, maxRuns: opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1), emit, signal: schedulerSignal, jobSignal: opts.signal });
 
-  const summary = (stoppedBecause: WorkerSummary['stoppedBecause']): WorkerSummary => ({ runs: scheduler.runs, submitted: host.submitted, rejected: host.rejected, stoppedBecause });
+  const summary = (stoppedBecause: WorkerSummary['stoppedBecause']): WorkerSummary => {
+    const reason = stoppedBecause === 'machine' ? machineOut : stoppedBecause === 'crashes' ? crashedOut : null;
+    return { runs: scheduler.runs, submitted: host.submitted, rejected: host.rejected, stoppedBecause, ...(reason !== null ? { reason } : {}) };
+  };
   try {
     if (await host.pending()) {
       emit({ type: 'info', message: 'delivering results left in the outbox by an earlier session' });
       await host.deliver();
     }
     await scheduler.run();
-    return summary(stopped() ? 'stopped' : crashedOut !== null ? 'crashes' : 'done');
+    return summary(stopped() ? 'stopped' : machineOut !== null ? 'machine' : crashedOut !== null ? 'crashes' : 'done');
   } catch (err) {
     if (err instanceof NotAMemberError) {
       emit({ type: 'warning', message: `${err.message}. The worker stops; results not yet delivered stay in ${dirs.outbox}.` });
