@@ -24,11 +24,12 @@ type SlotEvent =
   | { type: 'setup-end'; ok: boolean; reason: string; seconds: number; logFile: string }
   /** Before each run: whose changes the code about to run contains. */
   | ({ type: 'lineage'; run: number } & CodeLineage)
-  | { type: 'run-start'; run: number; command: string; logFile: string; budgetSeconds: number; sandboxed: boolean }
+  /** `preflight`: not a run of its own but the champion's unchanged code, run to see whether a crash of run `run` is this machine's (session/preflight.ts). */
+  | { type: 'run-start'; run: number; command: string; logFile: string; budgetSeconds: number; sandboxed: boolean; preflight?: PreflightMark }
   | { type: 'output'; chunk: string; stream: 'stdout' | 'stderr' }
   | { type: 'progress'; elapsedSeconds: number; budgetSeconds: number; lastMetric: { name: string; value: number } | null }
   | { type: 'metric'; name: string; value: number }
-  | { type: 'run-end'; run: number; outcome: RunOutcome }
+  | { type: 'run-end'; run: number; outcome: RunOutcome; preflight?: PreflightMark }
   /** What ran last (a run, or the propose step before it) left links or special files where the worker keeps the program: nothing of it is submitted. */
   | { type: 'tampered'; run: number; by: 'run' | 'propose'; problems: string[]; movedTo: string }
   | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean }
@@ -42,5 +43,10 @@ type SlotEvent =
   /** A host call failed because the host is down or failing on its side; it is tried again after `delayMs`. */
   /** `hint`: after the host has been unreachable a while, how to re-point a membership whose host moved. */
   | { type: 'retry'; attempt: number; delayMs: number; reason: string; hint?: string };
+
+/** Marks the run events of a preflight: whose code it runs (the champion's id; null for the program's original code). */
+export interface PreflightMark {
+  champion: string | null;
+}
 
 export type Emit = (event: WorkerEvent) => void;

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHost, type RunningHost } from '../main/host.ts';
 import { loadProgram } from '../main/program/load-program.ts';
-import { call, tempHome, type TempHome } from '../main/testing/harness.ts';
+import { call, joinMember, tempHome, type TempHome } from '../main/testing/harness.ts';
 import type { Membership } from './credentials.ts';
 import { workerDirs } from './dirs.ts';
 import type { Hardware } from './hardware.ts';
@@ -103,10 +104,11 @@ describe('startWorker', () => {
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('records a run that prints FAIL as a crash', async () => {
-    const dir = await programFolder('name: failing\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: /usr/bin/env python3 train.py\ntime_budget: 30', 'print("step 1 | loss nan")\nprint("FAIL")\nraise SystemExit(1)\n');
+  it('records a run that prints FAIL as a crash (a single run of an edit: submitted without a preflight run)', async () => {
+    const dir = await programFolder('name: failing\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: /usr/bin/env python3 train.py\ntime_budget: 30', 'print("val_bpb: 1.0")\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);
-    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, hypothesis: 'diverges' });
+    const diverges = `printf '%s\\n' 'print("step 1 | loss nan")' 'print("FAIL")' 'raise SystemExit(1)' > train.py`;
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, hypothesis: 'diverges', propose: diverges });
     expect(summary.submitted[0]).toMatchObject({ status: 'crash', champion: false });
     const [r] = await h.kb.results();
     expect(r!.output).toMatch(/^\[cohort\] crash: .*FAIL/);
@@ -114,10 +116,10 @@ describe('startWorker', () => {
   });
 
   it('kills a run that exceeds its budget, with its children, and records a crash', async () => {
-    const dir = await programFolder('name: slow\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: sleep 300 & sleep 300\ntime_budget: 1', 'unused = 1\n');
+    const dir = await programFolder('name: slow\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: sh train.py\ntime_budget: 1', 'echo "val_bpb: 1.0"\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);
     const started = Date.now();
-    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, graceSeconds: 0.5 });
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, graceSeconds: 0.5, propose: "echo 'sleep 300 & sleep 300' > train.py" });
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(summary.submitted[0]).toMatchObject({ status: 'crash' });
     const [r] = await h.kb.results();
@@ -167,14 +169,81 @@ describe('startWorker', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a loop whose runs crash the same way three times in a row stops and says why (no crash flood)', async () => {
-    const dir = await programFolder('name: crashy\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: python3 train.py', 'import no_such_module_here\n');
+  it('a loop whose edits crash the same way three times in a row stops and says why; each crash is submitted once, after one preflight of the champion', async () => {
+    const dir = await programFolder('name: crashy\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: python3 train.py\nsearch:\n  X: { min: 2, max: 9, integer: true }', 'X = 1\nif X != 1:\n    import no_such_module_here\nprint("val_bpb: 1.0")\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);
     const warnings: string[] = [];
-    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 20, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) });
+    const events: WorkerEvent[] = [];
+    const summary = await startWorker({
+      ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 20, propose: 'mutate', random: seededRandom(3),
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'warning') warnings.push(e.message);
+      },
+    });
     expect(summary).toMatchObject({ runs: 3, stoppedBecause: 'crashes' });
     expect(warnings.join('\n')).toMatch(/the last 3 runs crashed the same way \(.*no_such_module_here.*\): the loop stops/);
-    expect(await h.kb.results()).toHaveLength(3); // at most three crashes reach the host, not twenty
+    expect(summary.reason).toMatch(/the last 3 runs crashed the same way/);
+    const results = await h.kb.results();
+    expect(results.map((r) => r.status)).toEqual(['crash', 'crash', 'crash']); // the edits' fault: each submitted, once
+    expect(summary.submitted).toHaveLength(3);
+    // The original code was checked once, after the first crash, and ran.
+    const preflights = events.filter((e) => e.type === 'run-end' && e.preflight !== undefined);
+    expect(preflights).toEqual([expect.objectContaining({ run: 1, preflight: { champion: null }, outcome: expect.objectContaining({ status: 'ok', value: 1 }) })]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a loop on a machine whose interpreter lacks a module sends no crash: the preflight fails too, and the worker stops naming the interpreter and the package', async () => {
+    const dir = await programFolder('name: nomodule\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: /usr/bin/python3 train.py\nsearch:\n  X: { min: 2, max: 9, integer: true }', 'import no_such_module_xyz\nX = 1\nprint("val_bpb: 1.0")\n');
+    const { membership, h, home: hm } = await hostAndJoin(dir);
+    const events: WorkerEvent[] = [];
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 20, propose: 'mutate', random: seededRandom(3), onEvent: (e) => events.push(e) });
+    expect(summary).toMatchObject({ runs: 1, stoppedBecause: 'machine', submitted: [] });
+    expect(await h.kb.results()).toHaveLength(0);
+    const python = realpathSync('/usr/bin/python3');
+    expect(summary.reason).toMatch(/^run 1 crashed, and the program's original code crashes on this machine too \(preflight\): .* so the crash was not submitted and the worker stops\./);
+    expect(summary.reason).toContain("failing line: ModuleNotFoundError: No module named 'no_such_module_xyz'");
+    expect(summary.reason).toContain('the interpreter `/usr/bin/python3`');
+    expect(summary.reason).toContain(`install the package \`no_such_module_xyz\` for that interpreter (\`${python} -m pip install no_such_module_xyz\`)`);
+    expect(events.filter((e) => e.type === 'warning').map((e) => e.type === 'warning' && e.message)).toContain(summary.reason);
+    // The preflight ran the original code apart, not in the workspace, which the loop put back.
+    const start = events.find((e) => e.type === 'run-start' && e.preflight !== undefined);
+    expect(start).toMatchObject({ run: 1, preflight: { champion: null }, logFile: expect.stringContaining(`${join('worker-state', membership.id, 'preflight')}`) });
+    expect(await readFile(join(workerDirs(hm.paths, membership).workspace, 'train.py'), 'utf8')).toBe('import no_such_module_xyz\nX = 1\nprint("val_bpb: 1.0")\n');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a crash of the unchanged code is its own preflight: nothing is submitted, no preflight runs, the worker stops', async () => {
+    const dir = await programFolder('name: crashy\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: python3 train.py', 'import no_such_module_here\n');
+    const { membership, h, home: hm } = await hostAndJoin(dir);
+    const events: WorkerEvent[] = [];
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 20, onEvent: (e) => events.push(e) });
+    expect(summary).toMatchObject({ runs: 1, stoppedBecause: 'machine' });
+    expect(summary.reason).toMatch(/^run 1 ran the program's original code and crashed: .*No module named 'no_such_module_here'.*the interpreter `python3` \(\//);
+    expect(events.some((e) => e.type === 'run-start' && e.preflight !== undefined)).toBe(false);
+    expect(await h.kb.results()).toHaveLength(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a verification re-run that crashes is not reported when the champion\'s code crashes here too: the claim keeps its lease to lapse, the worker stops', async () => {
+    const dir = await programFolder('name: verifynomodule\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: /usr/bin/python3 train.py\nverify:\n  replicas: 1', 'LEARNING_RATE = 0.01\nimport no_such_module_xyz\nprint("val_bpb: 1.0")\n');
+    const { membership, h, home: hm } = await hostAndJoin(dir);
+    // Another member's two claims: r1, then r2 on top of it (the champion); r1 is offered first.
+    const mallory = await joinMember(h, 'mallory');
+    const lr = (from: string, to: string) => ['--- a/train.py', '+++ b/train.py', '@@ -1,1 +1,1 @@', `-LEARNING_RATE = ${from}`, `+LEARNING_RATE = ${to}`, ''].join('\n');
+    for (const [value, patch, parent] of [[0.9, lr('0.01', '0.02'), null], [0.8, lr('0.02', '0.03'), 'r1']] as const) {
+      const res = await call<{ result: { status: string } }>(h.publicUrl, '/api/results', { token: mallory.token, json: { value, patch, hypothesis: 'trust me', ...(parent ? { parent } : {}) } });
+      expect(res.body.result.status).toBe('keep');
+    }
+    const events: WorkerEvent[] = [];
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 5, propose: 'mutate', random: seededRandom(3), onEvent: (e) => events.push(e) });
+    expect(summary).toMatchObject({ runs: 1, stoppedBecause: 'machine', submitted: [] });
+    expect(summary.reason).toMatch(/^the re-run of claim r1 crashed, and the unchanged code of champion r2 crashes on this machine too \(preflight\): .*so the crash was not reported \(the lease lapses and another member re-runs the claim\) and the worker stops\. failing line: ModuleNotFoundError: No module named 'no_such_module_xyz'/);
+    expect(events.find((e) => e.type === 'verify-end')).toMatchObject({ claimId: 'r1', verdict: null, note: expect.stringMatching(/^not reported/) });
+    expect(events.filter((e) => e.type === 'run-start').map((e) => e.type === 'run-start' && e.preflight)).toEqual([undefined, { champion: 'r2' }]);
+    // Neither claim was sunk by this machine's crash.
+    const results = await h.kb.results();
+    expect(results.map((r) => [r.id, r.verification, r.reruns.length])).toEqual([['r1', 'pending', 0], ['r2', 'pending', 0]]);
     await rm(dir, { recursive: true, force: true });
   });
 

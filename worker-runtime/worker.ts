@@ -14,6 +14,7 @@ import { openSandbox, type SandboxConfig } from './sandbox/session.ts';
 import { ClaimWatch } from './session/claim-watch.ts';
 import { CRASH_STREAK_LIMIT, CrashStreak } from './session/crash-streak.ts';
 import { HostSession } from './session/host-session.ts';
+import { Preflight } from './session/preflight.ts';
 import { assertRequirements } from './session/requirements.ts';
 import { OneAtATime } from './setup/one-at-a-time.ts';
 import { SetupFailedError, SetupJob } from './setup/setup-job.ts';
@@ -69,9 +70,12 @@ export interface WorkerSummary {
   rejected: number;
   /**
    * `crashes`: a loop stopped after CRASH_STREAK_LIMIT runs crashed the same way (session/crash-streak.ts);
-   * `setup`: the program's setup failed (the warning before says why), so nothing ran.
+   * `setup`: the program's setup failed (the warning before says why), so nothing ran;
+   * `machine`: the champion's unchanged code crashes on this machine too (session/preflight.ts).
    */
-  stoppedBecause: 'done' | 'stopped' | 'revoked' | 'crashes' | 'setup';
+  stoppedBecause: 'done' | 'stopped' | 'revoked' | 'crashes' | 'setup' | 'machine';
+  /** For `crashes` and `machine`: why, as the warning said it. */
+  reason?: string;
 }
 
 /**
@@ -86,15 +90,26 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const crashes = new CrashStreak();
   const halt = new AbortController();
   let crashedOut: string | null = null;
+  let machineOut: string | null = null;
   const emit = (e: WorkerEvent): void => {
     opts.onEvent?.(e);
     const reason = opts.loop === true ? crashes.see(e) : null;
-    if (reason !== null && crashedOut === null) {
-      crashedOut = reason;
-      opts.onEvent?.({ type: 'warning', message: `the last ${CRASH_STREAK_LIMIT} runs crashed the same way (${reason}): the loop stops, since this looks like this machine's problem rather than the code's. Fix it (the run's log says more) and run again.` });
+    if (reason !== null && crashedOut === null && machineOut === null) {
+      crashedOut = `the last ${CRASH_STREAK_LIMIT} runs crashed the same way (${reason}): the loop stops, since this looks like this machine's problem rather than the code's. Fix it (the run's log says more) and run again.`;
+      opts.onEvent?.({ type: 'warning', message: crashedOut });
       halt.abort();
     }
   };
+  // Before a crash is sent, the champion's unchanged code must run here; when it does not, nothing is sent and the worker stops.
+  const preflight = new Preflight({
+    run: opts.loop === true,
+    ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
+    onProblem: (problem) => {
+      machineOut = problem.message;
+      emit({ type: 'warning', message: problem.message });
+      halt.abort();
+    },
+  });
   const signal = opts.signal ? { signal: opts.signal } : {};
   const host = new HostSession({ membership: m, outboxDir: dirs.outbox, emit, ...signal, ...(opts.retry ? { retry: opts.retry } : {}) });
   const stopped = () => opts.signal?.aborted === true;
@@ -143,7 +158,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       if (opts.loop === true && verify !== undefined && verify.replicas > 0) {
         await claims.check(emit);
         const job = await host.nextVerification(hardwareOf(slot));
-        if (job) return new VerificationJob(task, job, { hardware: hardwareOf(slot), ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+        if (job) return new VerificationJob(task, job, { hardware: hardwareOf(slot), preflight, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
       }
       return experiment(task, slot);
     },
@@ -153,6 +168,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const experiment = (task: TaskResponse, slot: Slot) => new ExperimentJob(task, {
       hardware: hardwareOf(slot),
       resetAfter: opts.loop === true,
+      preflight,
       ...(opts.hypothesis !== undefined ? { hypothesis: opts.hypothesis } : {}),
       ...(opts.propose !== undefined ? { propose: opts.propose } : {}),
       ...(opts.random ? { random: opts.random } : {}),
@@ -162,14 +178,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const schedulerSignal = opts.signal ? AbortSignal.any([opts.signal, halt.signal]) : halt.signal;
   const scheduler = new Scheduler({ slots, jobs, host, maxRuns: opts.runs ?? (opts.loop ? Number.POSITIVE_INFINITY : 1), emit, signal: schedulerSignal, jobSignal: opts.signal });
 
-  const summary = (stoppedBecause: WorkerSummary['stoppedBecause']): WorkerSummary => ({ runs: scheduler.runs, submitted: host.submitted, rejected: host.rejected, stoppedBecause });
+  const summary = (stoppedBecause: WorkerSummary['stoppedBecause']): WorkerSummary => {
+    const reason = stoppedBecause === 'machine' ? machineOut : stoppedBecause === 'crashes' ? crashedOut : null;
+    return { runs: scheduler.runs, submitted: host.submitted, rejected: host.rejected, stoppedBecause, ...(reason !== null ? { reason } : {}) };
+  };
   try {
     if (await host.pending()) {
       emit({ type: 'info', message: 'delivering results left in the outbox by an earlier session' });
       await host.deliver();
     }
     await scheduler.run();
-    return summary(stopped() ? 'stopped' : crashedOut !== null ? 'crashes' : 'done');
+    return summary(stopped() ? 'stopped' : machineOut !== null ? 'machine' : crashedOut !== null ? 'crashes' : 'done');
   } catch (err) {
     if (err instanceof SetupFailedError) {
       emit({ type: 'warning', message: err.message });

@@ -9,7 +9,7 @@ import { describeLineage } from '../../worker-runtime/lineage.ts';
 import { formatBytes, removeTree, treeSize } from '../../worker-runtime/program-home.ts';
 import { parseGpus } from '../../worker-runtime/slots.ts';
 import { createInterface } from 'node:readline/promises';
-import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../../worker-runtime/worker.ts';
+import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions, type WorkerSummary } from '../../worker-runtime/worker.ts';
 import { bigCode } from '../big-code.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { layOutWorkspace } from '../../worker-runtime/workspace/first-layout.ts';
@@ -60,6 +60,7 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
     case 'lineage':
       return `[cohort] code of run ${e.run}: ${describeLineage(e)}`;
     case 'run-start':
+      if (e.preflight) return `[cohort] preflight for run ${e.run}${e.sandboxed ? ' (sandboxed)' : ' (NOT sandboxed)'}: does ${preflightCode(e.preflight.champion)} run on this machine? ${e.command} (budget ${duration(e.budgetSeconds)}; log ${e.logFile})`;
       return `[cohort] run ${e.run}${e.sandboxed ? ' (sandboxed)' : ' (NOT sandboxed)'}: ${e.command} (budget ${duration(e.budgetSeconds)}; log ${e.logFile})`;
     case 'output':
     case 'metric':
@@ -67,6 +68,11 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
     case 'progress':
       return `[cohort] ${duration(e.elapsedSeconds)} / ${duration(e.budgetSeconds)}${e.lastMetric ? ` · ${e.lastMetric.name} ${formatValue(e.lastMetric.value)}` : ''}`;
     case 'run-end':
+      if (e.preflight) {
+        return e.outcome.status === 'ok'
+          ? `[cohort] preflight: ${preflightCode(e.preflight.champion)} runs here (${metric} ${formatValue(e.outcome.value)} in ${duration(e.outcome.durations.wall_seconds)}), so the crash of run ${e.run} is the code's, not this machine's`
+          : `[cohort] preflight: ${preflightCode(e.preflight.champion)} crashed here too: ${e.outcome.reason}`;
+      }
       return e.outcome.status === 'ok'
         ? `[cohort] run ${e.run} finished: ${metric} ${formatValue(e.outcome.value)} in ${duration(e.outcome.durations.wall_seconds)}`
         : `[cohort] run ${e.run} crashed: ${e.outcome.reason}`;
@@ -96,6 +102,11 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
     case 'retry':
       return `[cohort] host unreachable (${e.reason}); retrying in ${duration(e.delayMs / 1000)}${e.hint ? ` — ${e.hint}` : ''}`;
   }
+}
+
+/** The code a preflight runs (worker-runtime/session/preflight.ts). */
+function preflightCode(champion: string | null): string {
+  return champion === null ? 'the program\'s original code' : `champion ${champion}'s unchanged code`;
 }
 
 export function registerWorkerCommands(program: Command, io: Io): void {
@@ -296,14 +307,22 @@ async function superviseWorker(io: Io, options: Omit<WorkerOptions, 'signal' | '
         if (line) (e.type === 'warning' || e.type === 'rejected' || e.type === 'tampered' ? io.err : io.out)(line);
       },
     });
-    if (options.setupOnly !== true) io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${summary.stoppedBecause === 'stopped' ? ' (stopped)' : ''}.`);
+    const ended: Record<WorkerSummary['stoppedBecause'], string> = {
+      done: '',
+      revoked: '',
+      stopped: ' (stopped)',
+      crashes: ' (stopped: the runs kept crashing the same way, see above)',
+      machine: ' (stopped: the champion\'s code does not run on this machine, see above)',
+      setup: ' (stopped: the program\'s setup failed, see above)',
+    };
+    if (options.setupOnly !== true) io.out(`[cohort] ${summary.runs} run(s), ${summary.submitted.length} result(s) submitted${ended[summary.stoppedBecause]}.`);
     if (summary.rejected > 0) {
       // A refused result is not lost, but a script must not read this session as a success.
       io.err(terminalSafe(`[cohort] ! ${summary.rejected} result(s) were refused or not sent; they are kept: \`cohort outbox --program ${membership.id}\` lists them, \`cohort outbox resend\` sends them again.`));
       process.exitCode = ExitCode.failed;
     }
     if (summary.stoppedBecause === 'revoked') process.exitCode = ExitCode.revoked;
-    if (summary.stoppedBecause === 'crashes' || summary.stoppedBecause === 'setup') process.exitCode = ExitCode.failed;
+    if (summary.stoppedBecause === 'crashes' || summary.stoppedBecause === 'setup' || summary.stoppedBecause === 'machine') process.exitCode = ExitCode.failed;
   } finally {
     flushOutput();
     process.off('SIGINT', stop);

@@ -9,6 +9,7 @@ import { propose } from '../proposer/propose.ts';
 import type { Random } from '../proposer/mutate.ts';
 import { resultOutput, runInSlot } from './run-in-slot.ts';
 import type { HostSession } from '../session/host-session.ts';
+import type { Preflight } from '../session/preflight.ts';
 import { Workspace, WorkspaceTamperedError } from '../workspace/workspace.ts';
 import type { Job, JobContext, JobOutcome } from './job.ts';
 
@@ -22,6 +23,8 @@ export interface ExperimentSettings {
   graceSeconds?: number;
   /** Put the editable files back to the champion once the result is in the outbox (a loop's next run starts from the champion). */
   resetAfter: boolean;
+  /** The worker's preflight: a crash is submitted only when the champion's unchanged code runs here. */
+  preflight?: Preflight;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface ExperimentSettings {
  * command sandboxed, submit through the outbox. Whatever ran in the workspace (the propose step, the
  * run) may have planted links or special files; the worker refuses to read or write through them,
  * refuses the run that left them (nothing of it is submitted), quarantines the workspace and lays it
- * out again.
+ * out again. A crash is submitted only when the preflight (session/preflight.ts) finds that the
+ * champion's unchanged code runs on this machine.
  */
 export class ExperimentJob implements Job {
   readonly kind = 'experiment';
@@ -112,6 +116,19 @@ export class ExperimentJob implements Job {
     await refuseTampering(workspace, task);
 
     const crashed = outcome.status === 'crash';
+    const preflight = settings.preflight;
+    if (preflight !== undefined && patch === '' && !crashed) preflight.ran(task);
+    if (preflight !== undefined && crashed) {
+      // A crash the champion's unchanged code has too is this machine's, not a result. The run of
+      // the unchanged code (no patch) is its own preflight.
+      const crash = { run, what: `run ${run}`, dropped: 'the crash was not submitted' };
+      const verdict = patch === '' ? await preflight.crashed(ctx, task, outcome, crash) : await preflight.check(ctx, task, crash);
+      if (verdict.kind === 'stopped') return 'stopped';
+      if (verdict.kind === 'machine') {
+        if (settings.resetAfter) await workspace.reset();
+        return 'done';
+      }
+    }
     const body: SubmitResultRequest = {
       value: crashed ? null : outcome.value,
       crashed,

@@ -26,7 +26,8 @@ export interface JobContext {
 }
 
 /**
- * `done`: it ran and what it made went to the outbox; `refused`: what ran left the workspace in a
+ * `done`: it ran and what it made went to the outbox (or, a crash this machine is to blame for, was
+ * dropped: session/preflight.ts); `refused`: what ran left the workspace in a
  * state the worker will not read, so nothing of it was submitted; `stopped`: the person stopped it.
  */
 export type JobOutcome = 'done' | 'refused' | 'stopped';

@@ -32,6 +32,8 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
         local_edits: e.localEdits,
       };
     case 'run-start':
+      // A preflight is not a run of its own (session/preflight.ts): the feed says what it checks.
+      if (e.preflight) return { type: 'info', message: `Preflight for run ${e.run}: does ${e.preflight.champion === null ? 'the program\'s original code' : `champion ${e.preflight.champion}'s unchanged code`} run on this machine?` };
       return { type: 'run-start', run: e.run, command: e.command, log_file: e.logFile, budget_seconds: e.budgetSeconds, sandboxed: e.sandboxed };
     case 'output':
       return { type: 'output', chunk: e.chunk, stream: e.stream };
@@ -40,6 +42,11 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
     case 'metric':
       return { type: 'metric', point: { t: Math.max(0, (Date.now() - ctx.runStartedAt) / 1000), name: e.name, value: e.value } };
     case 'run-end':
+      if (e.preflight) {
+        return e.outcome.status === 'ok'
+          ? { type: 'info', message: `Preflight: the champion's code runs here, so the crash of run ${e.run} is the code's.` }
+          : { type: 'warning', message: `Preflight: the champion's code crashed here too (${e.outcome.reason}).` };
+      }
       return {
         type: 'run-end',
         run: e.run,

@@ -254,7 +254,7 @@ export class WorkerService {
       signal: abort.signal,
     }).then(
       (summary) => {
-        const why = { done: 'done', stopped: 'stopped', revoked: 'your membership was revoked', crashes: 'the runs kept crashing the same way', setup: 'the program\'s setup failed' }[summary.stoppedBecause];
+        const why = { done: 'done', stopped: 'stopped', revoked: 'your membership was revoked', crashes: 'the runs kept crashing the same way', setup: 'the program\'s setup failed', machine: 'the champion\'s code does not run on this machine' }[summary.stoppedBecause];
         update({ state: 'finished', message: why });
       },
       (err: unknown) => {

@@ -20,4 +20,14 @@ describe('CrashStreak', () => {
     expect(s.see(end('crash', 'a'))).toMatch(/^a$/);
     expect(s.see({ type: 'info', message: 'x' })).toBeNull();
   });
+
+  it('a preflight is not one of the loop\'s runs: it neither counts nor breaks a streak', () => {
+    const s = new CrashStreak();
+    const preflight = (status: 'ok' | 'crash') => ({ ...end(status, 'a'), preflight: { champion: 'r1' } }) as WorkerEvent;
+    expect(s.see(end('crash', 'a'))).toBeNull();
+    expect(s.see(preflight('ok'))).toBeNull();
+    expect(s.see(end('crash', 'a'))).toBeNull();
+    expect(s.see(preflight('crash'))).toBeNull();
+    expect(s.see(end('crash', 'a'))).toMatch(/^a$/);
+  });
 });

@@ -14,7 +14,8 @@ export class CrashStreak {
 
   /** Sees each worker event; returns the reason once the streak reaches the limit. */
   see(e: WorkerEvent): string | null {
-    if (e.type !== 'run-end' || e.outcome.stopped) return null;
+    // A preflight is not one of the loop's runs (session/preflight.ts).
+    if (e.type !== 'run-end' || e.outcome.stopped || e.preflight !== undefined) return null;
     if (e.outcome.status !== 'crash') {
       this.#reason = null;
       this.#count = 0;

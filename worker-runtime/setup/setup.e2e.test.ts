@@ -168,6 +168,9 @@ describe.each(variants)('a program that needs setup, $name', ({ option, sandboxe
     expect(third.setups).toHaveLength(0);
     expect(third.ends[0]?.status).toBe('crash');
     expect(third.ends[0]?.reason).toMatch(/^exit code 1: the data is missing \(.*kernel\.bin|data\.txt\): run cohort setup$/);
+    // The unchanged code crashed: this machine's problem, not a result (the preflight), and the worker says why.
+    expect(third.summary).toMatchObject({ stoppedBecause: 'machine', submitted: [] });
+    expect(third.summary.reason).toMatch(/the data is missing/);
     const asked = await work({ setupOnly: true });
     expect(asked.summary).toMatchObject({ runs: 0, stoppedBecause: 'done', submitted: [] });
     expect(asked.setups.map((s) => s.why)).toEqual(['you asked for it']);
