@@ -20,6 +20,11 @@ const config: ForgeConfig = {
     asar: true,
   },
   rebuildConfig: {},
+  // Forge 7 makes for one platform and the architectures given on the command line (`--platform`,
+  // `--arch`, comma-separated), this machine's by default; a maker has no architecture setting.
+  // `npm run make` on a DGX Spark therefore makes linux/arm64, and `npm run make:linux` makes the
+  // Linux deb, rpm and zip for x64 and arm64 (out/make/deb/arm64/, out/make/rpm/arm64/, …).
+  // The app bundles its code with Vite and has no native modules, so nothing is rebuilt per arch.
   makers: [
     new MakerSquirrel({ name: 'cohort' }),
     new MakerZIP({}, ['darwin', 'linux']),

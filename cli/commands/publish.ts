@@ -157,7 +157,7 @@ export function registerPublish(program: Command, out: Out): void {
         `  owner UI     ${host.ownerUiUrl}`,
         ...addressLines(host.address, host.listenerUrl, t.state === 'starting' || t.state === 'up'),
         '',
-        'Workers join with:',
+        'Workers join with (once Cohort is installed there: README.md, "Installing a worker"):',
         `  ${host.joinCommand}${t.state === 'starting' ? '   (this machine only; the tunnel URL follows once it is up)' : ''}`,
         '',
         'Join requests and results appear below. Ctrl-C stops the host; the KB keeps everything.',

@@ -42,7 +42,7 @@ export function JoinRequests({ status, fetchedAt }: Props) {
       </p>
       {pending.length === 0 ? (
         <p className="empty">
-          No one is waiting. Workers join with: <code>{status.join_command}</code>
+          No one is waiting. Workers join with: <code>{status.join_command}</code> (once Cohort is installed there: README.md, “Installing a worker”)
         </p>
       ) : (
         <div className="request-grid">
