@@ -74,11 +74,15 @@ describe.each(TASKS)('examples/autoresearch/%s', (file) => {
     expect(body).toContain('peak_vram_mb:');
   });
 
-  it('sets up with network and runs without: HF_HUB_OFFLINE only on the run, uv offline', () => {
+  it('sets up with network into the program home and runs without: the environment at $HOME/venv, HF_HUB_OFFLINE only on the run', () => {
     expect(spec.setup).toMatch(/uv sync --frozen/);
     expect(spec.setup).toMatch(/uv run --frozen prepare\.py/);
     expect(spec.setup).toMatch(/^set -e$/m);
-    expect(spec.run).toBe('HF_HUB_OFFLINE=1 uv run --offline --frozen train.py');
+    expect(spec.run).toBe('HF_HUB_OFFLINE=1 "$HOME/venv/bin/python" train.py');
+    // Setup runs in a folder of its own: the environment must land in the home, where runs find it.
+    expect(spec.env?.UV_PROJECT_ENVIRONMENT).toBe('$HOME/venv');
+    // Setup never sees train.py (members' code gets no network): the kernel's repository is named, not imported.
+    expect(spec.setup).not.toMatch(/import train|train\.py/);
     // `env` applies to setup too, which must reach the hub.
     expect(Object.keys(spec.env ?? {})).not.toContain('HF_HUB_OFFLINE');
     expect(Object.keys(spec.env ?? {})).not.toContain('UV_OFFLINE');
