@@ -1,13 +1,14 @@
 /**
  * The app's UI (`cohort app`, as the desktop app shows it) in Chromium, two real app processes:
  * the owner's publishes a program from the UI (a bad TASK.md first: its error shows inline), the
- * worker's joins it by URL (the code shown large; Deny, then Approve, reach the worker view), runs
- * the experiment with live output and chart, and sees the host's verdict and the new champion,
- * while the owner's leaderboard updates live.
+ * worker's joins it by URL (the code shown large; Deny, then Approve, reach the worker view), sees
+ * the workspace laid out at once, runs the program's setup with Set up, runs the experiment with
+ * live output and chart, and sees the host's verdict and the new champion, while the owner's
+ * leaderboard updates live.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { ARTIFACTS, launchChromium } from './browser.ts';
 
 const COHORT = fileURLToPath(new URL('../cli/cohort.ts', import.meta.url));
 const QUADRATIC = fileURLToPath(new URL('../examples/quadratic', import.meta.url));
+const SETUP = 'echo ready > "$HOME/ready"';
 
 interface AppProcess {
   child: ChildProcess;
@@ -80,6 +82,9 @@ beforeAll(async () => {
   sandbox = await testSandbox();
   programDir = await tempDir('cohort-quad-');
   await cp(QUADRATIC, programDir, { recursive: true });
+  // A setup as cheap as it gets, so that the Set up button shows and runs (with network, sandboxed).
+  const task = await readFile(join(programDir, 'TASK.md'), 'utf8');
+  await writeFile(join(programDir, 'TASK.md'), task.replace('\nrun: ', `\nsetup: '${SETUP}'\nrun: `));
   badDir = await tempDir('cohort-bad-');
   await mkdir(badDir, { recursive: true });
   await writeFile(join(badDir, 'TASK.md'), '---\nname: broken\nobjective: lower loss\nmetric: loss\ndirection: downwards\n---\nA broken program.\n');
@@ -171,6 +176,21 @@ describe('app UI: the worker view', () => {
     await card.getByTestId('approve').click();
     await workerPage.getByTestId('join-result').and(workerPage.locator('[data-state="approved"]')).waitFor({ timeout: 15_000 });
     await workerPage.getByTestId('run-start').waitFor();
+
+    // The workspace is there at once, with the champion's code to edit, and says what Run does with it.
+    const workspace = workerPage.getByTestId('join-workspace').and(workerPage.locator('[data-state="ready"]'));
+    await workspace.waitFor({ timeout: 15_000 });
+    const dir = ((await workerPage.getByTestId('join-workspace-dir').textContent()) ?? '').trim();
+    expect(await readFile(join(dir, 'train.py'), 'utf8')).toBe(await readFile(join(programDir, 'train.py'), 'utf8'));
+    expect(await workspace.textContent()).toMatch(/Edit train\.py there.*runs python3 train\.py on it, sandboxed/);
+    await workerPage.screenshot({ path: join(ARTIFACTS, 'app-worker-joined.png'), fullPage: true });
+
+    // Set up runs only the program's setup; it says so while it runs and when done, and nothing is submitted.
+    await workerPage.getByTestId('setup-start').click();
+    await workerPage.getByTestId('setup-state').and(workerPage.locator('[data-state="done"]')).waitFor({ timeout: 30_000 });
+    await expect.poll(() => workerPage.getByTestId('run-state').textContent(), { timeout: 15_000 }).toBe('Setup finished (done).');
+    expect(await workerPage.getByTestId('setup-state').textContent()).toContain(SETUP);
+    expect(await workerPage.getByTestId('submission-row').count()).toBe(0);
 
     await workerPage.getByTestId('run-start').click();
     await workerPage.getByTestId('live-output').getByText(/val_loss:/).waitFor({ timeout: 30_000 });

@@ -15,6 +15,10 @@ export const JoinStartRequest = z.object({
 });
 export type JoinStartRequest = z.infer<typeof JoinStartRequest>;
 
+/** The most GPUs one request may name: more than any machine Cohort meets has (a DGX has 8). */
+export const MAX_GPUS = 64;
+const GpuIndex = z.number().int().min(0).max(255);
+
 export const RunStartRequest = z.object({
   /** Which membership: its id (MembershipInfo.id), or a program name only one membership has. */
   program: z.string().min(1).max(128),
@@ -23,8 +27,30 @@ export const RunStartRequest = z.object({
   /** `mutate` for the built-in proposer; null runs the workspace as it is. */
   propose: z.enum(['mutate']).nullable().default(null),
   hypothesis: z.string().trim().max(2000).optional(),
+  /**
+   * One experiment per GPU at once (docs/design.md, "Hardware"): `all`, or GPU indexes as
+   * nvidia-smi numbers them; null runs one at a time on every GPU. Bounded, so a request cannot ask
+   * for more slots than any machine has.
+   */
+  gpus: z
+    .union([z.literal('all'), z.array(GpuIndex).min(1).max(MAX_GPUS).refine((g) => new Set(g).size === g.length, 'a GPU is listed twice')])
+    .nullable()
+    .default(null),
+  /** How many runs (default 1, unlimited with `loop`): "run once" on every GPU asks for one per slot. */
+  runs: z.number().int().min(1).max(10_000).optional(),
+  /** Only run the program's setup (TASK.md `setup`), as `cohort setup` does; no experiment. */
+  setup_only: z.boolean().default(false),
 });
 export type RunStartRequest = z.input<typeof RunStartRequest>;
+
+export const JoinWorkspace = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('laying-out') }),
+  /** `run`: the program's command; `sandboxed`: whether this app runs it in the sandbox (false only when started with --no-sandbox). */
+  z.object({ state: z.literal('ready'), dir: z.string(), editable: z.array(z.string()), run: z.string(), sandboxed: z.boolean() }),
+  /** Not fatal: the first run lays the workspace out. */
+  z.object({ state: z.literal('failed'), message: z.string() }),
+]);
+export type JoinWorkspace = z.infer<typeof JoinWorkspace>;
 
 export const JoinState = z.object({
   url: z.string(),
@@ -37,8 +63,39 @@ export const JoinState = z.object({
   program: z.string().nullable(),
   /** The membership's id once approved. */
   membership: z.string().nullable(),
+  /**
+   * The workspace, laid out right after approval so there is something to edit before the first
+   * run (null before approval, and for a re-pointed membership, whose workspace already exists).
+   */
+  workspace: JoinWorkspace.nullable(),
 });
 export type JoinState = z.infer<typeof JoinState>;
+
+/** One slot of a run (worker-runtime/slots.ts): its GPUs (null: every GPU) and what it does now. */
+export const SlotState = z.object({
+  index: z.number().int(),
+  gpus: z.array(z.number()).nullable(),
+  state: z.enum(['idle', 'setting-up', 'running']),
+  /** The run it runs, when and with which budget it started (null unless running). */
+  run: z.number().nullable(),
+  started_at: z.number().nullable(),
+  budget_seconds: z.number().nullable(),
+  /** How its last run ended: the metric's value, or null for a crash. */
+  last: z.object({ run: z.number(), status: z.enum(['ok', 'crash']), value: z.number().nullable() }).nullable(),
+});
+export type SlotState = z.infer<typeof SlotState>;
+
+/** The program's setup (TASK.md `setup`): running, done, or failed with its reason; its log either way. */
+export const SetupState = z.object({
+  state: z.enum(['running', 'done', 'failed']),
+  command: z.string(),
+  why: z.string(),
+  log_file: z.string(),
+  /** Why it failed ("stopped" when the person stopped it); null otherwise. */
+  reason: z.string().nullable(),
+  seconds: z.number().nullable(),
+});
+export type SetupState = z.infer<typeof SetupState>;
 
 export const RunState = z.object({
   /** The program's name, and the id of the membership that runs it. */
@@ -54,6 +111,14 @@ export const RunState = z.object({
   message: z.string().nullable(),
   /** Whether runs happen inside the bubblewrap sandbox (null until the worker has checked). */
   sandboxed: z.boolean().nullable(),
+  /** Only the program's setup (RunStartRequest.setup_only). */
+  setup_only: z.boolean(),
+  /** The GPUs asked for (RunStartRequest.gpus). */
+  gpus: z.union([z.literal('all'), z.array(z.number())]).nullable(),
+  /** What each slot does now: one slot, or one per GPU group when `gpus` was given. */
+  slots: z.array(SlotState),
+  /** The last setup of this session, while it runs and after (null when none ran). */
+  setup: SetupState.nullable(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -76,7 +141,8 @@ export type Submission = z.infer<typeof Submission>;
 
 /** GET /api/worker/state: everything the view needs after a (re)load. */
 export const WorkerServiceState = z.object({
-  machine: z.object({ hostname: z.string(), os: z.string(), gpu: z.string().nullable() }),
+  /** `gpu_count`: how many GPUs nvidia-smi lists; the view offers one run per GPU from two on. */
+  machine: z.object({ hostname: z.string(), os: z.string(), gpu: z.string().nullable(), gpu_count: z.number().int() }),
   memberships: z.array(MembershipInfo),
   /** Membership files that could not be used: the file and what to do. */
   membership_problems: z.array(z.object({ file: z.string(), message: z.string() })),
@@ -124,11 +190,24 @@ export const WorkerFeedEvent = z.discriminatedUnion('type', [
     complete: z.boolean(),
     local_edits: z.array(z.string()),
   }),
-  z.object({ type: z.literal('run-start'), run: z.number(), command: z.string(), log_file: z.string(), budget_seconds: z.number(), sandboxed: z.boolean() }),
+  /** The program's setup (TASK.md `setup`) starts, with network; `why` now (first run, program changed, asked for). */
+  z.object({ type: z.literal('setup-start'), command: z.string(), why: z.string(), log_file: z.string(), home: z.string(), sandboxed: z.boolean(), slot: z.number().optional() }),
+  /** `reason`: why it failed, "stopped" when stopped; the log says more. */
+  z.object({ type: z.literal('setup-end'), ok: z.boolean(), reason: z.string(), seconds: z.number(), log_file: z.string(), slot: z.number().optional() }),
+  // `slot`: which slot's run, when there are several (RunState.slots).
+  z.object({ type: z.literal('run-start'), run: z.number(), command: z.string(), log_file: z.string(), budget_seconds: z.number(), sandboxed: z.boolean(), slot: z.number().optional() }),
   z.object({ type: z.literal('output'), chunk: z.string(), stream: z.enum(['stdout', 'stderr']) }),
-  z.object({ type: z.literal('progress'), elapsed_seconds: z.number(), budget_seconds: z.number() }),
+  z.object({ type: z.literal('progress'), elapsed_seconds: z.number(), budget_seconds: z.number(), slot: z.number().optional() }),
   z.object({ type: z.literal('metric'), point: MetricPoint }),
-  z.object({ type: z.literal('run-end'), run: z.number(), status: z.enum(['ok', 'crash']), reason: z.string(), value: z.number().nullable(), wall_seconds: z.number() }),
+  z.object({
+    type: z.literal('run-end'),
+    run: z.number(),
+    status: z.enum(['ok', 'crash']),
+    reason: z.string(),
+    value: z.number().nullable(),
+    wall_seconds: z.number(),
+    slot: z.number().optional(),
+  }),
   z.object({ type: z.literal('submitted'), submission: Submission }),
   z.object({ type: z.literal('rejected'), reason: z.string(), moved_to: z.string() }),
   z.object({ type: z.literal('retry'), attempt: z.number(), delay_ms: z.number(), reason: z.string() }),

@@ -1,13 +1,14 @@
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JoinState, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
+import type { JoinState, RunState, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
 import { startHost, type RunningHost } from '../../main/host.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
 import { call, tempHome, type TempHome } from '../../main/testing/harness.ts';
 import { newMembership, saveMembership } from '../../worker-runtime/credentials.ts';
+import { workerDirs } from '../../worker-runtime/dirs.ts';
 import type { Hardware } from '../../worker-runtime/hardware.ts';
 import { membershipId } from '../../worker-runtime/membership-id.ts';
 import { startAppStack, type AppStack } from './app-stack.ts';
@@ -96,6 +97,31 @@ describe('the worker routes', () => {
     await until('the approval', async () => (await workerState()).join?.state === 'approved');
     expect((await workerState()).memberships).toMatchObject([{ id: membershipId(host.publicUrl, 'quadratic'), program: 'quadratic', name: 'ui-worker', url: host.publicUrl }]);
     expect((await workerState()).join).toMatchObject({ state: 'approved', membership: membershipId(host.publicUrl, 'quadratic') });
+
+    // Right after approval the workspace is laid out with the champion's code, something to edit before the first run.
+    const laidOut = await until('the workspace', async () => {
+      const ws = (await workerState()).join?.workspace;
+      return ws?.state === 'ready' ? ws : null;
+    });
+    expect(laidOut).toEqual({ state: 'ready', dir: expect.stringContaining(workerHome.dir), editable: ['train.py'], run: 'python3 train.py', sandboxed: true });
+    expect(await readFile(`${laidOut.dir}/train.py`, 'utf8')).toBe(await readFile(`${programDir}/train.py`, 'utf8'));
+  });
+
+  it('run: the GPUs asked for are checked strictly, and GPUs this machine lacks are refused before anything starts', async () => {
+    const bad: unknown[] = [[], [-1], [1.5], [0, 0], 'some', 0, Array.from({ length: 65 }, (_, i) => i), [256]];
+    for (const gpus of bad) {
+      const res = await api('/api/worker/run', { json: { program: 'quadratic', gpus } });
+      expect(res.status, JSON.stringify(gpus)).toBe(400);
+      expect(res.body).toMatchObject({ error: 'bad_request', message: expect.stringMatching(/gpus/) });
+    }
+    expect((await api('/api/worker/run', { json: { program: 'quadratic', runs: 0 } })).status).toBe(400);
+    // This machine (the test's hardware) has no GPU.
+    for (const gpus of ['all', [0]]) {
+      const res = await api('/api/worker/run', { json: { program: 'quadratic', gpus } });
+      expect(res.body).toMatchObject({ error: 'bad_request', message: expect.stringMatching(/\(nvidia-smi lists no GPU on this machine\); run one at a time/) });
+    }
+    expect((await workerState()).run).toBeNull();
+    expect((await workerState()).machine).toEqual({ hostname: 'ui-box', os: 'linux', gpu: null, gpu_count: 0 });
   });
 
   it('run: live output and metric lines over SSE, the submission and its verdict, then the champion', async () => {
@@ -184,5 +210,75 @@ describe('the worker routes', () => {
     expect(joined).toMatchObject({ membership: id, user_code: null, message: expect.stringContaining(`moved from ${oldUrl} to ${host.publicUrl}`) });
     expect((await workerState()).memberships.find((m) => m.id === id)).toMatchObject({ url: host.publicUrl, member_id: before.member_id });
     expect(await host.auth.members()).toHaveLength(1);
+  });
+});
+
+describe('the worker routes: setup and slots', () => {
+  // Setup fails until the program home holds `ok` (the test puts it there), then leaves `ready` there.
+  const SETUP = 'test -f "$HOME/ok" || { echo "no ok in the home" >&2; exit 3; }; echo ready > "$HOME/ready"';
+  const twoGpus: Hardware = { ...hardware, hostname: 'gpu-box', gpu: '2× Stand-in GPU', gpu_count: 2, gpu_memory_mb: 32768 };
+  let dir: string;
+  let setupHost: RunningHost;
+  let gpuHome: TempHome;
+  let gpuStack: AppStack;
+  let gpuApi: typeof api;
+  const gpuState = async () => (await gpuApi('/api/worker/state')).body as unknown as WorkerServiceState;
+  const finished = () => until('the run to end', async () => {
+    const run = (await gpuState()).run;
+    return run?.state === 'finished' || run?.state === 'failed' ? run : null;
+  }, 60_000);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cohort-prepared-'));
+    await cp(QUADRATIC, dir, { recursive: true });
+    const task = await readFile(join(dir, 'TASK.md'), 'utf8');
+    await writeFile(join(dir, 'TASK.md'), task.replace('name: quadratic', `name: prepared\nsetup: '${SETUP}'`));
+    setupHost = await startHost({ program: await loadProgram(dir), paths: ownerHome.paths, membership: 'open', writeState: false, intervalSeconds: 1 });
+    gpuHome = await tempHome();
+    gpuStack = await startAppStack({ paths: gpuHome.paths, rendererDir: null, worker: { appVersion: 'test', hardware: twoGpus } });
+    gpuApi = (path, opts = {}) => call(gpuStack.app.url, path, { token: gpuStack.app.token, ...opts });
+    await gpuApi('/api/worker/join', { json: { url: setupHost.publicUrl } });
+    await until('the workspace', async () => (await gpuState()).join?.workspace?.state === 'ready');
+  });
+
+  afterAll(async () => {
+    await gpuStack?.close();
+    await setupHost?.close();
+    await gpuHome?.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('Set up runs only the setup: a failure says why and where its log is; run again, it succeeds', async () => {
+    expect((await gpuState()).machine.gpu_count).toBe(2);
+    const started = await gpuApi('/api/worker/run', { json: { program: 'prepared', setup_only: true } });
+    expect(started.status).toBe(202);
+    expect((started.body as { run: RunState }).run).toMatchObject({ setup_only: true, state: 'running' });
+    const failed = await finished();
+    expect(failed).toMatchObject({ state: 'finished', runs: 0, setup: { state: 'failed', command: SETUP, reason: expect.stringMatching(/exit code 3.*no ok in the home/) } });
+    expect(failed.message).toMatch(/setup failed: exit code 3.*\(its log: .*setup-.*\.log\)/);
+    expect(failed.message).toContain(failed.setup!.log_file);
+
+    const home = workerDirs(gpuHome.paths, { id: membershipId(setupHost.publicUrl, 'prepared') }).home;
+    await writeFile(join(home, 'ok'), '');
+    await gpuApi('/api/worker/run', { json: { program: 'prepared', setup_only: true } });
+    const done = await finished();
+    expect(done).toMatchObject({ state: 'finished', message: 'done', runs: 0, setup: { state: 'done', reason: null } });
+    expect(await readFile(join(home, 'ready'), 'utf8')).toBe('ready\n');
+  });
+
+  it('one run per GPU: the run state has a slot per GPU, each with what it does and its last value; Stop stops all', async () => {
+    expect((await gpuApi('/api/worker/run', { json: { program: 'prepared', gpus: [2] } })).body).toMatchObject({ error: 'bad_request', message: expect.stringMatching(/GPU 2 does not exist \(this machine has 2: 0, 1\)/) });
+    await gpuApi('/api/worker/run', { json: { program: 'prepared', gpus: 'all', loop: true } });
+    const both = await until('both slots to have run', async () => {
+      const run = (await gpuState()).run;
+      return run !== null && run.slots.length === 2 && run.slots.every((s) => s.last !== null) ? run : null;
+    }, 60_000);
+    expect(both.gpus).toBe('all');
+    expect(both.slots.map((s) => [s.index, s.gpus])).toEqual([[0, [0]], [1, [1]]]);
+    for (const slot of both.slots) expect(slot.last).toMatchObject({ status: 'ok', value: expect.any(Number) });
+    await gpuApi('/api/worker/stop', { method: 'POST' });
+    const end = await finished();
+    expect(end).toMatchObject({ state: 'finished', message: 'stopped' });
+    expect(end.slots.every((s) => s.state === 'idle')).toBe(true);
   });
 });

@@ -38,6 +38,18 @@ export interface WorkerViewState {
 
 const MAX_NOTES = 50;
 
+/**
+ * Whether a slot's lines feed the live pane, chart and progress: the only slot's (no `slot`), or
+ * with several the first's, as the service keeps only its output (worker-runtime/service/run-activity.ts).
+ */
+function followed(event: { slot?: number }): boolean {
+  return event.slot === undefined || event.slot === 0;
+}
+
+function seconds(s: number): string {
+  return s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`;
+}
+
 export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
   token: null,
   state: null,
@@ -91,8 +103,18 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
         return;
       }
       case 'run-start':
+        if (!followed(event)) return;
         set({ state: { ...current, output: '', metrics: [] }, progress: { elapsedSeconds: 0, budgetSeconds: event.budget_seconds } });
         return;
+      case 'setup-start': {
+        // The setup's output streams into the pane like a run's; it is not a run, so no progress bar.
+        if (followed(event)) set({ state: { ...current, output: '', metrics: [] }, progress: null });
+        const where = event.slot === undefined ? '' : ` (slot ${event.slot})`;
+        return note('info', `Setting the program up${where} (${event.why}): ${event.command} — with network${event.sandboxed ? ', otherwise sandboxed' : ', NOT sandboxed'}; log ${event.log_file}`);
+      }
+      case 'setup-end':
+        if (event.ok) return note('info', `Setup done in ${seconds(event.seconds)}.`);
+        return note('warning', `Setup ${event.reason === 'stopped' ? 'stopped' : `failed: ${event.reason}`} (log ${event.log_file}).`);
       case 'output': {
         const output = (current.output + event.chunk).slice(-OUTPUT_CHARS);
         set({ state: { ...current, output } });
@@ -102,6 +124,7 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
         set({ state: { ...current, metrics: [...current.metrics, event.point] satisfies MetricPoint[] } });
         return;
       case 'progress':
+        if (!followed(event)) return;
         set({ progress: { elapsedSeconds: event.elapsed_seconds, budgetSeconds: event.budget_seconds } });
         return;
       case 'submitted': {

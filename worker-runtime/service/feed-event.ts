@@ -1,6 +1,11 @@
 import type { WorkerFeedEvent } from '../../protocol/index.ts';
 import type { WorkerEvent } from '../worker.ts';
 
+/** `slot` only when the worker gave one (several slots), as the feed's schema has it optional. */
+function slotOf(e: WorkerEvent): { slot?: number } {
+  return e.slot === undefined ? {} : { slot: e.slot };
+}
+
 /**
  * A worker event as the UI's feed carries it (snake_case on the wire, as every Cohort API). Output
  * and metric lines pass through; the run's summary fields the view does not show are left out.
@@ -9,7 +14,8 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
   switch (e.type) {
     case 'info':
     case 'warning':
-      return { type: e.type, message: e.message };
+      // With several slots, a line says whose it is (as the CLI's `[cohort slot N]`).
+      return { type: e.type, message: e.slot === undefined ? e.message : `Slot ${e.slot}: ${e.message}` };
     case 'sync':
       return { type: 'sync', champion: e.champion, metric: e.metric, workspace: e.report.dir, stashed_to: e.report.stashedTo };
     case 'propose':
@@ -19,9 +25,9 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
     case 'slots':
       return { type: 'info', message: `One experiment per GPU: ${e.slots.map((s) => `slot ${s.index} on GPU ${s.gpus?.join('+') ?? 'all'}`).join(', ')}.` };
     case 'setup-start':
-      return { type: 'info', message: `Setting the program up (${e.why}): ${e.command} — with network, HOME ${e.home}; log ${e.logFile}` };
+      return { type: 'setup-start', command: e.command, why: e.why, log_file: e.logFile, home: e.home, sandboxed: e.sandboxed, ...slotOf(e) };
     case 'setup-end':
-      return e.ok ? { type: 'info', message: `Setup done in ${Math.round(e.seconds)} s.` } : { type: 'warning', message: `Setup ${e.reason === 'stopped' ? 'stopped' : `failed: ${e.reason}`} (log ${e.logFile}).` };
+      return { type: 'setup-end', ok: e.ok, reason: e.reason, seconds: e.seconds, log_file: e.logFile, ...slotOf(e) };
     case 'lineage':
       return {
         type: 'lineage',
@@ -34,11 +40,11 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
     case 'run-start':
       // A preflight is not a run of its own (session/preflight.ts): the feed says what it checks.
       if (e.preflight) return { type: 'info', message: `Preflight for run ${e.run}: does ${e.preflight.champion === null ? 'the program\'s original code' : `champion ${e.preflight.champion}'s unchanged code`} run on this machine?` };
-      return { type: 'run-start', run: e.run, command: e.command, log_file: e.logFile, budget_seconds: e.budgetSeconds, sandboxed: e.sandboxed };
+      return { type: 'run-start', run: e.run, command: e.command, log_file: e.logFile, budget_seconds: e.budgetSeconds, sandboxed: e.sandboxed, ...slotOf(e) };
     case 'output':
       return { type: 'output', chunk: e.chunk, stream: e.stream };
     case 'progress':
-      return { type: 'progress', elapsed_seconds: e.elapsedSeconds, budget_seconds: e.budgetSeconds };
+      return { type: 'progress', elapsed_seconds: e.elapsedSeconds, budget_seconds: e.budgetSeconds, ...slotOf(e) };
     case 'metric':
       return { type: 'metric', point: { t: Math.max(0, (Date.now() - ctx.runStartedAt) / 1000), name: e.name, value: e.value } };
     case 'run-end':
@@ -54,6 +60,7 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
         reason: e.outcome.reason,
         value: e.outcome.value,
         wall_seconds: e.outcome.durations.wall_seconds,
+        ...slotOf(e),
       };
     case 'submitted':
       return { type: 'submitted', submission: { program: ctx.program, at: Date.now(), replayed: e.replayed, verdict: e.verdict } };

@@ -17,9 +17,11 @@ import { detectHardware, type Hardware } from '../hardware.ts';
 import { join, JoinError } from '../join.ts';
 import { MemberClient, NotAMemberError } from '../member-client.ts';
 import { TailBuffer } from '../runner/tail-buffer.ts';
-import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions } from '../worker.ts';
+import { startWorker, workerDirs, type WorkerEvent, type WorkerOptions, type WorkerSummary } from '../worker.ts';
+import { layOutWorkspace } from '../workspace/first-layout.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { toFeedEvent } from './feed-event.ts';
+import { foldActivity, initialActivity, isFollowed } from './run-activity.ts';
 
 /**
  * A refusal the UI shows as it is: a code from protocol's ErrorCode, the status that code always
@@ -50,6 +52,27 @@ export interface WorkerServiceOptions {
   hardware?: Hardware;
 }
 
+/**
+ * How a run's end reads in the view, one entry per reason the worker stops (a Record, so a reason
+ * added to WorkerSummary fails to compile until it has its sentence here).
+ */
+const STOPPED_BECAUSE: Record<WorkerSummary['stoppedBecause'], string> = {
+  done: 'done',
+  stopped: 'stopped',
+  revoked: 'your membership was revoked',
+  crashes: 'the runs kept crashing the same way',
+  setup: 'the program\'s setup failed',
+  machine: 'the champion\'s code does not run on this machine',
+};
+
+/** The end of a run as a sentence; a failed setup adds its reason and log, which say what to fix. */
+function endMessage(summary: WorkerSummary, setup: RunState['setup']): string {
+  const why = STOPPED_BECAUSE[summary.stoppedBecause];
+  if (summary.stoppedBecause === 'setup' && setup?.state === 'failed') return `${why}: ${setup.reason ?? 'unknown'} (its log: ${setup.log_file})`;
+  if (summary.reason !== undefined) return `${why}: ${summary.reason}`;
+  return why;
+}
+
 const OUTPUT_BYTES = 64 * 1024;
 const MAX_METRIC_POINTS = 5_000;
 const MAX_SUBMISSIONS = 200;
@@ -69,6 +92,8 @@ export class WorkerService {
   #metrics: MetricPoint[] = [];
   #runStartedAt = 0;
   #submissions: Submission[] = [];
+  /** The first layout of a just-joined program's workspace, while it goes on (a run waits for it). */
+  #layout: Promise<void> = Promise.resolve();
 
   private constructor(opts: WorkerServiceOptions, hardware: Hardware) {
     this.#opts = opts;
@@ -99,7 +124,7 @@ export class WorkerService {
 
   #machine() {
     const h = this.#hardware;
-    return { hostname: h.hostname, os: h.os, gpu: h.gpu ? h.gpu : null };
+    return { hostname: h.hostname, os: h.os, gpu: h.gpu ? h.gpu : null, gpu_count: h.gpu_count };
   }
 
   async #emitState(): Promise<void> {
@@ -140,6 +165,7 @@ export class WorkerService {
       message: null,
       program: null,
       membership: null,
+      workspace: null,
     };
     const entry = { abort, state };
     this.#join = entry;
@@ -169,18 +195,39 @@ export class WorkerService {
       onRepointed: ({ from }) => (repointedFrom = from),
       onRequirementsNotMet: (message) => (notMet = ` Note: ${message} Runs will be refused here.`),
     }).then(
-      (membership) => update({
+      (membership) => {
+        update({
         state: 'approved',
         program: membership.program,
         membership: membership.id,
         message: repointedFrom !== null
           ? `"${membership.program}" moved from ${repointedFrom} to ${membership.url}; your membership now points there (still member ${membership.memberId}, no new approval needed).`
           : `You are a member of "${membership.program}" at ${membership.url}${replaced ? ' (this replaces your earlier membership of it)' : ''}.${notMet}`,
-      }),
+        });
+        // A re-pointed membership has its workspace, maybe with edits in it; a new one gets its first now.
+        if (repointedFrom === null) this.#layout = this.#layOut(membership, update);
+      },
       (err: unknown) => update({ state: err instanceof JoinError ? err.reason : 'failed', message: (err as Error).message }),
     );
     await Promise.race([code, finished]);
     return entry.state;
+  }
+
+  /**
+   * The workspace right after approval (issue 13, item 7), as `cohort join` lays it out: something
+   * to edit before the first run. A host that does not answer now is a warning, not a failed join:
+   * the first run lays it out.
+   */
+  async #layOut(membership: Membership, update: (patch: Partial<JoinState>) => void): Promise<void> {
+    update({ workspace: { state: 'laying-out' } });
+    try {
+      const ws = await layOutWorkspace(this.#opts.paths, membership);
+      update({ workspace: { state: 'ready', dir: ws.dir, editable: ws.editable, run: ws.run, sandboxed: this.#opts.runOptions?.sandbox !== false } });
+    } catch (err) {
+      const message = `The workspace could not be laid out yet (${(err as Error).message}); the first run lays it out.`;
+      update({ workspace: { state: 'failed', message } });
+      this.#emit({ type: 'warning', message });
+    }
   }
 
   cancelJoin(): JoinState | null {
@@ -203,10 +250,13 @@ export class WorkerService {
   /** Starts one run, or a loop, of a joined program's experiment. */
   async startRun(input: RunStartRequest): Promise<RunState> {
     const request = RunStartSchema.parse(input);
+    // Two syncs of one workspace at once would race: the first layout after a join ends first.
+    await this.#layout;
     if (this.#run !== null && (this.#run.state.state === 'running' || this.#run.state.state === 'stopping')) {
       throw new WorkerServiceError('conflict', `A run of "${this.#run.state.program}" is going on; stop it first.`);
     }
     const membership = await this.#membership(request.program);
+    if (request.gpus !== null) this.#checkGpus(request.gpus);
     const abort = new AbortController();
     const state: RunState = {
       program: membership.program,
@@ -218,6 +268,9 @@ export class WorkerService {
       runs: 0,
       message: null,
       sandboxed: null,
+      setup_only: request.setup_only,
+      gpus: request.gpus,
+      ...initialActivity(),
     };
     const entry = { state, abort, done: Promise.resolve() };
     this.#run = entry;
@@ -228,12 +281,16 @@ export class WorkerService {
 
     const onEvent = (event: WorkerEvent) => {
       if (event.type === 'sandbox') update({ sandboxed: event.sandboxed });
-      if (event.type === 'run-start') {
+      const followed = isFollowed(event);
+      // The pane and the chart start over with each run (or setup) of the slot they follow.
+      if ((event.type === 'run-start' || event.type === 'setup-start') && followed) {
         this.#output = new TailBuffer(OUTPUT_BYTES);
         this.#metrics = [];
         this.#runStartedAt = Date.now();
-        update({ runs: event.run });
       }
+      const activity = foldActivity({ slots: entry.state.slots, setup: entry.state.setup }, event, Date.now());
+      if (activity !== null) update({ ...activity, ...(event.type === 'run-start' ? { runs: Math.max(entry.state.runs, event.run) } : {}) });
+      if ((event.type === 'output' || event.type === 'metric') && !followed) return;
       if (event.type === 'output') this.#output.push(event.chunk);
       const feed = toFeedEvent(event, { program: membership.program, runStartedAt: this.#runStartedAt });
       if (feed === null) return;
@@ -250,13 +307,13 @@ export class WorkerService {
       loop: request.loop,
       ...(request.propose !== null ? { propose: request.propose } : {}),
       ...(request.hypothesis ? { hypothesis: request.hypothesis } : {}),
+      ...(request.gpus !== null ? { gpus: request.gpus } : {}),
+      ...(request.runs !== undefined ? { runs: request.runs } : {}),
+      ...(request.setup_only ? { setupOnly: true } : {}),
       onEvent,
       signal: abort.signal,
     }).then(
-      (summary) => {
-        const why = { done: 'done', stopped: 'stopped', revoked: 'your membership was revoked', crashes: 'the runs kept crashing the same way', setup: 'the program\'s setup failed', machine: 'the champion\'s code does not run on this machine' }[summary.stoppedBecause];
-        update({ state: 'finished', message: why });
-      },
+      (summary) => update({ state: 'finished', message: endMessage(summary, entry.state.setup) }),
       (err: unknown) => {
         this.#emit({ type: 'warning', message: (err as Error).message });
         update({ state: 'failed', message: (err as Error).message });
@@ -264,6 +321,18 @@ export class WorkerService {
     );
     await this.#emitState();
     return entry.state;
+  }
+
+  /**
+   * GPUs this machine does not have are refused before anything starts, saying what is here (the
+   * worker would refuse too, but only after its sandbox check, as a failed run).
+   */
+  #checkGpus(gpus: 'all' | number[]): void {
+    const count = this.#hardware.gpu_count;
+    const here = count === 0 ? 'nvidia-smi lists no GPU on this machine' : `this machine has ${count}: ${Array.from({ length: count }, (_, i) => i).join(', ')}`;
+    if (gpus === 'all' && count === 0) throw new WorkerServiceError('bad_request', `There is no GPU to run one experiment per GPU on (${here}); run one at a time instead.`);
+    const missing = gpus === 'all' ? [] : gpus.filter((g) => g >= count);
+    if (missing.length > 0) throw new WorkerServiceError('bad_request', `GPU ${missing.join(', ')} does not exist (${here}); run one at a time instead.`);
   }
 
   /** Stops the run (the experiment is killed; a stopped run is not submitted). */
@@ -304,6 +373,7 @@ export class WorkerService {
   async close(): Promise<void> {
     this.cancelJoin();
     this.stopRun();
+    await this.#layout;
     await this.#run?.done;
     this.#listeners.clear();
   }

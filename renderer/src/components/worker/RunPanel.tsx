@@ -1,9 +1,12 @@
 import { useState } from 'react';
-import type { MembershipInfo } from '../../../../protocol/index.ts';
+import type { MembershipInfo, RunState } from '../../../../protocol/index.ts';
 import { errorMessage, workerApi } from '../../api.ts';
 import { formatDuration } from '../../format.ts';
 import { useWorkerStore } from '../../worker-store.ts';
 import { RichText } from '../RichText.tsx';
+import { GpuChoice, type GpuSetting } from './GpuChoice.tsx';
+import { SetupStatus } from './SetupStatus.tsx';
+import { SlotRows } from './SlotRows.tsx';
 
 function lineageText(l: NonNullable<ReturnType<typeof useWorkerStore.getState>['lineage']>): string {
   const people = l.chain.map((step) => `${step.you ? 'you' : step.member_name} (${step.id})`);
@@ -11,8 +14,22 @@ function lineageText(l: NonNullable<ReturnType<typeof useWorkerStore.getState>['
   return l.local_edits.length > 0 ? `${base}, plus your local edits to ${l.local_edits.join(', ')}` : base;
 }
 
-/** Start one run or a loop of the selected membership's experiment, and stop it. */
-export function RunPanel({ token, membership }: { token: string; membership: MembershipInfo }) {
+/** The status line of a run that is going on: setting up, or which run and how far. */
+function goingLine(run: RunState, progress: ReturnType<typeof useWorkerStore.getState>['progress']): string {
+  if (run.setup_only) return `Setting up ${run.program}: its setup command runs, with network.`;
+  const settingUp = run.slots.some((s) => s.state === 'setting-up');
+  const running = run.slots.filter((s) => s.state === 'running').length;
+  if (settingUp && running === 0) return `${run.loop ? 'Loop' : 'Run'} of ${run.program}: setting up the program before the first run`;
+  if (run.slots.length > 1) return `${run.loop ? 'Loop' : 'Runs'} of ${run.program} on ${run.slots.length} slots: ${running} running, ${run.runs} started`;
+  const p = progress !== null ? ` · ${formatDuration(progress.elapsedSeconds * 1000)} of ${formatDuration(progress.budgetSeconds * 1000)} budget` : '';
+  return `${run.loop ? 'Loop' : 'Run'} of ${run.program}: run ${Math.max(run.runs, 1)} going${p}`;
+}
+
+/**
+ * Start one run or a loop of the selected membership's experiment (one at a time, or one per GPU),
+ * run the program's setup on its own, and stop either.
+ */
+export function RunPanel({ token, membership, setup, metric, gpusPerRun }: { token: string; membership: MembershipInfo; setup: string | null; metric: string; gpusPerRun: number }) {
   const program = membership.program;
   const run = useWorkerStore((s) => s.state?.run ?? null);
   const progress = useWorkerStore((s) => s.progress);
@@ -21,6 +38,10 @@ export function RunPanel({ token, membership }: { token: string; membership: Mem
   const lineage = useWorkerStore((s) => s.lineage);
   const [loop, setLoop] = useState(false);
   const [mutate, setMutate] = useState(false);
+  const [gpus, setGpus] = useState<GpuSetting>(null);
+  const gpuCount = useWorkerStore((s) => s.state?.machine.gpu_count ?? 0);
+  // "Run once" on every GPU means once in each slot (worker-runtime/slots.ts groups GPUs by requires.gpu_count).
+  const perGpu = gpus === 'all' && !loop ? Math.max(1, Math.floor(gpuCount / Math.max(1, gpusPerRun))) : null;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const active = run !== null && (run.state === 'running' || run.state === 'stopping');
@@ -41,11 +62,10 @@ export function RunPanel({ token, membership }: { token: string; membership: Mem
 
   let line: string;
   if (run === null) line = 'Nothing has run yet in this session.';
-  else if (run.state === 'running') {
-    const p = progress !== null ? ` · ${formatDuration(progress.elapsedSeconds * 1000)} of ${formatDuration(progress.budgetSeconds * 1000)} budget` : '';
-    line = `${run.loop ? 'Loop' : 'Run'} of ${run.program}: run ${Math.max(run.runs, 1)} going${p}`;
-  } else if (run.state === 'stopping') line = 'Stopping: the experiment is being ended; a stopped run is not submitted.';
+  else if (run.state === 'running') line = goingLine(run, progress);
+  else if (run.state === 'stopping') line = 'Stopping: the experiment is being ended; a stopped run is not submitted.';
   else if (run.state === 'failed') line = `Stopped with an error: ${run.message ?? 'unknown'}`;
+  else if (run.setup_only) line = `Setup finished (${run.message ?? 'done'}).`;
   else line = `Finished (${run.message ?? 'done'}) after ${run.runs} run${run.runs === 1 ? '' : 's'}.`;
 
   return (
@@ -59,16 +79,29 @@ export function RunPanel({ token, membership }: { token: string; membership: Mem
           <input type="checkbox" checked={mutate} onChange={(e) => setMutate(e.target.checked)} disabled={active} /> Propose a change each run (built-in
           mutator over TASK.md&apos;s search ranges)
         </label>
+        <GpuChoice count={gpuCount} value={gpus} onChange={setGpus} disabled={active} />
         <div className="actions">
           <button
             type="button"
             className="btn btn-primary"
             data-testid="run-start"
             disabled={active || busy}
-            onClick={() => void act(() => workerApi.run(token, { program: membership.id, loop, propose: mutate ? 'mutate' : null }))}
+            onClick={() => void act(() => workerApi.run(token, { program: membership.id, loop, propose: mutate ? 'mutate' : null, gpus, ...(perGpu !== null ? { runs: perGpu } : {}) }))}
           >
-            {loop ? 'Start loop' : 'Run once'}
+            {loop ? 'Start loop' : perGpu !== null ? `Run ${perGpu} at once` : 'Run once'}
           </button>
+          {setup !== null && (
+            <button
+              type="button"
+              className="btn"
+              data-testid="setup-start"
+              title={`Runs the program's setup now, with network: ${setup}`}
+              disabled={active || busy}
+              onClick={() => void act(() => workerApi.run(token, { program: membership.id, setup_only: true, gpus }))}
+            >
+              Set up
+            </button>
+          )}
           <button type="button" className="btn btn-danger" data-testid="run-stop" disabled={!active || busy || run?.state === 'stopping'} onClick={() => void act(() => workerApi.stop(token))}>
             Stop
           </button>
@@ -82,6 +115,8 @@ export function RunPanel({ token, membership }: { token: string; membership: Mem
           <RichText text={error} />
         </p>
       )}
+      {ours && run.setup !== null && <SetupStatus setup={run.setup} />}
+      {ours && active && <SlotRows slots={run.slots} metric={metric} />}
       {ours && sandbox !== null && (
         <p className={sandbox.sandboxed ? 'muted small' : 'note-warning small strong'} data-testid="sandbox" data-sandboxed={String(sandbox.sandboxed)}>
           {sandbox.sandboxed

@@ -6,6 +6,7 @@ import { ChampionCard } from '../ChampionCard.tsx';
 import { ConnectionIndicator } from '../ConnectionIndicator.tsx';
 import { RichText } from '../RichText.tsx';
 import { JoinPanel } from './JoinPanel.tsx';
+import { JoinWorkspace } from './JoinWorkspace.tsx';
 import { LiveOutput } from './LiveOutput.tsx';
 import { RunChart } from './RunChart.tsx';
 import { RunPanel } from './RunPanel.tsx';
@@ -115,7 +116,11 @@ export function WorkerView({ token }: { token: string }) {
                 <RichText text={programError} />
               </div>
             )}
-            <RunPanel token={token} membership={membership} />
+            {/* Right after joining, where the panel that joined it no longer is: the top of the page. */}
+            {state.join?.state === 'approved' && state.join.membership === membership.id && state.join.workspace !== null && (
+              <JoinWorkspace workspace={state.join.workspace} program={membership.program} />
+            )}
+            <RunPanel token={token} membership={membership} setup={spec?.setup ?? null} metric={spec?.metric ?? ''} gpusPerRun={spec?.requires?.gpu_count ?? 1} />
             <div className="two-columns">
               <LiveOutput />
               <RunChart points={state.metrics} metric={spec?.metric ?? ''} />
