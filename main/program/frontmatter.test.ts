@@ -59,7 +59,7 @@ describe('parseTaskMd', () => {
   it('names the line of an unknown field and lists the known ones', () => {
     const err = fail(md(...REQUIRED, 'direction: minimize', 'pool: 10', 'token: OBOL', 'split: by-impact', 'colour: red'));
     expect(err.message).toBe(
-      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, ship, time_budget, pool, token, split, membership, quota, verify, search)',
+      'TASK.md:9: unknown field "colour" (known fields: name, objective, metric, direction, accept, threshold, min_improvement, baseline, run, editable, ship, time_budget, pool, token, split, membership, quota, verify, setup, env, requires, search)',
     );
     expect(err.line).toBe(9);
     expect(err.field).toBe('colour');
