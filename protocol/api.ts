@@ -28,6 +28,11 @@ export const TaskResponse = z.object({
   champion: Champion.nullable(),
   /** The program's files with the champion's editable files applied. */
   files: z.array(ProgramFile),
+  /**
+   * The program's editable files as its owner published them: the code a worker preflights while
+   * the champion is a pending claim (worker-runtime/session/preflight.ts). Absent from older hosts.
+   */
+  original: z.array(ProgramFile).optional(),
   /** The reference a challenger must beat (champion value, else baseline), or null. */
   reference: z.number().nullable(),
   /** The host's protocol version (protocol/version.ts); absent from hosts older than it. */

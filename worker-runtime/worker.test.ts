@@ -225,7 +225,7 @@ describe('startWorker', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a verification re-run that crashes is not reported when the champion\'s code crashes here too: the claim keeps its lease to lapse, the worker stops', async () => {
+  it('a verification re-run that crashes is not reported when the program\'s own code crashes here too: the claim keeps its lease to lapse, the worker stops', async () => {
     const dir = await programFolder('name: verifynomodule\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: /usr/bin/python3 train.py\nverify:\n  replicas: 1', 'LEARNING_RATE = 0.01\nimport no_such_module_xyz\nprint("val_bpb: 1.0")\n');
     const { membership, h, home: hm } = await hostAndJoin(dir);
     // Another member's two claims: r1, then r2 on top of it (the champion); r1 is offered first.
@@ -238,12 +238,35 @@ describe('startWorker', () => {
     const events: WorkerEvent[] = [];
     const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 5, propose: 'mutate', random: seededRandom(3), onEvent: (e) => events.push(e) });
     expect(summary).toMatchObject({ runs: 1, stoppedBecause: 'machine', submitted: [] });
-    expect(summary.reason).toMatch(/^the re-run of claim r1 crashed, and the unchanged code of champion r2 crashes on this machine too \(preflight\): .*so the crash was not reported \(the lease lapses and another member re-runs the claim\) and the worker stops\. failing line: ModuleNotFoundError: No module named 'no_such_module_xyz'/);
+    // The champion (r2) is a pending claim itself: the preflight runs the program's own code instead.
+    expect(summary.reason).toMatch(/^the re-run of claim r1 crashed, and the program's original code crashes on this machine too \(preflight\): .*so the crash was not reported \(the lease lapses and another member re-runs the claim\) and the worker stops\. failing line: ModuleNotFoundError: No module named 'no_such_module_xyz'/);
     expect(events.find((e) => e.type === 'verify-end')).toMatchObject({ claimId: 'r1', verdict: null, note: expect.stringMatching(/^not reported/) });
-    expect(events.filter((e) => e.type === 'run-start').map((e) => e.type === 'run-start' && e.preflight)).toEqual([undefined, { champion: 'r2' }]);
+    expect(events.filter((e) => e.type === 'run-start').map((e) => e.type === 'run-start' && e.preflight)).toEqual([undefined, { champion: null }]);
     // Neither claim was sunk by this machine's crash.
     const results = await h.kb.results();
     expect(results.map((r) => [r.id, r.verification, r.reruns.length])).toEqual([['r1', 'pending', 0], ['r2', 'pending', 0]]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a claim whose code crashes everywhere does not stop the workers: its re-run\'s crash is reported (the program\'s own code runs here) and the claim falls', async () => {
+    const dir = await programFolder('name: sabotage\nobjective: x\nmetric: val_bpb\ndirection: minimize\nrun: /usr/bin/python3 train.py\nverify:\n  replicas: 1\nsearch:\n  LEARNING_RATE: { min: 0.001, max: 0.1 }', 'LEARNING_RATE = 0.01\nprint("val_bpb: 1.0")\n');
+    const { membership, h, home: hm } = await hostAndJoin(dir);
+    // Mallory claims a fantastic value with code that crashes wherever it runs; it becomes the (pending) champion.
+    const mallory = await joinMember(h, 'mallory');
+    const patch = ['--- a/train.py', '+++ b/train.py', '@@ -1,1 +1,1 @@', '-LEARNING_RATE = 0.01', '+raise SystemExit("sabotage")', ''].join('\n');
+    const claim = await call<{ result: { id: string; status: string } }>(h.publicUrl, '/api/results', { token: mallory.token, json: { value: 0.1, patch, hypothesis: 'trust me' } });
+    expect(claim.body.result.status).toBe('keep');
+    const events: WorkerEvent[] = [];
+    const summary = await startWorker({ ...SANDBOX, membership, paths: hm.paths, hardware, loop: true, runs: 2, propose: 'mutate', random: seededRandom(3), onEvent: (e) => events.push(e) });
+    expect(summary).toMatchObject({ runs: 2, stoppedBecause: 'done' });
+    // The preflight ran the program's own code (not the claim's), which runs here: the crash was reported.
+    expect(events.filter((e) => e.type === 'run-start' && e.preflight !== undefined).map((e) => e.type === 'run-start' && e.preflight)).toEqual([{ champion: null }]);
+    expect(events.find((e) => e.type === 'verify-end')).toMatchObject({ claimId: claim.body.result.id, value: null, verdict: { verification: 'not_reproduced' } });
+    const [fallen] = await h.kb.results();
+    expect(fallen).toMatchObject({ id: claim.body.result.id, verification: 'not_reproduced' });
+    // The next experiment builds on the program's own code again, and its value stands.
+    expect(summary.submitted).toHaveLength(1);
+    expect(summary.submitted[0]).toMatchObject({ status: 'keep' });
     await rm(dir, { recursive: true, force: true });
   });
 

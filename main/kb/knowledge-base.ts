@@ -584,6 +584,15 @@ export class KnowledgeBase {
   }
 
   /**
+   * The program's editable files as the owner published them: what a worker preflights while the
+   * champion is a claim not yet re-run (a claim whose code crashes everywhere must not make every
+   * machine look broken, nor escape its re-runs).
+   */
+  originalCode(): ProgramFile[] {
+    return [...this.#original].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content }));
+  }
+
+  /**
    * Every result after `since`, in submission order: the whole log, for tests and tools in the
    * host's process. No route calls it (docs/design.md, "Listings at scale"): they read `page`.
    */

@@ -94,6 +94,8 @@ export class Preflight {
    */
   async crashed(ctx: JobContext, task: TaskResponse, outcome: RunOutcome, crash: CrashedRun): Promise<PreflightVerdict> {
     if (this.#ok.has(codeKey(task))) return OK;
+    // A pending claim that crashes says nothing about this machine: check the program's own code.
+    if (preflightCode(task) !== task) return this.check(ctx, task, crash);
     const problem = await this.#problemOf(ctx, task, outcome, crash, true);
     const verdict: PreflightVerdict = { kind: 'machine', problem };
     this.#checks.set(codeKey(task), Promise.resolve(verdict));
@@ -106,8 +108,9 @@ export class Preflight {
    * once (callers meanwhile wait for that run). After a problem, every check answers with it (the
    * worker is stopping; no further run is spent).
    */
-  check(ctx: JobContext, task: TaskResponse, crash: CrashedRun): Promise<PreflightVerdict> {
+  check(ctx: JobContext, of: TaskResponse, crash: CrashedRun): Promise<PreflightVerdict> {
     if (this.#problem !== null) return Promise.resolve({ kind: 'machine', problem: this.#problem });
+    const task = preflightCode(of);
     const key = codeKey(task);
     let check = this.#checks.get(key);
     if (check === undefined && !this.#opts.run) return Promise.resolve({ kind: 'unchecked' });
@@ -168,6 +171,21 @@ export class Preflight {
       message: `${what}: this is this machine's problem, not the code's, so ${crash.dropped} and the worker stops. ${explained.text}${fix}${log}.`,
     };
   }
+}
+
+/**
+ * The code a preflight runs: the champion's, unless the champion is a claim not yet re-run and the
+ * host sent the program's original code (TaskResponse.original). A claim is only a claim: one
+ * whose code crashes everywhere (a broken or a fake one) must not make every machine look broken,
+ * and must not escape its re-runs, whose crashes a preflight on the claim itself would hold back.
+ */
+export function preflightCode(task: TaskResponse): TaskResponse {
+  if (task.champion?.verification !== 'pending' || task.original === undefined) return task;
+  const editable = task.program.spec.editable;
+  const files = new Map(task.files.map((f) => [f.path, f.content]));
+  for (const path of editable) files.delete(path);
+  for (const f of task.original) if (editable.includes(f.path)) files.set(f.path, f.content);
+  return { ...task, champion: null, files: [...files].map(([path, content]) => ({ path, content })) };
 }
 
 /** The code a champion is: its files, with the command and budget it runs under. */

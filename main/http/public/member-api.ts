@@ -50,6 +50,7 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
     program: { spec: kb.spec, body: kb.program.body },
     champion: kb.champion(),
     files: kb.championCode(),
+    original: kb.originalCode(),
     reference: kb.reference(),
     protocol: PROTOCOL_VERSION,
   }));
