@@ -171,6 +171,8 @@ export function registerWorkerCommands(program: Command, io: Io): void {
           const ws = await layOutWorkspace(paths, membership);
           io.out(terminalSafe(`Your workspace: ${ws.dir}`));
           io.out(terminalSafe(`  Edit ${ws.editable.join(', ')} there (the champion's code), then \`cohort run\` runs \`${ws.run}\` on it, sandboxed, and submits the result.`));
+          // The owner's setup is the one command that gets network: say what it is before it runs.
+          if (ws.setup !== null) io.out(terminalSafe(`  Before the first run, the program's setup runs once, sandboxed but WITH network, into the program's own home: \`${ws.setup.split('\n').filter((l) => l.trim()).join('; ')}\` (\`cohort setup\` runs it now).`));
         } catch (err) {
           io.err(terminalSafe(`[cohort] ! the workspace could not be laid out yet (${(err as Error).message}); the first run lays it out.`));
         }

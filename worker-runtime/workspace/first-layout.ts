@@ -10,9 +10,9 @@ import { Workspace } from './workspace.ts';
  * run spent on the unchanged champion. One call to the host; a host that does not answer now only
  * delays it to the first run.
  */
-export async function layOutWorkspace(paths: CohortPaths, membership: Membership): Promise<{ dir: string; editable: string[]; run: string }> {
+export async function layOutWorkspace(paths: CohortPaths, membership: Membership): Promise<{ dir: string; editable: string[]; run: string; setup: string | null }> {
   const task = await new MemberClient(membership.url, membership.token, { timeoutMs: 15_000 }).task();
   const workspace = new Workspace(workerDirs(paths, membership), task.program.spec.editable);
   await workspace.sync(task);
-  return { dir: workspace.dir, editable: task.program.spec.editable, run: task.program.spec.run };
+  return { dir: workspace.dir, editable: task.program.spec.editable, run: task.program.spec.run, setup: task.program.spec.setup ?? null };
 }
