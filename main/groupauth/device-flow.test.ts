@@ -166,6 +166,8 @@ describe('RFC 8628 device flow over HTTP', () => {
     const { body } = await call<{ requests: JoinRequest[] }>(host.ownerUrl, '/api/owner/requests', { token: host.ownerToken });
     const byName = new Map(body.requests.map((r) => [r.name, r.requirements]));
     expect(byName.get('spark')).toEqual({ ok: true, problems: [] });
+    // The GPU the owner sees is the one matched, also when the request sent only the facts.
+    expect(body.requests.find((r) => r.name === 'spark')?.gpu).toBe('1× NVIDIA GB10');
     expect(byName.get('small')).toEqual({ ok: false, problems: ['needs a GPU matching GB10 or H100; this machine has 1× NVIDIA A100-SXM4-40GB', 'needs 64 GiB of memory per GPU; this machine\'s have 40 GiB'] });
     expect(byName.get('laptop')).toEqual({ ok: false, problems: ['needs a GPU matching GB10 or H100 with 64 GiB or more; this machine has no NVIDIA GPU'] });
     expect(byName.get('old')?.ok).toBe(false);

@@ -127,7 +127,8 @@ export class DeviceFlow {
       name: req.name || req.hostname || 'worker',
       hostname: req.hostname ?? '',
       os: req.os ?? '',
-      gpu: req.gpu ?? '',
+      // The owner sees the GPU that `requires` is matched against, also when only the facts were sent.
+      gpu: req.gpu || gpuLine(declaredGpus(req)),
       appVersion: req.app_version ?? '',
       ip,
       createdAt: now,
@@ -406,6 +407,12 @@ export class DeviceFlow {
     this.#bus.publish({ type: 'member-revoked', member: view });
     return view;
   }
+}
+
+/** "2× NVIDIA H100" from declared facts; '' without any. */
+function gpuLine(facts: GpuFacts | null): string {
+  if (facts === null || facts.gpu_count === 0) return '';
+  return `${facts.gpu_count}× ${facts.gpu_model || 'unknown GPU'}`;
 }
 
 /** The GPUs a join request declares, or null when it says nothing of them (an older worker). */
