@@ -153,13 +153,18 @@ describe('the worker routes', () => {
     expect(done.output).toContain('val_loss:');
     expect(done.metrics.some((m) => m.name === 'val_loss')).toBe(true);
     expect(done.submissions).toHaveLength(1);
+    // What a page loading now needs: the run's hypothesis, the submission's, and how the run was confined.
+    expect(done.run!.hypothesis).toBe('the shipped constants');
+    expect(done.submissions[0]!.hypothesis).toBe('the shipped constants');
+    expect(done.sandbox).toMatchObject({ type: 'sandbox', sandboxed: done.run!.sandboxed });
+    expect(done.lineage).toMatchObject({ type: 'lineage', run: 1, chain: [] });
     const verdict = done.submissions[0]!.verdict;
     expect(verdict).toMatchObject({ status: 'keep', champion: true });
     for (const type of ['run-start', 'output', 'metric', 'run-end', 'submitted']) expect(seen).toContain(`event: ${type}`);
 
     const program = (await api(`/api/worker/programs/${membershipId(host.publicUrl, 'quadratic')}`)).body as unknown as WorkerProgramResponse;
     expect(program.champion).toMatchObject({ id: verdict.id, member_name: 'ui-worker' });
-    expect(program.mine.map((r) => r.id)).toEqual([verdict.id]);
+    expect(program.mine.map((r) => [r.id, r.hypothesis])).toEqual([[verdict.id, 'the shipped constants']]);
     expect(program.workspace.dir).toContain(workerHome.dir);
   });
 
@@ -167,6 +172,12 @@ describe('the worker routes', () => {
     const before = (await host.kb.results()).length;
     await api('/api/worker/run', { json: { program: 'quadratic', loop: true, propose: 'mutate' } });
     await until('a run to start', async () => (await workerState()).run?.runs === 1);
+    // A page loading mid-loop reads its options, and the proposer's hypothesis for the run going on.
+    const going = await until('the proposer\'s hypothesis', async () => {
+      const run = (await workerState()).run;
+      return run?.hypothesis ? run : null;
+    });
+    expect(going).toMatchObject({ state: 'running', loop: true, propose: 'mutate', gpus: null, slots: [{ index: 0 }] });
     const stopped = await api('/api/worker/stop', { method: 'POST' });
     expect((stopped.body as { run: { state: string } }).run.state).toMatch(/stopping|finished/);
     const end = await until('the loop to stop', async () => {
