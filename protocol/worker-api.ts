@@ -143,17 +143,19 @@ export type MetricPoint = z.infer<typeof MetricPoint>;
 
 /**
  * A result this session delivered: the hypothesis it was submitted with ('' when none), and the host's
- * verdict, whose `verification` moves on when another member's re-run decides the claim.
+ * verdict, whose `verification` moves on when another member's re-run decides the claim. `membership`:
+ * result ids are a host's own (every host has an r1), so a verdict is matched by both.
  */
-export const Submission = z.object({ program: z.string(), at: z.number(), replayed: z.boolean(), hypothesis: z.string(), verdict: ResultVerdict });
+export const Submission = z.object({ program: z.string(), membership: z.string(), at: z.number(), replayed: z.boolean(), hypothesis: z.string(), verdict: ResultVerdict });
 export type Submission = z.infer<typeof Submission>;
 
 /**
  * The submissions after another member's re-run decided one of them (a `claim-verdict`): the
  * service's list and the view's both call this, so a reloaded page and a live one agree.
  */
-export function settleClaim(submissions: readonly Submission[], claim: { id: string; verification: VerificationState }): Submission[] {
-  return submissions.map((s) => (s.verdict.id === claim.id ? { ...s, verdict: { ...s.verdict, verification: claim.verification } } : s));
+export function settleClaim(submissions: readonly Submission[], membership: string, claim: { id: string; verification: VerificationState }): Submission[] {
+  const decided = (s: Submission) => s.membership === membership && s.verdict.id === claim.id;
+  return submissions.map((s) => (decided(s) ? { ...s, verdict: { ...s.verdict, verification: claim.verification } } : s));
 }
 
 const SandboxEvent = z.object({
@@ -235,7 +237,7 @@ export const WorkerFeedEvent = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('submitted'), submission: Submission }),
   /** Another member's re-run decided one of this member's claims: reproduced (it earns) or not. */
-  z.object({ type: z.literal('claim-verdict'), result: ResultRecord }),
+  z.object({ type: z.literal('claim-verdict'), membership: z.string(), result: ResultRecord }),
   z.object({ type: z.literal('rejected'), reason: z.string(), moved_to: z.string() }),
   z.object({ type: z.literal('retry'), attempt: z.number(), delay_ms: z.number(), reason: z.string() }),
 ]);

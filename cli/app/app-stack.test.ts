@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JoinState, RunState, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
+import type { JoinState, NextJobResponse, RunState, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
 import { startHost, type RunningHost } from '../../main/host.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
-import { call, tempHome, type TempHome } from '../../main/testing/harness.ts';
+import { call, joinMember, tempHome, type TempHome } from '../../main/testing/harness.ts';
 import { newMembership, saveMembership } from '../../worker-runtime/credentials.ts';
 import { workerDirs } from '../../worker-runtime/dirs.ts';
 import type { Hardware } from '../../worker-runtime/hardware.ts';
@@ -221,6 +221,44 @@ describe('the worker routes', () => {
     expect(joined).toMatchObject({ membership: id, user_code: null, message: expect.stringContaining(`moved from ${oldUrl} to ${host.publicUrl}`) });
     expect((await workerState()).memberships.find((m) => m.id === id)).toMatchObject({ url: host.publicUrl, member_id: before.member_id });
     expect(await host.auth.members()).toHaveLength(1);
+  });
+});
+
+describe('the worker routes: a claim another member re-runs', () => {
+  let dir: string;
+  let verifiedHost: RunningHost;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cohort-verified-'));
+    await cp(QUADRATIC, dir, { recursive: true });
+    const task = await readFile(join(dir, 'TASK.md'), 'utf8');
+    await writeFile(join(dir, 'TASK.md'), task.replace('name: quadratic', 'name: verified\nverify: { replicas: 1 }'));
+    verifiedHost = await startHost({ program: await loadProgram(dir), paths: ownerHome.paths, membership: 'open', writeState: false, intervalSeconds: 1 });
+  });
+
+  afterAll(async () => {
+    await verifiedHost?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the submission keeps its hypothesis, and its verification moves to reproduced when the re-run decides it', async () => {
+    await api('/api/worker/join', { json: { url: verifiedHost.publicUrl } });
+    await until('the join', async () => (await workerState()).join?.program === 'verified' && (await workerState()).join?.state === 'approved');
+    // A loop without the proposer: the typed hypothesis goes with each of its runs.
+    const id = membershipId(verifiedHost.publicUrl, 'verified');
+    await api('/api/worker/run', { json: { program: id, loop: true, hypothesis: 'as shipped' } });
+    const claim = await until('the claim', async () => (await workerState()).submissions.find((s) => s.membership === id && s.verdict.status === 'keep'));
+    expect(claim).toMatchObject({ hypothesis: 'as shipped', verdict: { verification: 'pending' } });
+
+    const bob = await joinMember(verifiedHost, 'bob');
+    const job = (await call<NextJobResponse>(verifiedHost.publicUrl, '/api/verifications/next', { token: bob.token, json: { hardware: {} } })).body.job!;
+    expect(job.claim.id).toBe(claim.verdict.id);
+    await call(verifiedHost.publicUrl, `/api/verifications/${job.lease}/report`, { token: bob.token, json: { value: claim.verdict.value } });
+    // The loop's next look at its claims hears the verdict; the state a reloaded page reads has it.
+    const settled = await until('the claim-verdict', async () => (await workerState()).submissions.find((s) => s.membership === id && s.verdict.id === claim.verdict.id && s.verdict.verification === 'reproduced'));
+    expect(settled.hypothesis).toBe('as shipped');
+    await api('/api/worker/stop', { method: 'POST' });
+    await until('the loop to stop', async () => (await workerState()).run?.state === 'finished');
   });
 });
 

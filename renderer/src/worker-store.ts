@@ -142,9 +142,10 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
         return;
       case 'claim-verdict': {
         const r = event.result;
-        set({ state: { ...current, submissions: settleClaim(current.submissions, r) } });
-        const program = get().program;
-        if (program !== null) set({ program: { ...program, mine: replaceResult(program.mine, r) } });
+        set({ state: { ...current, submissions: settleClaim(current.submissions, event.membership, r) } });
+        // Only the program shown, as another host's results may share the id.
+        const { program, selected } = get();
+        if (program !== null && selected === event.membership) set({ program: { ...program, mine: replaceResult(program.mine, r) } });
         if (r.verification === 'reproduced') return note('info', `Your claim ${r.id} was reproduced by another member's re-run: it earns.`);
         return note('warning', `Your claim ${r.id} was not reproduced: it earns nothing (${r.reason}).`);
       }

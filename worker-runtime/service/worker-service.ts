@@ -302,11 +302,11 @@ export class WorkerService {
       if (activity !== null) update({ ...activity, ...(event.type === 'run-start' ? { runs: Math.max(entry.state.runs, event.run) } : {}) });
       if ((event.type === 'output' || event.type === 'metric') && !followed) return;
       if (event.type === 'output') this.#output.push(event.chunk);
-      const feed = toFeedEvent(event, { program: membership.program, runStartedAt: this.#runStartedAt });
+      const feed = toFeedEvent(event, { program: membership.program, membership: membership.id, runStartedAt: this.#runStartedAt });
       if (feed === null) return;
       if (feed.type === 'metric' && this.#metrics.length < MAX_METRIC_POINTS) this.#metrics.push(feed.point);
       if (feed.type === 'submitted') this.#submissions = [...this.#submissions, feed.submission].slice(-MAX_SUBMISSIONS);
-      if (feed.type === 'claim-verdict') this.#submissions = settleClaim(this.#submissions, feed.result);
+      if (feed.type === 'claim-verdict') this.#submissions = settleClaim(this.#submissions, feed.membership, feed.result);
       if (feed.type === 'sandbox') this.#sandbox = feed;
       if (feed.type === 'lineage') this.#lineage = feed;
       this.#emit(feed);
