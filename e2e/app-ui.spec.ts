@@ -4,23 +4,26 @@
  * worker's joins it by URL (the code shown large; Deny, then Approve, reach the worker view), sees
  * the workspace laid out at once, runs the program's setup with Set up, runs the experiment with
  * live output and chart, and sees the host's verdict and the new champion, while the owner's
- * leaderboard updates live.
+ * leaderboard updates live. The worker's machine has two stand-in GPUs: a loop with one run per GPU
+ * keeps its options, slots and hypothesis across a reload and in a second tab.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_RENDERER } from '../main/host.ts';
+import { fakeNvidiaSmi, TWO_H100 } from '../worker-runtime/hardware/testing.ts';
 import { testSandbox, type TestSandbox } from '../worker-runtime/sandbox/testing.ts';
 import { ARTIFACTS, launchChromium } from './browser.ts';
 
 const COHORT = fileURLToPath(new URL('../cli/cohort.ts', import.meta.url));
 const QUADRATIC = fileURLToPath(new URL('../examples/quadratic', import.meta.url));
 const SETUP = 'echo ready > "$HOME/ready"';
+const HYPOTHESIS = 'the shipped constants are already near the optimum';
 
 interface AppProcess {
   child: ChildProcess;
@@ -34,6 +37,7 @@ const consoleErrors: string[] = [];
 let browser: Browser;
 let ownerPage: Page;
 let workerPage: Page;
+let workerApp: AppProcess;
 let programDir = '';
 let badDir = '';
 let publicUrl = '';
@@ -46,9 +50,9 @@ async function tempDir(prefix: string): Promise<string> {
 }
 
 /** `cohort app` in its own COHORT_HOME; resolves once it printed its UI address. */
-async function startApp(): Promise<AppProcess> {
+async function startApp(env: Record<string, string> = {}): Promise<AppProcess> {
   const home = await tempDir('cohort-app-');
-  const child = spawn(process.execPath, [COHORT, 'app', '--no-tunnel', ...sandbox.cliArgs], { env: { ...process.env, COHORT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [COHORT, 'app', '--no-tunnel', ...sandbox.cliArgs], { env: { ...process.env, COHORT_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const uiUrl = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -89,7 +93,11 @@ beforeAll(async () => {
   await mkdir(badDir, { recursive: true });
   await writeFile(join(badDir, 'TASK.md'), '---\nname: broken\nobjective: lower loss\nmetric: loss\ndirection: downwards\n---\nA broken program.\n');
   await writeFile(join(badDir, 'train.py'), 'print("loss: 1.0")\n');
-  const [owner, worker] = await Promise.all([startApp(), startApp()]);
+  // Two stand-in GPUs, so that the worker view offers one run per GPU and shows a row per slot.
+  const smi = await fakeNvidiaSmi({ query: TWO_H100 });
+  dirs.push(dirname(smi));
+  const [owner, worker] = await Promise.all([startApp(), startApp({ COHORT_NVIDIA_SMI: smi })]);
+  workerApp = worker;
   browser = await launchChromium();
   ownerPage = await newPage();
   workerPage = await newPage();
@@ -192,6 +200,7 @@ describe('app UI: the worker view', () => {
     expect(await workerPage.getByTestId('setup-state').textContent()).toContain(SETUP);
     expect(await workerPage.getByTestId('submission-row').count()).toBe(0);
 
+    await workerPage.getByTestId('run-hypothesis').fill(HYPOTHESIS);
     await workerPage.getByTestId('run-start').click();
     await workerPage.getByTestId('live-output').getByText(/val_loss:/).waitFor({ timeout: 30_000 });
     await expect.poll(async () => Number(await workerPage.getByTestId('run-chart').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(1);
@@ -200,6 +209,10 @@ describe('app UI: the worker view', () => {
     const row = workerPage.getByTestId('submission-row');
     await row.first().waitFor({ timeout: 30_000 });
     expect(await row.first().getAttribute('data-status')).toBe('keep');
+    // The typed hypothesis went with the result; the row shows it beside the verdict and the claim's verification.
+    expect(await row.first().getByTestId('submission-hypothesis').textContent()).toBe(HYPOTHESIS);
+    // The example has no `verify`, so a keep is taken as claimed: the badge says so.
+    expect(await row.first().getByTestId('verification').getAttribute('data-state')).toBe('unverified');
     const id = await row.first().getAttribute('data-id');
     await expect.poll(() => workerPage.getByTestId('champion').getAttribute('data-id'), { timeout: 15_000 }).toBe(id);
     await expect.poll(() => workerPage.getByTestId('run-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('finished');
@@ -212,6 +225,50 @@ describe('app UI: the worker view', () => {
     await expect.poll(() => ownerPage.getByTestId('champion').getAttribute('data-id')).toBe(id);
     await expect.poll(() => ownerPage.getByTestId('chart').getAttribute('data-points')).toBe('1');
     await ownerPage.getByTestId('member-row').getByText('grace', { exact: true }).waitFor();
+  }, 90_000);
+
+  it('a loop with one run per GPU keeps its options, slots and hypothesis across a reload and in a second tab', async () => {
+    await workerPage.getByTestId('run-loop').check();
+    await workerPage.getByTestId('run-propose').check();
+    await workerPage.getByTestId('gpu-choice').selectOption('all');
+    await workerPage.getByTestId('run-start').click();
+    await expect.poll(() => workerPage.getByTestId('slot-row').count(), { timeout: 15_000 }).toBe(2);
+    // The proposer's hypothesis for the followed slot's run: the field shows it once the first is proposed.
+    await expect.poll(() => workerPage.getByTestId('run-hypothesis').inputValue(), { timeout: 30_000 }).not.toBe('');
+
+    const check = async (page: Page) => {
+      await page.getByTestId('run-state').and(page.locator('[data-state="running"]')).waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId('run-state').textContent()).toMatch(/^Loop of quadratic on 2 slots/);
+      expect(await page.getByTestId('run-loop').isChecked()).toBe(true);
+      expect(await page.getByTestId('run-loop').isDisabled()).toBe(true);
+      expect(await page.getByTestId('run-propose').isChecked()).toBe(true);
+      expect(await page.getByTestId('gpu-choice').inputValue()).toBe('all');
+      expect(await page.getByTestId('run-hypothesis').inputValue()).not.toBe('');
+      expect(await page.getByTestId('slot-row').count()).toBe(2);
+      expect(await page.getByTestId('sandbox').getAttribute('data-sandboxed')).toBe(String(sandbox.usable));
+      await page.getByTestId('submission-hypothesis').filter({ hasText: HYPOTHESIS }).waitFor({ timeout: 15_000 });
+    };
+    await workerPage.reload();
+    await check(workerPage);
+    for (const width of [1400, 700]) {
+      await workerPage.setViewportSize({ width, height: 900 });
+      await workerPage.screenshot({ path: join(ARTIFACTS, `app-worker-loop-${width}.png`), fullPage: true });
+    }
+    await workerPage.setViewportSize({ width: 1280, height: 900 });
+
+    const second = await newPage();
+    try {
+      await second.goto(workerApp.uiUrl);
+      await second.getByTestId('tab-worker').click();
+      await check(second);
+    } finally {
+      await second.close();
+    }
+
+    await workerPage.getByTestId('run-stop').click();
+    await expect.poll(() => workerPage.getByTestId('run-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('finished');
+    // Stopped, the form is the person's again: the next run's options, not the loop's.
+    expect(await workerPage.getByTestId('run-loop').isDisabled()).toBe(false);
   }, 90_000);
 
   it('is readable in dark mode', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Champion } from './api.ts';
 import { ProgramInfo } from './task.ts';
-import { ResultRecord, ResultVerdict } from './results.ts';
+import { ResultRecord, ResultVerdict, type VerificationState } from './results.ts';
 
 /**
  * The worker's loopback service (`/api/worker/…` on the app's listener): joining programs, starting
@@ -103,6 +103,11 @@ export const RunState = z.object({
   membership: z.string(),
   loop: z.boolean(),
   propose: z.enum(['mutate']).nullable(),
+  /**
+   * The current run's hypothesis: the one typed for a manual run (RunStartRequest.hypothesis), or the
+   * proposer's latest for the slot the view follows; null when there is none.
+   */
+  hypothesis: z.string().nullable(),
   state: z.enum(['running', 'stopping', 'finished', 'failed']),
   started_at: z.number(),
   /** Runs started in this session (a loop counts up). */
@@ -136,8 +141,40 @@ export type MembershipInfo = z.infer<typeof MembershipInfo>;
 export const MetricPoint = z.object({ t: z.number(), name: z.string(), value: z.number() });
 export type MetricPoint = z.infer<typeof MetricPoint>;
 
-export const Submission = z.object({ program: z.string(), at: z.number(), replayed: z.boolean(), verdict: ResultVerdict });
+/**
+ * A result this session delivered: the hypothesis it was submitted with ('' when none), and the host's
+ * verdict, whose `verification` moves on when another member's re-run decides the claim. `membership`:
+ * result ids are a host's own (every host has an r1), so a verdict is matched by both.
+ */
+export const Submission = z.object({ program: z.string(), membership: z.string(), at: z.number(), replayed: z.boolean(), hypothesis: z.string(), verdict: ResultVerdict });
 export type Submission = z.infer<typeof Submission>;
+
+/**
+ * The submissions after another member's re-run decided one of them (a `claim-verdict`): the
+ * service's list and the view's both call this, so a reloaded page and a live one agree.
+ */
+export function settleClaim(submissions: readonly Submission[], membership: string, claim: { id: string; verification: VerificationState }): Submission[] {
+  const decided = (s: Submission) => s.membership === membership && s.verdict.id === claim.id;
+  return submissions.map((s) => (decided(s) ? { ...s, verdict: { ...s.verdict, verification: claim.verification } } : s));
+}
+
+const SandboxEvent = z.object({
+  type: z.literal('sandbox'),
+  sandboxed: z.boolean(),
+  bwrap: z.string().nullable(),
+  cache_dir: z.string(),
+  withheld_env: z.array(z.string()),
+  devices: z.array(z.string()),
+});
+
+const LineageEvent = z.object({
+  type: z.literal('lineage'),
+  run: z.number(),
+  champion: z.string().nullable(),
+  chain: z.array(z.object({ id: z.string(), member: z.string(), member_name: z.string(), you: z.boolean(), value: z.number().nullable(), hypothesis: z.string() })),
+  complete: z.boolean(),
+  local_edits: z.array(z.string()),
+});
 
 /** GET /api/worker/state: everything the view needs after a (re)load. */
 export const WorkerServiceState = z.object({
@@ -153,6 +190,9 @@ export const WorkerServiceState = z.object({
   /** Metric lines seen during the current (or last) run; `t` is seconds since it started. */
   metrics: z.array(MetricPoint),
   submissions: z.array(Submission),
+  /** How the current (or last) run is confined, and whose changes its code holds: null until the worker said. */
+  sandbox: SandboxEvent.nullable(),
+  lineage: LineageEvent.nullable(),
 });
 export type WorkerServiceState = z.infer<typeof WorkerServiceState>;
 
@@ -169,27 +209,14 @@ export type WorkerProgramResponse = z.infer<typeof WorkerProgramResponse>;
 
 /** The live feed (SSE `event:` = `type`). */
 export const WorkerFeedEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('state'), state: WorkerServiceState.omit({ output: true, metrics: true, submissions: true }) }),
+  // What the service keeps besides (output, metrics, submissions, sandbox, lineage) travels in events of its own.
+  z.object({ type: z.literal('state'), state: WorkerServiceState.omit({ output: true, metrics: true, submissions: true, sandbox: true, lineage: true }) }),
   z.object({ type: z.literal('info'), message: z.string() }),
   z.object({ type: z.literal('warning'), message: z.string() }),
   z.object({ type: z.literal('sync'), champion: Champion.nullable(), metric: z.string(), workspace: z.string(), stashed_to: z.string().nullable() }),
   z.object({ type: z.literal('propose'), hypothesis: z.string() }),
-  z.object({
-    type: z.literal('sandbox'),
-    sandboxed: z.boolean(),
-    bwrap: z.string().nullable(),
-    cache_dir: z.string(),
-    withheld_env: z.array(z.string()),
-    devices: z.array(z.string()),
-  }),
-  z.object({
-    type: z.literal('lineage'),
-    run: z.number(),
-    champion: z.string().nullable(),
-    chain: z.array(z.object({ id: z.string(), member: z.string(), member_name: z.string(), you: z.boolean(), value: z.number().nullable(), hypothesis: z.string() })),
-    complete: z.boolean(),
-    local_edits: z.array(z.string()),
-  }),
+  SandboxEvent,
+  LineageEvent,
   /** The program's setup (TASK.md `setup`) starts, with network; `why` now (first run, program changed, asked for). */
   z.object({ type: z.literal('setup-start'), command: z.string(), why: z.string(), log_file: z.string(), home: z.string(), sandboxed: z.boolean(), slot: z.number().optional() }),
   /** `reason`: why it failed, "stopped" when stopped; the log says more. */
@@ -209,6 +236,8 @@ export const WorkerFeedEvent = z.discriminatedUnion('type', [
     slot: z.number().optional(),
   }),
   z.object({ type: z.literal('submitted'), submission: Submission }),
+  /** Another member's re-run decided one of this member's claims: reproduced (it earns) or not. */
+  z.object({ type: z.literal('claim-verdict'), membership: z.string(), result: ResultRecord }),
   z.object({ type: z.literal('rejected'), reason: z.string(), moved_to: z.string() }),
   z.object({ type: z.literal('retry'), attempt: z.number(), delay_ms: z.number(), reason: z.string() }),
 ]);

@@ -32,7 +32,7 @@ type SlotEvent =
   | { type: 'run-end'; run: number; outcome: RunOutcome; preflight?: PreflightMark }
   /** What ran last (a run, or the propose step before it) left links or special files where the worker keeps the program: nothing of it is submitted. */
   | { type: 'tampered'; run: number; by: 'run' | 'propose'; problems: string[]; movedTo: string }
-  | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean }
+  | { type: 'submitted'; verdict: ResultVerdict; replayed: boolean; hypothesis: string }
   /** A verification job: another member's claim, re-run as it is (docs/design.md, "Verified champions"). */
   | { type: 'verify-start'; run: number; claim: VerificationJob['claim'] }
   /** Another member's re-run decided one of this member's claims. */

@@ -46,6 +46,8 @@ export interface Delivered {
   key: string;
   verdict: ResultVerdict;
   replayed: boolean;
+  /** The hypothesis it was submitted with ('' when none), for the views that list submissions. */
+  hypothesis: string;
   /** What the host ignored of the result (fields it does not know). */
   warnings: string[];
 }
@@ -272,7 +274,9 @@ export class Outbox {
         ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
         onRetry: (r) => opts.onRetry?.({ key: entry.key, ...r }),
       });
-      return { key: entry.key, verdict, replayed, warnings };
+      // The body is kept as written (maybe by another version), so its hypothesis is read, not assumed.
+      const hypothesis = typeof entry.body['hypothesis'] === 'string' ? entry.body['hypothesis'] : '';
+      return { key: entry.key, verdict, replayed, hypothesis, warnings };
     } catch (err) {
       if (err instanceof RejectedError) return { rejected: `${err.code}: ${err.message}` };
       throw err;

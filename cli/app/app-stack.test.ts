@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JoinState, RunState, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
+import type { JoinState, NextJobResponse, RunState, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
 import { startHost, type RunningHost } from '../../main/host.ts';
 import { loadProgram } from '../../main/program/load-program.ts';
-import { call, tempHome, type TempHome } from '../../main/testing/harness.ts';
+import { call, joinMember, tempHome, type TempHome } from '../../main/testing/harness.ts';
 import { newMembership, saveMembership } from '../../worker-runtime/credentials.ts';
 import { workerDirs } from '../../worker-runtime/dirs.ts';
 import type { Hardware } from '../../worker-runtime/hardware.ts';
@@ -153,13 +153,18 @@ describe('the worker routes', () => {
     expect(done.output).toContain('val_loss:');
     expect(done.metrics.some((m) => m.name === 'val_loss')).toBe(true);
     expect(done.submissions).toHaveLength(1);
+    // What a page loading now needs: the run's hypothesis, the submission's, and how the run was confined.
+    expect(done.run!.hypothesis).toBe('the shipped constants');
+    expect(done.submissions[0]!.hypothesis).toBe('the shipped constants');
+    expect(done.sandbox).toMatchObject({ type: 'sandbox', sandboxed: done.run!.sandboxed });
+    expect(done.lineage).toMatchObject({ type: 'lineage', run: 1, chain: [] });
     const verdict = done.submissions[0]!.verdict;
     expect(verdict).toMatchObject({ status: 'keep', champion: true });
     for (const type of ['run-start', 'output', 'metric', 'run-end', 'submitted']) expect(seen).toContain(`event: ${type}`);
 
     const program = (await api(`/api/worker/programs/${membershipId(host.publicUrl, 'quadratic')}`)).body as unknown as WorkerProgramResponse;
     expect(program.champion).toMatchObject({ id: verdict.id, member_name: 'ui-worker' });
-    expect(program.mine.map((r) => r.id)).toEqual([verdict.id]);
+    expect(program.mine.map((r) => [r.id, r.hypothesis])).toEqual([[verdict.id, 'the shipped constants']]);
     expect(program.workspace.dir).toContain(workerHome.dir);
   });
 
@@ -167,6 +172,12 @@ describe('the worker routes', () => {
     const before = (await host.kb.results()).length;
     await api('/api/worker/run', { json: { program: 'quadratic', loop: true, propose: 'mutate' } });
     await until('a run to start', async () => (await workerState()).run?.runs === 1);
+    // A page loading mid-loop reads its options, and the proposer's hypothesis for the run going on.
+    const going = await until('the proposer\'s hypothesis', async () => {
+      const run = (await workerState()).run;
+      return run?.hypothesis ? run : null;
+    });
+    expect(going).toMatchObject({ state: 'running', loop: true, propose: 'mutate', gpus: null, slots: [{ index: 0 }] });
     const stopped = await api('/api/worker/stop', { method: 'POST' });
     expect((stopped.body as { run: { state: string } }).run.state).toMatch(/stopping|finished/);
     const end = await until('the loop to stop', async () => {
@@ -210,6 +221,44 @@ describe('the worker routes', () => {
     expect(joined).toMatchObject({ membership: id, user_code: null, message: expect.stringContaining(`moved from ${oldUrl} to ${host.publicUrl}`) });
     expect((await workerState()).memberships.find((m) => m.id === id)).toMatchObject({ url: host.publicUrl, member_id: before.member_id });
     expect(await host.auth.members()).toHaveLength(1);
+  });
+});
+
+describe('the worker routes: a claim another member re-runs', () => {
+  let dir: string;
+  let verifiedHost: RunningHost;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cohort-verified-'));
+    await cp(QUADRATIC, dir, { recursive: true });
+    const task = await readFile(join(dir, 'TASK.md'), 'utf8');
+    await writeFile(join(dir, 'TASK.md'), task.replace('name: quadratic', 'name: verified\nverify: { replicas: 1 }'));
+    verifiedHost = await startHost({ program: await loadProgram(dir), paths: ownerHome.paths, membership: 'open', writeState: false, intervalSeconds: 1 });
+  });
+
+  afterAll(async () => {
+    await verifiedHost?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the submission keeps its hypothesis, and its verification moves to reproduced when the re-run decides it', async () => {
+    await api('/api/worker/join', { json: { url: verifiedHost.publicUrl } });
+    await until('the join', async () => (await workerState()).join?.program === 'verified' && (await workerState()).join?.state === 'approved');
+    // A loop without the proposer: the typed hypothesis goes with each of its runs.
+    const id = membershipId(verifiedHost.publicUrl, 'verified');
+    await api('/api/worker/run', { json: { program: id, loop: true, hypothesis: 'as shipped' } });
+    const claim = await until('the claim', async () => (await workerState()).submissions.find((s) => s.membership === id && s.verdict.status === 'keep'));
+    expect(claim).toMatchObject({ hypothesis: 'as shipped', verdict: { verification: 'pending' } });
+
+    const bob = await joinMember(verifiedHost, 'bob');
+    const job = (await call<NextJobResponse>(verifiedHost.publicUrl, '/api/verifications/next', { token: bob.token, json: { hardware: {} } })).body.job!;
+    expect(job.claim.id).toBe(claim.verdict.id);
+    await call(verifiedHost.publicUrl, `/api/verifications/${job.lease}/report`, { token: bob.token, json: { value: claim.verdict.value } });
+    // The loop's next look at its claims hears the verdict; the state a reloaded page reads has it.
+    const settled = await until('the claim-verdict', async () => (await workerState()).submissions.find((s) => s.membership === id && s.verdict.id === claim.verdict.id && s.verdict.verification === 'reproduced'));
+    expect(settled.hypothesis).toBe('as shipped');
+    await api('/api/worker/stop', { method: 'POST' });
+    await until('the loop to stop', async () => (await workerState()).run?.state === 'finished');
   });
 });
 

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { MetricPoint, WorkerFeedEvent, WorkerProgramResponse, WorkerServiceState } from '../../protocol/index.ts';
+import { settleClaim, type MetricPoint, type ResultRecord, type WorkerFeedEvent, type WorkerProgramResponse, type WorkerServiceState } from '../../protocol/index.ts';
 import { errorMessage, workerApi } from './api.ts';
 import type { Connection } from './store.ts';
 
@@ -21,11 +21,8 @@ export interface WorkerViewState {
   /** What its host says now: champion, this member's results, the workspace. */
   program: WorkerProgramResponse | null;
   programError: string | null;
+  /** From the feed's progress events; until the first one after a (re)load, the slot's start says how far (RunPanel). */
   progress: Progress | null;
-  /** Whether runs are sandboxed, as the worker found when the run started. */
-  sandbox: Extract<WorkerFeedEvent, { type: 'sandbox' }> | null;
-  /** Whose changes the code of the current (or last) run contains. */
-  lineage: Extract<WorkerFeedEvent, { type: 'lineage' }> | null;
   /** Notes from the run (warnings, retries, the hypothesis), newest last. */
   notes: { kind: 'info' | 'warning'; text: string }[];
   setToken(token: string): void;
@@ -59,8 +56,6 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
   program: null,
   programError: null,
   progress: null,
-  sandbox: null,
-  lineage: null,
   notes: [],
   setToken: (token) => set({ token }),
   setConnection: (connection) => set({ connection }),
@@ -140,11 +135,20 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
         void get().refreshProgram();
         return;
       case 'sandbox':
-        set({ sandbox: event });
+        set({ state: { ...current, sandbox: event } });
         return;
       case 'lineage':
-        set({ lineage: event });
+        set({ state: { ...current, lineage: event } });
         return;
+      case 'claim-verdict': {
+        const r = event.result;
+        set({ state: { ...current, submissions: settleClaim(current.submissions, event.membership, r) } });
+        // Only the program shown, as another host's results may share the id.
+        const { program, selected } = get();
+        if (program !== null && selected === event.membership) set({ program: { ...program, mine: replaceResult(program.mine, r) } });
+        if (r.verification === 'reproduced') return note('info', `Your claim ${r.id} was reproduced by another member's re-run: it earns.`);
+        return note('warning', `Your claim ${r.id} was not reproduced: it earns nothing (${r.reason}).`);
+      }
       case 'propose':
         return note('info', `Hypothesis: ${event.hypothesis}`);
       case 'info':
@@ -157,6 +161,11 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
     }
   },
 }));
+
+/** The member's results with one replaced by its newer record (same id); one the page has not listed yet is left for the next refresh. */
+function replaceResult(mine: readonly ResultRecord[], r: ResultRecord): ResultRecord[] {
+  return mine.map((m) => (m.id === r.id ? r : m));
+}
 
 function note(kind: 'info' | 'warning', text: string): void {
   const notes = [...useWorkerStore.getState().notes, { kind, text }].slice(-MAX_NOTES);

@@ -10,7 +10,7 @@ function slotOf(e: WorkerEvent): { slot?: number } {
  * A worker event as the UI's feed carries it (snake_case on the wire, as every Cohort API). Output
  * and metric lines pass through; the run's summary fields the view does not show are left out.
  */
-export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt: number }): WorkerFeedEvent | null {
+export function toFeedEvent(e: WorkerEvent, ctx: { program: string; membership: string; runStartedAt: number }): WorkerFeedEvent | null {
   switch (e.type) {
     case 'info':
     case 'warning':
@@ -63,12 +63,10 @@ export function toFeedEvent(e: WorkerEvent, ctx: { program: string; runStartedAt
         ...slotOf(e),
       };
     case 'submitted':
-      return { type: 'submitted', submission: { program: ctx.program, at: Date.now(), replayed: e.replayed, verdict: e.verdict } };
-    // Until the worker view shows verification itself (docs/design.md, "Verified champions"), it reads as a line of the feed.
+      return { type: 'submitted', submission: { program: ctx.program, membership: ctx.membership, at: Date.now(), replayed: e.replayed, hypothesis: e.hypothesis, verdict: e.verdict } };
+    // The view updates the submission's badge and says so in a line (docs/design.md, "Verified champions").
     case 'claim-verdict':
-      return e.result.verification === 'reproduced'
-        ? { type: 'info', message: `Your claim ${e.result.id} was reproduced by another member's re-run: it earns.` }
-        : { type: 'warning', message: `Your claim ${e.result.id} was not reproduced: it earns nothing (${e.result.reason}).` };
+      return { type: 'claim-verdict', membership: ctx.membership, result: e.result };
     case 'verify-start':
       return { type: 'info', message: `Run ${e.run} re-runs ${e.claim.member_name}'s claim ${e.claim.id} (${e.claim.value}) as it was submitted, to verify it.` };
     case 'verify-end':

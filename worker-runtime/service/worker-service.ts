@@ -10,7 +10,7 @@ import type {
   WorkerProgramResponse,
   WorkerServiceState,
 } from '../../protocol/index.ts';
-import { errorStatus, RunStartRequest as RunStartSchema, type ErrorCode } from '../../protocol/index.ts';
+import { errorStatus, RunStartRequest as RunStartSchema, settleClaim, type ErrorCode } from '../../protocol/index.ts';
 import type { CohortPaths } from '../../protocol/node/paths.ts';
 import { AmbiguousMembershipError, pickMembership, readMemberships, WorkerError, type Membership, type MembershipProblem } from '../credentials.ts';
 import { detectHardware, type Hardware } from '../hardware.ts';
@@ -92,6 +92,9 @@ export class WorkerService {
   #metrics: MetricPoint[] = [];
   #runStartedAt = 0;
   #submissions: Submission[] = [];
+  /** The current (or last) run's confinement and code lineage, for a page that (re)loads mid-run. */
+  #sandbox: WorkerServiceState['sandbox'] = null;
+  #lineage: WorkerServiceState['lineage'] = null;
   /** The first layout of a just-joined program's workspace, while it goes on (a run waits for it). */
   #layout: Promise<void> = Promise.resolve();
 
@@ -143,6 +146,8 @@ export class WorkerService {
       output: this.#output.toString(),
       metrics: this.#metrics,
       submissions: this.#submissions,
+      sandbox: this.#sandbox,
+      lineage: this.#lineage,
     };
   }
 
@@ -263,6 +268,7 @@ export class WorkerService {
       membership: membership.id,
       loop: request.loop,
       propose: request.propose,
+      hypothesis: request.hypothesis || null,
       state: 'running',
       started_at: Date.now(),
       runs: 0,
@@ -274,6 +280,8 @@ export class WorkerService {
     };
     const entry = { state, abort, done: Promise.resolve() };
     this.#run = entry;
+    this.#sandbox = null;
+    this.#lineage = null;
     const update = (patch: Partial<RunState>) => {
       entry.state = { ...entry.state, ...patch };
       void this.#emitState();
@@ -282,6 +290,8 @@ export class WorkerService {
     const onEvent = (event: WorkerEvent) => {
       if (event.type === 'sandbox') update({ sandboxed: event.sandboxed });
       const followed = isFollowed(event);
+      // The hypothesis shown is that of the run the pane follows, as its output is.
+      if (event.type === 'propose' && followed) update({ hypothesis: event.hypothesis });
       // The pane and the chart start over with each run (or setup) of the slot they follow.
       if ((event.type === 'run-start' || event.type === 'setup-start') && followed) {
         this.#output = new TailBuffer(OUTPUT_BYTES);
@@ -292,10 +302,13 @@ export class WorkerService {
       if (activity !== null) update({ ...activity, ...(event.type === 'run-start' ? { runs: Math.max(entry.state.runs, event.run) } : {}) });
       if ((event.type === 'output' || event.type === 'metric') && !followed) return;
       if (event.type === 'output') this.#output.push(event.chunk);
-      const feed = toFeedEvent(event, { program: membership.program, runStartedAt: this.#runStartedAt });
+      const feed = toFeedEvent(event, { program: membership.program, membership: membership.id, runStartedAt: this.#runStartedAt });
       if (feed === null) return;
       if (feed.type === 'metric' && this.#metrics.length < MAX_METRIC_POINTS) this.#metrics.push(feed.point);
       if (feed.type === 'submitted') this.#submissions = [...this.#submissions, feed.submission].slice(-MAX_SUBMISSIONS);
+      if (feed.type === 'claim-verdict') this.#submissions = settleClaim(this.#submissions, feed.membership, feed.result);
+      if (feed.type === 'sandbox') this.#sandbox = feed;
+      if (feed.type === 'lineage') this.#lineage = feed;
       this.#emit(feed);
     };
 

@@ -136,7 +136,7 @@ export class HostSession {
     this.#unreachableSince = null;
     for (const d of delivered) {
       this.submitted.push(d.verdict);
-      this.#emit({ type: 'submitted', verdict: d.verdict, replayed: d.replayed });
+      this.#emit({ type: 'submitted', verdict: d.verdict, replayed: d.replayed, hypothesis: d.hypothesis });
       for (const message of d.warnings) this.#emit({ type: 'warning', message: `the host about result ${d.verdict.id}: ${message}` });
     }
   }

@@ -2,20 +2,34 @@ import { useState } from 'react';
 import type { MembershipInfo, RunState } from '../../../../protocol/index.ts';
 import { errorMessage, workerApi } from '../../api.ts';
 import { formatDuration } from '../../format.ts';
-import { useWorkerStore } from '../../worker-store.ts';
+import { useNow } from '../../hooks.ts';
+import { useWorkerStore, type Progress } from '../../worker-store.ts';
 import { RichText } from '../RichText.tsx';
-import { GpuChoice, type GpuSetting } from './GpuChoice.tsx';
+import { EMPTY_FORM, formOf, RunOptions, type RunForm } from './RunOptions.tsx';
 import { SetupStatus } from './SetupStatus.tsx';
 import { SlotRows } from './SlotRows.tsx';
 
-function lineageText(l: NonNullable<ReturnType<typeof useWorkerStore.getState>['lineage']>): string {
+type Lineage = NonNullable<NonNullable<ReturnType<typeof useWorkerStore.getState>['state']>['lineage']>;
+
+function lineageText(l: Lineage): string {
   const people = l.chain.map((step) => `${step.you ? 'you' : step.member_name} (${step.id})`);
   const base = people.length === 0 ? "the program's original code" : `changes by ${people.join(', ')}${l.complete ? '' : ' (the list may be incomplete)'}`;
   return l.local_edits.length > 0 ? `${base}, plus your local edits to ${l.local_edits.join(', ')}` : base;
 }
 
+/**
+ * How far the followed slot's run is: the feed's last progress event, else (a page just (re)loaded,
+ * before the next one) the time since the slot's run started, which the service keeps.
+ */
+function progressOf(run: RunState, progress: Progress | null, now: number): Progress | null {
+  if (progress !== null) return progress;
+  const slot = run.slots.find((s) => s.index === 0);
+  if (slot?.state !== 'running' || slot.started_at === null || slot.budget_seconds === null) return null;
+  return { elapsedSeconds: Math.max(0, (now - slot.started_at) / 1000), budgetSeconds: slot.budget_seconds };
+}
+
 /** The status line of a run that is going on: setting up, or which run and how far. */
-function goingLine(run: RunState, progress: ReturnType<typeof useWorkerStore.getState>['progress']): string {
+function goingLine(run: RunState, progress: Progress | null): string {
   if (run.setup_only) return `Setting up ${run.program}: its setup command runs, with network.`;
   const settingUp = run.slots.some((s) => s.state === 'setting-up');
   const running = run.slots.filter((s) => s.state === 'running').length;
@@ -34,18 +48,23 @@ export function RunPanel({ token, membership, setup, metric, gpusPerRun }: { tok
   const run = useWorkerStore((s) => s.state?.run ?? null);
   const progress = useWorkerStore((s) => s.progress);
   const notes = useWorkerStore((s) => s.notes);
-  const sandbox = useWorkerStore((s) => s.sandbox);
-  const lineage = useWorkerStore((s) => s.lineage);
-  const [loop, setLoop] = useState(false);
-  const [mutate, setMutate] = useState(false);
-  const [gpus, setGpus] = useState<GpuSetting>(null);
+  const sandbox = useWorkerStore((s) => s.state?.sandbox ?? null);
+  const lineage = useWorkerStore((s) => s.state?.lineage ?? null);
+  const now = useNow();
+  const [typed, setForm] = useState<RunForm>(EMPTY_FORM);
   const gpuCount = useWorkerStore((s) => s.state?.machine.gpu_count ?? 0);
-  // "Run once" on every GPU means once in each slot (worker-runtime/slots.ts groups GPUs by requires.gpu_count).
-  const perGpu = gpus === 'all' && !loop ? Math.max(1, Math.floor(gpuCount / Math.max(1, gpusPerRun))) : null;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const active = run !== null && (run.state === 'running' || run.state === 'stopping');
   const ours = run !== null && run.membership === membership.id;
+  // While this program's run goes on the form shows its options (they come from the service, so a reload keeps them).
+  const locked = active && ours;
+  const form = locked ? formOf(run) : typed;
+  const { loop, mutate, gpus } = form;
+  // "Run once" on every GPU means once in each slot (worker-runtime/slots.ts groups GPUs by requires.gpu_count).
+  const perGpu = gpus === 'all' && !loop ? Math.max(1, Math.floor(gpuCount / Math.max(1, gpusPerRun))) : null;
+  // The proposer writes its own hypothesis; a typed one goes with runs without it.
+  const hypothesis = mutate ? '' : form.hypothesis.trim();
 
   const act = async (what: () => Promise<unknown>) => {
     setBusy(true);
@@ -62,7 +81,7 @@ export function RunPanel({ token, membership, setup, metric, gpusPerRun }: { tok
 
   let line: string;
   if (run === null) line = 'Nothing has run yet in this session.';
-  else if (run.state === 'running') line = goingLine(run, progress);
+  else if (run.state === 'running') line = goingLine(run, progressOf(run, progress, now));
   else if (run.state === 'stopping') line = 'Stopping: the experiment is being ended; a stopped run is not submitted.';
   else if (run.state === 'failed') line = `Stopped with an error: ${run.message ?? 'unknown'}`;
   else if (run.setup_only) line = `Setup finished (${run.message ?? 'done'}).`;
@@ -72,21 +91,14 @@ export function RunPanel({ token, membership, setup, metric, gpusPerRun }: { tok
     <section className="section panel" aria-labelledby="run-title">
       <h2 id="run-title">Experiments</h2>
       <div className="run-controls">
-        <label className="check">
-          <input type="checkbox" checked={loop} onChange={(e) => setLoop(e.target.checked)} disabled={active} /> Keep going (loop until stopped)
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={mutate} onChange={(e) => setMutate(e.target.checked)} disabled={active} /> Propose a change each run (built-in
-          mutator over TASK.md&apos;s search ranges)
-        </label>
-        <GpuChoice count={gpuCount} value={gpus} onChange={setGpus} disabled={active} />
+        <RunOptions form={form} onChange={setForm} gpuCount={gpuCount} locked={locked} disabled={active} />
         <div className="actions">
           <button
             type="button"
             className="btn btn-primary"
             data-testid="run-start"
             disabled={active || busy}
-            onClick={() => void act(() => workerApi.run(token, { program: membership.id, loop, propose: mutate ? 'mutate' : null, gpus, ...(perGpu !== null ? { runs: perGpu } : {}) }))}
+            onClick={() => void act(() => workerApi.run(token, { program: membership.id, loop, propose: mutate ? 'mutate' : null, gpus, ...(hypothesis !== '' ? { hypothesis } : {}), ...(perGpu !== null ? { runs: perGpu } : {}) }))}
           >
             {loop ? 'Start loop' : perGpu !== null ? `Run ${perGpu} at once` : 'Run once'}
           </button>

@@ -4,7 +4,10 @@ import { useNow } from '../../hooks.ts';
 import { StatusPill } from '../StatusPill.tsx';
 import { JudgedValue, VerificationBadge } from '../VerificationBadge.tsx';
 
-/** This member's results as the host judged them, newest first; a keep is a claim, pending until another member re-runs it. */
+/**
+ * This member's results as the host judged them, newest first, each with the hypothesis it tested; a
+ * keep is a claim, pending until another member re-runs it (a `claim-verdict` updates its badge live).
+ */
 export function Submissions({ results, spec, championId }: { results: readonly ResultRecord[]; spec: TaskSpec; championId: string | null }) {
   const now = useNow();
   const rows = [...results].sort((a, b) => b.seq - a.seq);
@@ -21,6 +24,7 @@ export function Submissions({ results, spec, championId }: { results: readonly R
             <thead>
               <tr>
                 <th scope="col">result</th>
+                <th scope="col">hypothesis</th>
                 <th scope="col">verdict</th>
                 <th scope="col" className="num">
                   {spec.metric}
@@ -38,6 +42,9 @@ export function Submissions({ results, spec, championId }: { results: readonly R
                   <td className="mono">
                     {r.id}
                     {r.id === championId && <span className="tag tag-champion">champion</span>}
+                  </td>
+                  <td className="small hypothesis-cell" data-testid="submission-hypothesis">
+                    {r.hypothesis === '' ? <span className="muted">none given</span> : r.hypothesis}
                   </td>
                   <td>
                     <span className="result-status">
