@@ -429,3 +429,52 @@ describe('owner UI, verified champions', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 });
+
+describe('owner UI in the app (both views)', () => {
+  let app: ChildProcess | null = null;
+
+  afterAll(async () => {
+    if (app !== null && app.exitCode === null) {
+      const exited = once(app, 'exit');
+      app.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('the Owner tab counts the join requests waiting, while the owner looks at the Worker tab', async () => {
+    const appHome = await home();
+    const started = cohort(appHome, 'app', '--no-tunnel', ...sandboxArgs, QUADRATIC);
+    app = started.child;
+    let out = '';
+    const urls = await new Promise<{ ui: string; join: string }>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const ui = /http:\/\/127\.0\.0\.1:\d+\/#token=\S+/.exec(out)?.[0];
+        const join = /workers join with: cohort join (\S+)/.exec(out)?.[1];
+        if (ui !== undefined && join !== undefined) resolve({ ui, join });
+      };
+      started.child.stdout!.on('data', onData);
+      started.child.stderr!.on('data', onData);
+      setTimeout(() => reject(new Error(`cohort app printed no address in 20 s:\n${out}`)), 20_000);
+    });
+    const apage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await apage.goto(urls.ui);
+      await apage.getByTestId('tab-worker').click();
+      const badge = apage.getByTestId('owner-tab-badge');
+      expect(await badge.count()).toBe(0);
+      const joining = cohort(await home(), 'join', urls.join, '--name', 'eve');
+      await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe('1 join request waiting');
+      for (const width of [1400, 700]) {
+        await apage.setViewportSize({ width, height: 900 });
+        await apage.screenshot({ path: join(ARTIFACTS, `owner-tab-badge-${width}.png`) });
+      }
+      await apage.getByTestId('tab-owner').click();
+      await apage.getByTestId('join-request').filter({ hasText: 'eve' }).getByTestId('deny').click();
+      expect((await joining.done).code).toBe(1);
+      await badge.waitFor({ state: 'detached' });
+    } finally {
+      await apage.close();
+    }
+  }, 60_000);
+});
