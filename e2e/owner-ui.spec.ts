@@ -22,6 +22,8 @@ import { kbPath } from '../protocol/node/paths.ts';
 import { standIn, type StandIn } from '../main/tunnel/fixtures/stand-in.ts';
 import { testSandbox } from '../worker-runtime/sandbox/testing.ts';
 import { ARTIFACTS, launchChromium } from './browser.ts';
+import { metricDecimals, metricFormat } from '../renderer/src/format.ts';
+import { verdictText } from '../renderer/src/verdict.ts';
 
 const COHORT = fileURLToPath(new URL('../cli/cohort.ts', import.meta.url));
 const QUADRATIC = fileURLToPath(new URL('../examples/quadratic', import.meta.url));
@@ -186,16 +188,53 @@ describe('owner UI', () => {
   });
 });
 
+/** Longer than a leaderboard row shows (Hypothesis.tsx cuts at 90 characters). */
+const LONG_HYPOTHESIS = 'Lower the learning rate a little and keep the momentum, since the loss curve of r1 oscillates late in training; the tail end is what should stay visible.';
+
+describe('one number format per metric, verdict lines without repeated words', () => {
+  it('writes a metric with the decimals its values carry, at most 6, and never a false 0', () => {
+    // autoresearch prints val_bpb with 6 decimals; JSON drops trailing zeros (0.997900 → 0.9979).
+    const bpb = metricFormat(metricDecimals([0.997912, 0.9979, null]));
+    expect(bpb.value(0.9979)).toBe('0.997900');
+    expect(bpb.impact(0.000412)).toBe('+0.000412');
+    expect(bpb.impact(0)).toBe('—');
+    // A program whose values carry 3 decimals shows 3 everywhere; float noise is cut at 6.
+    expect(metricFormat(metricDecimals([2.5, 2.504, 3])).value(2.5)).toBe('2.500');
+    expect(metricDecimals([0.1 + 0.2])).toBe(6);
+    expect(metricDecimals([42, 7])).toBe(0);
+    // A spread smaller than the last decimal is not written as 0.
+    expect(metricFormat(3).value(0.00004)).toBe('0.000040');
+    expect(metricFormat(3).value(null)).toBe('—');
+  });
+
+  it('says what the status pill and the verification badge do not, with the metric\'s numbers', () => {
+    const fmt = metricFormat(3);
+    expect(verdictText({ status: 'duplicate', verification: 'none', reason: 'duplicate of r1 (same code; first submission wins)' }, fmt)).toBe('Same code as r1, which came first');
+    expect(verdictText({ status: 'discard', verification: 'not_reproduced', reason: 'not reproduced: claimed 2.3, re-run 2.35: worse by 0.05 (more than the tolerance 0.01)' }, fmt)).toBe(
+      'Claimed 2.300, re-run 2.350: worse by 0.050 (more than the tolerance 0.010)',
+    );
+    expect(verdictText({ status: 'crash', verification: 'none', reason: 'crashed' }, fmt)).toBe('');
+    expect(verdictText({ status: 'keep', verification: 'pending', reason: 'keep: 2.4 beats the champion 2.504 by 0.104 (> min_improvement 0)' }, fmt)).toBe(
+      '2.400 beats the champion 2.504 by 0.104 (> min_improvement 0)',
+    );
+  });
+});
+
 describe('owner UI, verified champions', () => {
   let vhost: TestHost;
   let vpage: Page;
   const errors: string[] = [];
   const H100 = { gpu: 'NVIDIA H100' };
 
-  const submit = async (m: Joined, value: number, lr: string) => {
-    const res = await call<{ result: { id: string; status: string } }>(vhost.publicUrl, '/api/results', { token: m.token, json: { value, patch: lrPatch(lr), hardware: H100 } });
-    expect(res.body.result.status, JSON.stringify(res.body)).toBe('keep');
-    return res.body.result.id;
+  const post = async (m: Joined, body: Record<string, unknown>) => {
+    const res = await call<{ result: { id: string; status: string } }>(vhost.publicUrl, '/api/results', { token: m.token, json: { hardware: H100, ...body } });
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    return res.body.result;
+  };
+  const submit = async (m: Joined, value: number, lr: string, extra: Record<string, unknown> = {}) => {
+    const result = await post(m, { value, patch: lrPatch(lr), ...extra });
+    expect(result.status).toBe('keep');
+    return result.id;
   };
   /** `verifier` leases the one pending claim (it must be `claim`) and reports what its re-run got. */
   const rerun = async (verifier: Joined, claim: string, body: Record<string, unknown>) => {
@@ -214,8 +253,16 @@ describe('owner UI, verified champions', () => {
     // r2, r3: mallory's claims do not reproduce (a crash, then a re-run too far off): flagged.
     expect(await rerun(ada, await submit(mallory, 0.1, '0.03'), { value: null, crashed: true })).toMatchObject({ verification: 'not_reproduced' });
     expect(await rerun(bob, await submit(mallory, 2.3, '0.05'), { value: 2.35 })).toMatchObject({ verification: 'not_reproduced' });
-    // r4: bob's claim, pending: the champion, earning nothing until it reproduces.
-    await submit(bob, 2.4, '0.04');
+    // r4: bob's claim, built on r1 (the champion again once mallory's claims fell), pending: the
+    // champion, earning nothing until it reproduces. Its lineage: r4 ← r1 ← the original code.
+    await submit(bob, 2.4, '0.04', { parent: 'r1', patch: lrPatch('0.04', '0.02'), hypothesis: 'double the learning rate again' });
+    // r5: ada's second result, a discard (not better than r4), with a long hypothesis: ada has two
+    // rows in the ranking, one as her best.
+    expect((await post(ada, { value: 2.45, parent: 'r1', patch: lrPatch('0.03', '0.02'), hypothesis: LONG_HYPOTHESIS })).status).toBe('discard');
+    // r6: the same code as r1, so a duplicate; r7…r33: carol's crashes, enough for a second page of history.
+    expect((await post(bob, { value: 2.2, patch: lrPatch('0.02') })).status).toBe('duplicate');
+    const carol = await joinMember(vhost, 'carol');
+    for (let i = 0; i < 27; i++) expect((await post(carol, { value: null, crashed: true, hypothesis: `sweep step ${i}` })).status).toBe('crash');
     vpage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     vpage.on('console', (m: ConsoleMessage) => {
       if (m.type() === 'error') errors.push(m.text());
@@ -228,24 +275,133 @@ describe('owner UI, verified champions', () => {
     await vhost?.dispose();
   });
 
-  it('shows each claim\'s verification, the value it was judged by, pending payouts apart, the noise and the flagged member', async () => {
+  const shot = async (name: string) => {
+    for (const width of [1400, 700]) {
+      await vpage.setViewportSize({ width, height: 900 });
+      await vpage.screenshot({ path: join(ARTIFACTS, `owner-${name}-${width}.png`), fullPage: true });
+    }
+    await vpage.setViewportSize({ width: 1400, height: 900 });
+  };
+  const boardRow = (id: string) => vpage.locator(`[data-testid="board-row"][data-id="${id}"]`);
+  const historyRow = (id: string) => vpage.locator(`[data-testid="history"] [data-testid="result-row"][data-id="${id}"]`);
+  /** A word said twice in a row ("keep keep", "not reproduced: not reproduced"): what verdict lines must not do. */
+  const REPEATED = /\b(\w+(?: \w+)?)\W+\1\b/i;
+
+  it('lays the view out for a wide screen, and in one column at 700 px', async () => {
+    // The host's status will say which membership is in force; until it does, this says it as a host that runs `open` will.
+    await vpage.route('**/api/owner/status', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as Record<string, unknown>;
+      await route.fulfill({ response: res, json: { ...body, membership: body.membership ?? 'open' } });
+    });
     await vpage.goto(vhost.ownerUiUrl);
-    const row = (id: string) => vpage.locator(`[data-testid="result-row"][data-id="${id}"]`);
-    await row('r4').waitFor({ timeout: 15_000 });
-    const badge = (id: string) => row(id).getByTestId('verification');
-    expect(await badge('r1').textContent()).toBe('reproduced');
-    expect(await badge('r1').getAttribute('title')).toContain('bob: 2.504000');
-    expect(await row('r1').getByTestId('effective-value').textContent()).toBe('2.500000 → 2.504000');
-    expect(await badge('r2').textContent()).toBe('not reproduced');
-    expect(await badge('r2').getAttribute('title')).toContain('ada: crashed');
-    expect(await badge('r3').textContent()).toBe('not reproduced');
-    expect(await badge('r4').textContent()).toBe('pending');
-    expect(await row('r4').getByTestId('effective-value').count()).toBe(0); // nothing re-ran it yet
+    await boardRow('r4').waitFor({ timeout: 15_000 });
+    const box = async (selector: string) => (await vpage.locator(selector).first().boundingBox())!;
+    const [main, side, champion, chart] = [await box('.owner-main'), await box('.owner-side'), await box('[data-testid="champion"]'), await box('[data-testid="chart"]')];
+    expect(side.x).toBeGreaterThan(main.x + main.width - 1); // the side column beside the main one
+    expect(Math.abs(champion.y - (await box('.area-chart')).y)).toBeLessThan(2); // champion and chart side by side
+    expect(chart.x).toBeGreaterThan(champion.x + champion.width - 1);
+    // Membership as the host runs it (open), not as TASK.md says (invite).
+    const membership = vpage.getByTestId('membership');
+    expect(await membership.getAttribute('data-mode')).toBe('open');
+    expect(await membership.textContent()).not.toContain('you approve each join request');
+    await shot('overview');
 
-    const champion = vpage.getByTestId('champion');
-    expect(await champion.getAttribute('data-id')).toBe('r4');
-    expect(await champion.getByTestId('verification').textContent()).toBe('pending verification');
+    await vpage.setViewportSize({ width: 700, height: 900 });
+    const [narrowMain, narrowSide] = [await box('.owner-main'), await box('.owner-side')];
+    expect(narrowSide.y).toBeGreaterThan(narrowMain.y + narrowMain.height - 1); // one column
+    expect(Number(await vpage.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(700);
+    await vpage.setViewportSize({ width: 1400, height: 900 });
+  }, 60_000);
 
+  it('ranks results best first by the value they were judged by, with verification, impact, member, hypothesis and age', async () => {
+    const rows = vpage.getByTestId('board-row');
+    // r2 and r3 did not reproduce: left out of the ranking (the history keeps them).
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(['r4', 'r5', 'r1']);
+    expect(await vpage.getByTestId('leaderboard').getByRole('heading').textContent()).toContain('2 claims not reproduced left out');
+    expect(await boardRow('r4').getByTestId('verification').textContent()).toBe('pending');
+    expect(await boardRow('r4').getByTestId('board-value').textContent()).toBe('2.400');
+    expect(await boardRow('r4').getByTestId('board-impact').textContent()).toBe('+0.104');
+    expect(await boardRow('r1').getByTestId('effective-value').textContent()).toBe('2.500 → 2.504');
+    expect(await boardRow('r1').getByTestId('verification').getAttribute('title')).toContain('bob: 2.504');
+    expect(await boardRow('r5').getByTestId('verification').count()).toBe(0); // a discard is no claim
+    expect(await boardRow('r1').getByTestId('board-age').textContent()).toMatch(/just now|\d+ s ago|\d+ min ago/);
+    // A long hypothesis is cut, whole on hover and on "more".
+    const hyp = boardRow('r5').getByTestId('hypothesis');
+    expect(await hyp.textContent()).toMatch(/…\s*more$/);
+    expect(await hyp.getAttribute('title')).toBe(LONG_HYPOTHESIS);
+    await hyp.getByTestId('hypothesis-toggle').click();
+    expect(await hyp.textContent()).toContain('what should stay visible.');
+    await shot('leaderboard');
+
+    await vpage.getByTestId('board-view').getByRole('button', { name: 'Best per member' }).click();
+    expect(await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-id')}:${e.getAttribute('data-member')}`))).toEqual([
+      expect.stringMatching(/^r4:/),
+      expect.stringMatching(/^r5:/),
+    ]);
+    await shot('leaderboard-members');
+    await vpage.getByTestId('board-view').getByRole('button', { name: 'All results' }).click();
+    await expect.poll(() => rows.count()).toBe(3);
+  }, 60_000);
+
+  it('shows the champion\'s lineage back to the original code, each step with its gain, badge and diff; a clicked row shows its own', async () => {
+    const lineage = vpage.getByTestId('lineage');
+    expect(await lineage.getAttribute('data-id')).toBe('r4');
+    const steps = lineage.getByTestId('lineage-step');
+    await expect.poll(() => steps.count()).toBe(2);
+    const step = (id: string) => lineage.locator(`[data-testid="lineage-step"][data-id="${id}"]`);
+    expect(await step('r4').getByTestId('lineage-gain').textContent()).toBe('0.104 better than r1 (2.504)');
+    expect(await step('r4').getByTestId('verification').textContent()).toBe('pending');
+    expect(await step('r4').textContent()).toContain('by bob');
+    expect(await step('r4').textContent()).toContain('double the learning rate again');
+    expect(await step('r1').getByTestId('lineage-gain').textContent()).toBe('0.496 better than the baseline (3.000)');
+    expect(await step('r1').getByTestId('verification').textContent()).toBe('reproduced');
+    await step('r4').getByTestId('lineage-diff-toggle').click();
+    const patch = step('r4').getByTestId('patch');
+    await patch.waitFor();
+    expect(await patch.textContent()).toMatch(/-LEARNING_RATE = 0\.02\s*\n?\+LEARNING_RATE = 0\.04/);
+    await shot('lineage');
+
+    await boardRow('r5').click();
+    await expect.poll(() => lineage.getAttribute('data-id')).toBe('r5');
+    await expect.poll(async () => (await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).join()).toBe('r5,r1');
+    expect(await step('r5').getByTestId('lineage-gain').textContent()).toBe('0.054 better than r1 (2.504)');
+    expect(await boardRow('r5').getAttribute('aria-selected')).toBe('true');
+    await lineage.getByTestId('lineage-champion').click();
+    await expect.poll(() => lineage.getAttribute('data-id')).toBe('r4');
+  }, 60_000);
+
+  it('pages the history newest first with Load more, filters it by status and member, and says each verdict once', async () => {
+    const list = vpage.getByTestId('history-list');
+    await expect.poll(() => list.getAttribute('data-count')).toBe('25');
+    expect(await list.getByTestId('result-row').first().getAttribute('data-id')).toBe('r33');
+    expect(await historyRow('r33').getByTestId('verdict').textContent()).toBe(''); // "crash" says it; no "crashed" beside it
+    await vpage.getByTestId('load-more').click();
+    await expect.poll(() => list.getAttribute('data-count')).toBe('33');
+    expect(await vpage.getByTestId('load-more').count()).toBe(0);
+    expect(await historyRow('r1').getByTestId('effective-value').textContent()).toBe('2.500 → 2.504');
+
+    await vpage.getByTestId('history-status').selectOption('discard');
+    await expect.poll(async () => (await list.getByTestId('result-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).join()).toBe('r5,r3,r2');
+    expect(await historyRow('r2').getByTestId('verification').textContent()).toBe('not reproduced');
+    expect(await historyRow('r2').getByTestId('verification').getAttribute('title')).toContain('ada: crashed');
+    expect(await historyRow('r3').getByTestId('verdict').textContent()).toMatch(/^Claimed 2\.300, .*2\.350/);
+    for (const verdict of await list.getByTestId('verdict').allTextContents()) {
+      expect(verdict).not.toMatch(/^not reproduced/i);
+      expect(verdict).not.toMatch(REPEATED);
+    }
+    await vpage.getByTestId('history-status').selectOption('duplicate');
+    await expect.poll(() => historyRow('r6').getByTestId('verdict').textContent()).toBe('Same code as r1, which came first');
+
+    await vpage.getByTestId('history-status').selectOption('');
+    await vpage.getByTestId('history-member').selectOption({ label: 'mallory' });
+    await expect.poll(async () => (await list.getByTestId('result-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).join()).toBe('r3,r2');
+    await historyRow('r3').getByTestId('lineage-select').click();
+    await expect.poll(() => vpage.getByTestId('lineage').getAttribute('data-id')).toBe('r3');
+    await shot('history');
+  }, 60_000);
+
+  it('shows pending payouts apart from earned ones, the noise and the flagged member', async () => {
     // Earned: ada's reproduced claim only; pending: what ada and bob would get if bob's claim reproduces.
     const earned = vpage.getByTestId('payouts').getByTestId('payout-row');
     expect(await earned.allTextContents()).toEqual([expect.stringMatching(/ada.*100\.000000/)]);
@@ -255,20 +411,70 @@ describe('owner UI, verified champions', () => {
     expect(pending).toHaveLength(2);
     expect(pending.join('\n')).toMatch(/ada/);
     expect(pending.join('\n')).toMatch(/bob/);
+    expect(await block.getByTestId('payout-badge').allTextContents()).toEqual(['pending', 'pending']);
+
+    const champion = vpage.getByTestId('champion');
+    expect(await champion.getAttribute('data-id')).toBe('r4');
+    expect(await champion.getByTestId('verification').textContent()).toBe('pending verification');
 
     // Two re-runs with values (the crash is no measure of noise): 0.004 and 0.05 from their claims.
-    const noise = vpage.getByTestId('noise');
-    expect(await noise.textContent()).toMatch(/from 2 re-runs: re-runs land a median 0\.027000 \(p90 0\.050000\) from the claimed value/);
-    expect(await noise.getByTestId('noise-suggestion').textContent()).toMatch(/Suggested min_improvement 0\.050000, now 0\.000000 \(below the noise/);
+    expect(await vpage.getByTestId('noise').textContent()).toMatch(/from 2 re-runs: re-runs land a median 0\.027 \(p90 0\.050\) from the claimed value/);
+    expect(await vpage.getByTestId('noise-suggestion').textContent()).toMatch(/Suggested min_improvement 0\.050, now 0\.000 \(below the noise/);
 
     const member = (name: string) => vpage.getByTestId('member-row').filter({ hasText: name });
     expect(await member('mallory').getByTestId('flagged').textContent()).toBe('flagged');
     expect(await member('mallory').getByTestId('member-not-reproduced').textContent()).toBe('2');
     expect(await member('ada').getByTestId('flagged').count()).toBe(0);
-
-    await vpage.screenshot({ path: join(ARTIFACTS, 'owner-verification-1400.png'), fullPage: true });
-    await vpage.setViewportSize({ width: 700, height: 900 });
-    await vpage.screenshot({ path: join(ARTIFACTS, 'owner-verification-700.png'), fullPage: true });
+    await shot('verification');
     expect(errors).toEqual([]);
+  }, 60_000);
+});
+
+describe('owner UI in the app (both views)', () => {
+  let app: ChildProcess | null = null;
+
+  afterAll(async () => {
+    if (app !== null && app.exitCode === null) {
+      const exited = once(app, 'exit');
+      app.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('the Owner tab counts the join requests waiting, while the owner looks at the Worker tab', async () => {
+    const appHome = await home();
+    const started = cohort(appHome, 'app', '--no-tunnel', ...sandboxArgs, QUADRATIC);
+    app = started.child;
+    let out = '';
+    const urls = await new Promise<{ ui: string; join: string }>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const ui = /http:\/\/127\.0\.0\.1:\d+\/#token=\S+/.exec(out)?.[0];
+        const join = /workers join with: cohort join (\S+)/.exec(out)?.[1];
+        if (ui !== undefined && join !== undefined) resolve({ ui, join });
+      };
+      started.child.stdout!.on('data', onData);
+      started.child.stderr!.on('data', onData);
+      setTimeout(() => reject(new Error(`cohort app printed no address in 20 s:\n${out}`)), 20_000);
+    });
+    const apage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await apage.goto(urls.ui);
+      await apage.getByTestId('tab-worker').click();
+      const badge = apage.getByTestId('owner-tab-badge');
+      expect(await badge.count()).toBe(0);
+      const joining = cohort(await home(), 'join', urls.join, '--name', 'eve');
+      await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe('1 join request waiting');
+      for (const width of [1400, 700]) {
+        await apage.setViewportSize({ width, height: 900 });
+        await apage.screenshot({ path: join(ARTIFACTS, `owner-tab-badge-${width}.png`) });
+      }
+      await apage.getByTestId('tab-owner').click();
+      await apage.getByTestId('join-request').filter({ hasText: 'eve' }).getByTestId('deny').click();
+      expect((await joining.done).code).toBe(1);
+      await badge.waitFor({ state: 'detached' });
+    } finally {
+      await apage.close();
+    }
   }, 60_000);
 });

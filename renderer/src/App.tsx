@@ -6,6 +6,7 @@ import { OwnerView } from './components/OwnerView.tsx';
 import { PublishView } from './components/PublishView.tsx';
 import { RichText } from './components/RichText.tsx';
 import { WorkerView } from './components/worker/WorkerView.tsx';
+import { useOwnerLive, useWaitingRequests } from './owner-data/use-owner-live.ts';
 import { useOwnerStore } from './store.ts';
 
 type View = 'owner' | 'worker';
@@ -46,6 +47,11 @@ export function App() {
   useEffect(() => {
     void load();
   }, [load]);
+
+  // The owner view's status stays live behind the Worker tab too, for the Owner tab's badge.
+  const ownerLive = info !== null && (info.program !== null || !info.can_publish);
+  useOwnerLive(token, ownerLive);
+  const waiting = useWaitingRequests();
 
   const choose = (next: View) => {
     setView(next);
@@ -96,7 +102,7 @@ export function App() {
         }}
       />
     ) : (
-      <OwnerView token={token} shipped={shipped} />
+      <OwnerView shipped={shipped} />
     );
 
   if (!hasWorker) return owner;
@@ -113,6 +119,12 @@ export function App() {
             onClick={() => choose(v)}
           >
             {v === 'owner' ? (info.program !== null ? `Owner · ${info.program}` : 'Owner · publish') : 'Worker'}
+            {v === 'owner' && ownerLive && waiting > 0 && (
+              <span className="tab-badge" data-testid="owner-tab-badge" title={`${waiting} join request${waiting === 1 ? '' : 's'} waiting for your decision`}>
+                {waiting}
+                <span className="visually-hidden"> join request{waiting === 1 ? '' : 's'} waiting</span>
+              </span>
+            )}
           </button>
         ))}
       </nav>

@@ -6,10 +6,12 @@ import {
   InvalidProgramBody,
   JoinRequest,
   JoinState,
+  LineageResponse,
   Member,
   OwnerStatusResponse,
   PublishResponse,
   ResultsResponse,
+  type ResultStatus,
   RunState,
   WorkerProgramResponse,
   WorkerServiceState,
@@ -94,8 +96,53 @@ const post = { method: 'POST' } as const;
 const postJson = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const code = (userCode: string) => encodeURIComponent(userCode);
 
+/** One page of the owner's history, newest first: `before` is the previous page's `next`. */
+export interface HistoryQuery {
+  limit: number;
+  before?: number;
+  member?: string;
+  status?: ResultStatus;
+}
+
+function historyPath(q: HistoryQuery): string {
+  const params = new URLSearchParams({ order: 'desc', limit: String(q.limit) });
+  if (q.before !== undefined) params.set('before', String(q.before));
+  if (q.member !== undefined) params.set('member', q.member);
+  if (q.status !== undefined) params.set('status', q.status);
+  return `/api/owner/results?${params.toString()}`;
+}
+
+/**
+ * The membership mode the host runs with, when its status says (hosts from before it do not:
+ * then the program's spec says). Read apart from the schema, so its exact shape (a word, or an
+ * object with `mode`) can settle on the host's side without this UI refusing the status.
+ */
+const MembershipMode = z.enum(['invite', 'open']);
+const StatusMembership = z.object({ membership: z.union([MembershipMode, z.object({ mode: MembershipMode })]) });
+export type MembershipMode = z.infer<typeof MembershipMode>;
+export type OwnerStatus = OwnerStatusResponse & { membership_in_force: MembershipMode | null };
+
+async function ownerStatus(token: string): Promise<OwnerStatus> {
+  const raw = await json(token, '/api/owner/status', z.unknown());
+  const parsed = OwnerStatusResponse.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : '';
+    throw new ApiError(200, 'bad_response', `The host's answer to /api/owner/status does not match this UI's protocol${where}. Are the host and UI from the same version?`);
+  }
+  const mode = StatusMembership.safeParse(raw);
+  const inForce = mode.success ? (typeof mode.data.membership === 'string' ? mode.data.membership : mode.data.membership.mode) : null;
+  return { ...parsed.data, membership_in_force: inForce };
+}
+
 export const ownerApi = {
-  status: (token: string) => json(token, '/api/owner/status', OwnerStatusResponse),
+  status: ownerStatus,
+  /** One page of the history (filters: member, status), never the whole KB. */
+  history: (token: string, q: HistoryQuery) => json(token, historyPath(q), ResultsResponse),
+  /** A result and the results it descends from, back to the program's original code. */
+  lineage: (token: string, id: string) => json(token, `/api/owner/results/${encodeURIComponent(id)}/lineage`, LineageResponse),
+  /** The one result with sequence number `seq`, whole (patch and output): its page of one (protocol/results.ts). */
+  resultAt: (token: string, seq: number) => json(token, `/api/owner/results?after=${seq - 1}&limit=1`, ResultsResponse),
   /** The latest `limit` results, newest first: one page, never the whole KB. */
   latest: (token: string, limit: number) => json(token, `/api/owner/results?order=desc&limit=${limit}`, ResultsResponse),
   approve: (token: string, userCode: string) =>

@@ -1,31 +1,80 @@
 import type { TaskSpec } from '../../protocol/index.ts';
 
-/** A metric value: 6 decimals, like autoresearch's `val_bpb: 0.997900`; tiny or huge ones in 6 significant digits. */
-export function formatValue(value: number | null): string {
-  if (value === null) return '—';
-  const abs = Math.abs(value);
-  if (value !== 0 && (abs < 1e-3 || abs >= 1e9)) return value.toPrecision(6);
-  return value.toFixed(6);
+/**
+ * How every number of one metric is written, so a value reads the same in the leaderboard, the
+ * lineage, the champion card, the chart's legend, the rule and the verdict lines.
+ *
+ * The rule: as many decimals as the program's own values carry (the most among its results, the
+ * baseline, the threshold and min_improvement), at most METRIC_MAX_DECIMALS, since autoresearch
+ * prints `val_bpb` with 6 and anything past that is float arithmetic (0.1 + 0.2), not measurement.
+ * Every value of the metric then has that many, trailing zeros included (0.997900, not 0.9979),
+ * so columns line up. A non-zero number too small for those decimals (a noise spread of 0.00004
+ * under a 3-decimal metric) is written with 2 significant digits rather than as a false 0; a
+ * huge one (≥ 1e9) in 6 significant digits.
+ */
+export const METRIC_MAX_DECIMALS = 6;
+
+/** The decimals a number is written with in its shortest exact form (2.504 → 3, 1e-7 → 7). */
+function decimalsOf(v: number): number {
+  if (!Number.isFinite(v) || Number.isInteger(v)) return 0;
+  const [mantissa = '', exp] = Math.abs(v).toExponential().split('e');
+  const fraction = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exp));
 }
 
-/** An impact (directional improvement); 0 shows as a dash. */
+/** The decimals of a metric, by the rule above, from the numbers it has. */
+export function metricDecimals(values: Iterable<number | null | undefined>): number {
+  let most = 0;
+  for (const v of values) {
+    if (typeof v === 'number') most = Math.max(most, Math.min(METRIC_MAX_DECIMALS, decimalsOf(v)));
+    if (most === METRIC_MAX_DECIMALS) break;
+  }
+  return most;
+}
+
+/** A metric's writer: `value` for values and spreads, `impact` for improvements (0 is a dash). */
+export interface MetricFormat {
+  decimals: number;
+  value(v: number | null): string;
+  impact(v: number): string;
+}
+
+export function metricFormat(decimals: number): MetricFormat {
+  const value = (v: number | null): string => {
+    if (v === null) return '—';
+    const abs = Math.abs(v);
+    if (abs >= 1e9) return v.toPrecision(6);
+    if (v !== 0 && abs < 0.5 * 10 ** -decimals) return v.toPrecision(2);
+    return v.toFixed(decimals);
+  };
+  return { decimals, value, impact: (v) => (v === 0 ? '—' : `+${value(v)}`) };
+}
+
+/** Where no program's values are at hand (the worker view): autoresearch's 6 decimals. */
+export const DEFAULT_FORMAT = metricFormat(METRIC_MAX_DECIMALS);
+
+/** A value with the default format; the owner view uses the program's own (useMetricFormat). */
+export function formatValue(value: number | null): string {
+  return DEFAULT_FORMAT.value(value);
+}
+
+/** An impact (directional improvement) with the default format; 0 shows as a dash. */
 export function formatImpact(impact: number): string {
-  if (impact === 0) return '—';
-  return `+${formatValue(impact)}`;
+  return DEFAULT_FORMAT.impact(impact);
 }
 
 export function betterText(direction: TaskSpec['direction']): string {
   return direction === 'minimize' ? 'lower is better' : 'higher is better';
 }
 
-/** The keep rule in words, e.g. "beats the champion by more than 0.0001". */
-export function ruleText(spec: TaskSpec): string {
+/** The keep rule in words, e.g. "beats the champion by more than 0.000100". */
+export function ruleText(spec: TaskSpec, fmt: MetricFormat = DEFAULT_FORMAT): string {
   if (spec.accept === 'threshold') {
     const cmp = spec.direction === 'minimize' ? '≤' : '≥';
-    return `kept when ${spec.metric} ${cmp} ${spec.threshold ?? '?'} (threshold)`;
+    return `kept when ${spec.metric} ${cmp} ${spec.threshold === undefined ? '?' : fmt.value(spec.threshold)} (threshold)`;
   }
   return spec.min_improvement > 0
-    ? `kept when it beats the champion by more than ${spec.min_improvement}`
+    ? `kept when it beats the champion by more than ${fmt.value(spec.min_improvement)}`
     : 'kept when it beats the champion';
 }
 

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { OwnerStatusResponse, ResultRecord } from '../../protocol/index.ts';
-import { ApiError, errorMessage, ownerApi } from './api.ts';
+import type { ResultRecord } from '../../protocol/index.ts';
+import { ApiError, errorMessage, ownerApi, type OwnerStatus } from './api.ts';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
@@ -11,14 +11,15 @@ export interface LoadError {
 }
 
 /**
- * Results the owner's view holds (the leaderboard's list and the live chart): the latest ones. The
- * counts and the best results come with the status (docs/design.md, "Listings at scale").
+ * Results the owner's view holds for the live chart (and the metric's number format): the latest
+ * ones. The counts and the best results come with the status, the history is paged on its own
+ * (docs/design.md, "Listings at scale"); GET /api/owner/series will replace this window.
  */
 export const RECENT_WINDOW = 500;
 
 export interface OwnerState {
   token: string | null;
-  status: OwnerStatusResponse | null;
+  status: OwnerStatus | null;
   /** The latest RECENT_WINDOW results, newest first, fetched with `status`. */
   recent: ResultRecord[];
   /** `Date.now()` when `status` arrived; countdowns run from it (no clock skew with the host). */

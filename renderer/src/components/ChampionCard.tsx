@@ -1,5 +1,5 @@
 import type { Champion, ResultSummary, TaskSpec } from '../../../protocol/index.ts';
-import { ago, betterText, formatImpact, formatValue, localTime } from '../format.ts';
+import { ago, betterText, DEFAULT_FORMAT, localTime, type MetricFormat } from '../format.ts';
 import { JudgedValue, VerificationBadge } from './VerificationBadge.tsx';
 
 interface Props {
@@ -7,19 +7,21 @@ interface Props {
   baseline: number | null;
   spec: TaskSpec;
   now: number;
+  /** The metric's number format (the worker view, which has no program's values at hand, takes the default). */
+  fmt?: MetricFormat;
   /** The champion's own result, when the view has it: its claim and re-runs (the champion carries only its effective value). */
   record?: Pick<ResultSummary, 'value' | 'reruns'> | null;
 }
 
 /** The current champion, highlighted: the code every member builds on next. */
-export function ChampionCard({ champion, baseline, spec, now, record = null }: Props) {
+export function ChampionCard({ champion, baseline, spec, now, fmt = DEFAULT_FORMAT, record = null }: Props) {
   if (champion === null) {
     return (
       <div className="champion champion-empty" data-testid="champion" data-id="">
         <span className="champion-label">Champion</span>
         <p>
           No champion yet. The first result that is kept becomes the champion
-          {baseline !== null ? ` (it must beat the baseline ${formatValue(baseline)})` : ''}.
+          {baseline !== null ? ` (it must beat the baseline ${fmt.value(baseline)})` : ''}.
         </p>
       </div>
     );
@@ -33,12 +35,12 @@ export function ChampionCard({ champion, baseline, spec, now, record = null }: P
         <span className="muted small" title={localTime(champion.created_at)}>
           since {ago(now - Date.parse(champion.created_at))}
         </span>
-        <VerificationBadge state={champion.verification} reruns={record?.reruns ?? []} long />
+        <VerificationBadge state={champion.verification} reruns={record?.reruns ?? []} fmt={fmt} long />
       </div>
       <div className="champion-body">
         <div className="champion-value">
           <span className="mono big">
-            <JudgedValue value={record?.value ?? champion.value} effective={champion.value} />
+            <JudgedValue value={record?.value ?? champion.value} effective={champion.value} fmt={fmt} />
           </span>
           <span className="muted small">
             {spec.metric} ({betterText(spec.direction)})
@@ -52,8 +54,8 @@ export function ChampionCard({ champion, baseline, spec, now, record = null }: P
             </span>
           </div>
           <div className="muted small">
-            impact {formatImpact(champion.impact)}
-            {gain !== null && gain !== 0 && baseline !== null && ` · ${formatValue(Math.abs(gain))} ${gain >= 0 ? 'better' : 'worse'} than the baseline ${formatValue(baseline)}`}
+            impact {fmt.impact(champion.impact)}
+            {gain !== null && gain !== 0 && baseline !== null && ` · ${fmt.value(Math.abs(gain))} ${gain >= 0 ? 'better' : 'worse'} than the baseline ${fmt.value(baseline)}`}
           </div>
         </div>
       </div>

@@ -1,12 +1,13 @@
-import type { OwnerStatusResponse } from '../../../protocol/index.ts';
-import { betterText, ruleText } from '../format.ts';
+import type { OwnerStatus } from '../api.ts';
+import { betterText, ruleText, type MetricFormat } from '../format.ts';
 import { useOwnerStore } from '../store.ts';
 import { ConnectionIndicator } from './ConnectionIndicator.tsx';
 import { CopyField } from './CopyField.tsx';
+import { MembershipLine } from './MembershipLine.tsx';
 import { TunnelIndicator } from './TunnelIndicator.tsx';
 
 /** The program at a glance, the way in for workers, and whether the page is live. */
-export function Header({ status }: { status: OwnerStatusResponse }) {
+export function Header({ status, fmt }: { status: OwnerStatus; fmt: MetricFormat }) {
   const { spec } = status.program;
   const connection = useOwnerStore((s) => s.connection);
   return (
@@ -24,13 +25,13 @@ export function Header({ status }: { status: OwnerStatusResponse }) {
           <span className="fact-key">metric</span> <code>{spec.metric}</code> · {spec.direction} ({betterText(spec.direction)})
         </li>
         <li>
-          <span className="fact-key">rule</span> {ruleText(spec)}
+          <span className="fact-key">rule</span> {ruleText(spec, fmt)}
         </li>
         <li>
           <span className="fact-key">pool</span> {spec.pool} {spec.token} · {spec.split === 'by-impact' ? 'split by impact' : 'champion takes all'}
         </li>
         <li>
-          <span className="fact-key">membership</span> {spec.membership === 'invite' ? 'you approve each join request' : 'open: anyone with the URL joins'}
+          <MembershipLine inForce={status.membership_in_force} spec={spec.membership} />
         </li>
       </ul>
       <TunnelIndicator tunnel={status.tunnel} />

@@ -9,7 +9,7 @@ import { RichText } from './RichText.tsx';
 const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
 
 /**
- * Approved members (revoked ones greyed), with their result counts, claims that did not reproduce
+ * Approved members (revoked ones greyed), a compact list for the side column: each with its result counts, claims that did not reproduce
  * (flagged from two on: the owner decides whether to revoke), quota use and a Revoke button each.
  */
 export function Members({ status }: { status: OwnerStatusResponse }) {
@@ -41,7 +41,7 @@ export function Members({ status }: { status: OwnerStatusResponse }) {
   };
 
   return (
-    <section className="section" aria-labelledby="members-title">
+    <section className="section" aria-labelledby="members-title" data-testid="members-section">
       <h2 id="members-title">
         Members <span className="muted small">{active} active{status.members.length > active ? `, ${status.members.length - active} revoked` : ''}</span>
       </h2>
@@ -55,104 +55,73 @@ export function Members({ status }: { status: OwnerStatusResponse }) {
           No members yet. Approved join requests appear here.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="members">
-            <thead>
-              <tr>
-                <th scope="col">Name (declared)</th>
-                <th scope="col">Machine</th>
-                <th scope="col">IP</th>
-                <th scope="col" className="num">
-                  Results
-                </th>
-                <th scope="col" className="num">
-                  Keeps
-                </th>
-                {showVerification && (
-                  <th scope="col" className="num" title="Claims of this member that re-runs by other members did not reproduce">
-                    Not reproduced
-                  </th>
-                )}
-                <th scope="col" className="num" title="Patches, outputs and hypotheses stored, against the member's quota (TASK.md quota)">
-                  Stored
-                </th>
-                <th scope="col">Joined</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.members.map((m) => {
-                const c = counts.get(m.id);
-                const revoked = m.revoked_at !== null;
-                return (
-                  <tr key={m.id} className={revoked ? 'is-revoked' : undefined} data-testid="member-row" data-member={m.id}>
-                    <td>
-                      <div className="strong">
-                        {orDash(m.name)}
-                        {m.verification?.flagged === true && (
-                          <>
-                            {' '}
-                            <span
-                              className="tag tag-flagged"
-                              data-testid="flagged"
-                              title={`${m.verification.not_reproduced} of this member's claims did not reproduce when others re-ran them; revoking is your call`}
-                            >
-                              flagged
-                            </span>
-                          </>
-                        )}
-                      </div>
-                      <div className="mono muted small">{m.id}</div>
-                    </td>
-                    <td>
-                      <div>{orDash(m.hostname)}</div>
-                      <div className="muted small">
-                        {[m.os, m.gpu, m.app_version && `v${m.app_version}`].filter(Boolean).join(' · ') || '—'}
-                      </div>
-                    </td>
-                    <td className="mono">{orDash(m.ip)}</td>
-                    <td className="num">{c?.results ?? 0}</td>
-                    <td className="num">{c?.keeps ?? 0}</td>
-                    {showVerification && (
-                      <td className={`num${(m.verification?.not_reproduced ?? 0) > 0 ? ' strong note-warning' : ''}`} data-testid="member-not-reproduced">
-                        {m.verification?.not_reproduced ?? '—'}
-                      </td>
+        <ul className="member-list" data-testid="members" aria-label="Members">
+          {status.members.map((m) => {
+            const c = counts.get(m.id);
+            const revoked = m.revoked_at !== null;
+            const notReproduced = m.verification?.not_reproduced ?? 0;
+            return (
+              <li key={m.id} className={`member${revoked ? ' is-revoked' : ''}${m.verification?.flagged === true ? ' is-flagged' : ''}`} data-testid="member-row" data-member={m.id}>
+                <div className="member-head">
+                  <span className="strong member-name">{orDash(m.name)}</span>
+                  {m.verification?.flagged === true && (
+                    <span
+                      className="tag tag-flagged"
+                      data-testid="flagged"
+                      title={`${m.verification.not_reproduced} of this member's claims did not reproduce when others re-ran them; revoking is your call`}
+                    >
+                      flagged
+                    </span>
+                  )}
+                  <span className="member-action">
+                    {revoked ? (
+                      <span className="muted small" title={localTime(m.revoked_at ?? '')}>
+                        revoked
+                      </span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger-quiet"
+                        data-testid="revoke"
+                        disabled={busy !== null}
+                        aria-label={`Revoke ${m.name || m.id}`}
+                        onClick={() => void revoke(m)}
+                      >
+                        {busy === m.id ? 'Revoking…' : 'Revoke'}
+                      </button>
                     )}
-                    <td className="num nowrap" data-testid="member-usage">
-                      {m.usage === undefined ? '—' : `${mib(m.usage.stored_bytes)} / ${mib(m.usage.storage_limit_bytes)} MiB`}
-                      {m.usage?.at_limit != null && (
-                        <div className="small strong" role="status">
-                          {m.usage.at_limit === 'storage' ? 'at storage limit' : `at rate limit (${m.usage.submissions_per_hour}/h)`}
-                        </div>
-                      )}
-                    </td>
-                    <td className="nowrap" title={localTime(m.joined_at)}>{ago(now - Date.parse(m.joined_at))}</td>
-                    <td className="actions-cell">
-                      {revoked ? (
-                        <span className="muted" title={localTime(m.revoked_at ?? '')}>
-                          revoked
-                        </span>
-                      ) : (
-                        <button
-                          type="button"
-                          className="btn btn-small btn-danger-quiet"
-                          data-testid="revoke"
-                          disabled={busy !== null}
-                          aria-label={`Revoke ${m.name || m.id}`}
-                          onClick={() => void revoke(m)}
-                        >
-                          {busy === m.id ? 'Revoking…' : 'Revoke'}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                  </span>
+                </div>
+                <div className="muted small">
+                  <span className="mono">{m.id}</span> · {orDash(m.hostname)} · {[m.os, m.gpu, m.app_version && `v${m.app_version}`].filter(Boolean).join(' · ') || '—'} ·{' '}
+                  <span className="mono">{orDash(m.ip)}</span>
+                </div>
+                <div className="member-facts small">
+                  <span data-testid="member-results">
+                    {c?.results ?? 0} result{(c?.results ?? 0) === 1 ? '' : 's'}, {c?.keeps ?? 0} kept
+                  </span>
+                  {showVerification && (
+                    <span className={notReproduced > 0 ? 'strong note-warning' : 'muted'} title="Claims of this member that re-runs by other members did not reproduce">
+                      <span data-testid="member-not-reproduced">{m.verification?.not_reproduced ?? '—'}</span> not reproduced
+                    </span>
+                  )}
+                  <span className="muted" data-testid="member-usage" title="Patches, outputs and hypotheses stored, against the member's quota (TASK.md quota)">
+                    {m.usage === undefined ? '—' : `${mib(m.usage.stored_bytes)} / ${mib(m.usage.storage_limit_bytes)} MiB`}
+                    {m.usage?.at_limit != null && (
+                      <span className="strong" role="status">
+                        {' '}
+                        {m.usage.at_limit === 'storage' ? 'at storage limit' : `at rate limit (${m.usage.submissions_per_hour}/h)`}
+                      </span>
+                    )}
+                  </span>
+                  <span className="muted" title={localTime(m.joined_at)}>
+                    joined {ago(now - Date.parse(m.joined_at))}
+                  </span>
+                </div>
+              </li>
+            );
+          })}
+        </ul>
       )}
     </section>
   );

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ResultRecord, TaskSpec } from '../../../protocol/index.ts';
 import { buildSeries } from '../chart-data.ts';
-import { betterText, formatValue } from '../format.ts';
+import { betterText, type MetricFormat } from '../format.ts';
 import { useColorScheme } from '../hooks.ts';
 import { useUplot } from '../use-uplot.ts';
 
@@ -27,7 +27,7 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
-function pointSeries(label: string, color: string): uPlot.Series {
+function pointSeries(label: string, color: string, fmt: MetricFormat): uPlot.Series {
   return {
     label,
     stroke: color,
@@ -35,11 +35,11 @@ function pointSeries(label: string, color: string): uPlot.Series {
     width: 0,
     paths: () => null,
     points: { show: true, size: 8, width: 1, stroke: color, fill: color },
-    value: (_u, v) => (v === null || v === undefined ? '—' : formatValue(v)),
+    value: (_u, v) => (v === null || v === undefined ? '—' : fmt.value(v)),
   };
 }
 
-function options(metric: string, direction: TaskSpec['direction']): Omit<uPlot.Options, 'width'> {
+function options(metric: string, direction: TaskSpec['direction'], fmt: MetricFormat): Omit<uPlot.Options, 'width'> {
   const text = cssVar('--text-muted');
   const grid = cssVar('--border');
   const font = '12px system-ui, sans-serif';
@@ -69,11 +69,11 @@ function options(metric: string, direction: TaskSpec['direction']): Omit<uPlot.O
         width: 2,
         paths: uPlot.paths.stepped?.({ align: 1 }),
         points: { show: false },
-        value: (_u, v) => (v === null || v === undefined ? '—' : formatValue(v)),
+        value: (_u, v) => (v === null || v === undefined ? '—' : fmt.value(v)),
       },
-      pointSeries('keep', cssVar('--chart-keep')),
-      pointSeries('discard', cssVar('--chart-discard')),
-      pointSeries('duplicate', cssVar('--chart-duplicate')),
+      pointSeries('keep', cssVar('--chart-keep'), fmt),
+      pointSeries('discard', cssVar('--chart-discard'), fmt),
+      pointSeries('duplicate', cssVar('--chart-duplicate'), fmt),
     ],
     axes: [
       {
@@ -94,23 +94,23 @@ function options(metric: string, direction: TaskSpec['direction']): Omit<uPlot.O
 }
 
 /** The metric over submissions, updated live; `data-points` is the number of plotted results. */
-export function MetricChart({ results, spec }: { results: readonly ResultRecord[]; spec: TaskSpec }) {
+export function MetricChart({ results, spec, fmt }: { results: readonly ResultRecord[]; spec: TaskSpec; fmt: MetricFormat }) {
   const series = useMemo(() => buildSeries(results, spec.direction), [results, spec.direction]);
   const scheme = useColorScheme();
   const hasPoints = series.points > 0;
   const { metric, direction } = spec;
   const data = useMemo<uPlot.AlignedData>(() => [series.xs, series.best, series.keep, series.discard, series.duplicate], [series]);
   // A new plot when it first has points, or when the colours (scheme) or labels change.
-  const plotOptions = useMemo(() => (hasPoints ? options(metric, direction) : null), [hasPoints, scheme, metric, direction]);
+  const plotOptions = useMemo(() => (hasPoints ? options(metric, direction, fmt) : null), [hasPoints, scheme, metric, direction, fmt]);
   const holder = useUplot(plotOptions, data);
 
   const best = series.best.at(-1) ?? null;
   const label = hasPoints
-    ? `Chart of ${spec.metric} over ${series.points} results${best !== null ? `; champion ${formatValue(best)}` : ''}. The leaderboard lists the same results as text.`
+    ? `Chart of ${spec.metric} over ${series.points} results${best !== null ? `; champion ${fmt.value(best)}` : ''}. The leaderboard lists the same results as text.`
     : undefined;
 
   return (
-    <section className="section" aria-labelledby="chart-title">
+    <section className="section area-chart" aria-labelledby="chart-title">
       <h2 id="chart-title">
         Progress{' '}
         <span className="muted small">

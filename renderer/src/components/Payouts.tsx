@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { OwnerStatusResponse, Payout } from '../../../protocol/index.ts';
 import { errorMessage, ownerApi } from '../api.ts';
-import { formatImpact, verificationOff } from '../format.ts';
+import { verificationOff, type MetricFormat } from '../format.ts';
 import { useOwnerStore } from '../store.ts';
 import { RichText } from './RichText.tsx';
 
@@ -25,8 +25,8 @@ function sumAmounts(amounts: readonly string[]): string {
   return `${digits.slice(0, -6)}.${digits.slice(-6)}`;
 }
 
-/** One list of payouts with its total; `testId` names it for tests, `label` for screen readers. */
-function PayoutTable({ payouts, unit, testId, label, unverified }: { payouts: readonly Payout[]; unit: string; testId: string; label: string; unverified: boolean }) {
+/** One list of payouts with its total; `testId` names it for tests, `label` for screen readers; `badge` marks amounts not (yet) earned by a reproduced claim. */
+function PayoutTable({ payouts, unit, testId, label, badge, fmt }: { payouts: readonly Payout[]; unit: string; testId: string; label: string; badge: 'unverified' | 'pending' | null; fmt: MetricFormat }) {
   return (
     <div className="table-wrap">
       <table className="table" data-testid={testId} aria-label={label}>
@@ -47,13 +47,15 @@ function PayoutTable({ payouts, unit, testId, label, unverified }: { payouts: re
             <tr key={p.member} data-testid="payout-row">
               <td className="mono">{p.member}</td>
               <td>{p.name || '—'}</td>
-              <td className="num mono">{formatImpact(p.impact)}</td>
+              <td className="num mono">{fmt.impact(p.impact)}</td>
               <td className="num mono">
                 {p.amount} {unit}
-                {unverified && (
+                {badge !== null && (
                   <>
                     {' '}
-                    <span className="verify verify-unverified">unverified</span>
+                    <span className={`verify verify-${badge}`} data-testid="payout-badge">
+                      {badge}
+                    </span>
                   </>
                 )}
               </td>
@@ -79,7 +81,7 @@ function PayoutTable({ payouts, unit, testId, label, unverified }: { payouts: re
  * What each member is paid now, and the CSV for paying them. Only reproduced claims earn; what
  * pending claims would add is listed apart, and with verification off every amount is "unverified".
  */
-export function Payouts({ status }: { status: OwnerStatusResponse }) {
+export function Payouts({ status, fmt }: { status: OwnerStatusResponse; fmt: MetricFormat }) {
   const token = useOwnerStore((s) => s.token);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -112,7 +114,7 @@ export function Payouts({ status }: { status: OwnerStatusResponse }) {
   const emptyText = pending.length > 0 && status.pool > 0 ? 'Nothing earned yet: no claim has been reproduced by another member so far.' : empty;
 
   return (
-    <section className="section" aria-labelledby="payouts-title">
+    <section className="section area-payouts" aria-labelledby="payouts-title">
       <div className="section-head">
         <h2 id="payouts-title">
           Payouts{' '}
@@ -135,7 +137,7 @@ export function Payouts({ status }: { status: OwnerStatusResponse }) {
           {emptyText}
         </p>
       ) : (
-        <PayoutTable payouts={status.payouts} unit={unit} testId="payouts" label="Earned payouts" unverified={unverified} />
+        <PayoutTable payouts={status.payouts} unit={unit} testId="payouts" label="Earned payouts" badge={unverified ? 'unverified' : null} fmt={fmt} />
       )}
       {pending.length > 0 && (
         <div className="pending-payouts" data-testid="pending-payouts-block">
@@ -143,7 +145,7 @@ export function Payouts({ status }: { status: OwnerStatusResponse }) {
             Pending verification — would earn{' '}
             <span className="muted small">if every pending claim is reproduced; not owed until then</span>
           </h3>
-          <PayoutTable payouts={pending} unit={unit} testId="pending-payouts" label="Pending verification, would earn" unverified={false} />
+          <PayoutTable payouts={pending} unit={unit} testId="pending-payouts" label="Pending verification, would earn" badge="pending" fmt={fmt} />
         </div>
       )}
     </section>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ResultRecord } from '../../../protocol/index.ts';
-import { ago, formatImpact, localTime } from '../format.ts';
+import { ago, localTime, type MetricFormat } from '../format.ts';
+import { verdictText } from '../verdict.ts';
 import { PatchView } from './PatchView.tsx';
 import { StatusPill } from './StatusPill.tsx';
 import { JudgedValue, VerificationBadge } from './VerificationBadge.tsx';
@@ -29,16 +30,20 @@ interface Props {
   result: ResultRecord;
   now: number;
   isChampion: boolean;
+  fmt: MetricFormat;
+  /** Shows the result's lineage. */
+  onSelect?: (id: string) => void;
 }
 
 /** One submission: id, status and verification, worker, value (and the value it was judged by), impact, hypothesis, and its diff and output on demand. */
-export function ResultRow({ result: r, now, isChampion }: Props) {
+export function ResultRow({ result: r, now, isChampion, fmt, onSelect }: Props) {
   const [open, setOpen] = useState<Panel | null>(null);
   const patchId = `patch-${r.id}`;
   const outputId = `output-${r.id}`;
   const hasPatch = r.patch.trim() !== '';
   const hasOutput = r.output.trim() !== '';
   const toggle = (what: Panel) => setOpen((o) => (o === what ? null : what));
+  const verdict = verdictText(r, fmt);
 
   return (
     <li className={`result-row status-${r.status}${isChampion ? ' is-champion' : ''}`} data-testid="result-row" data-id={r.id} data-status={r.status}>
@@ -47,16 +52,16 @@ export function ResultRow({ result: r, now, isChampion }: Props) {
         <span className="result-status">
           <StatusPill status={r.status} />
           {isChampion && <span className="tag tag-champion">champion</span>}
-          <VerificationBadge state={r.verification} reruns={r.reruns} />
+          <VerificationBadge state={r.verification} reruns={r.reruns} fmt={fmt} />
         </span>
         <span className="result-worker" title={`member ${r.member} (name declared)`}>
           {r.member_name || r.member}
         </span>
         <span className="result-value mono" title="value">
-          <JudgedValue value={r.value} effective={r.effective_value} />
+          <JudgedValue value={r.value} effective={r.effective_value} fmt={fmt} />
         </span>
         <span className="result-impact mono" title="impact">
-          {formatImpact(r.impact)}
+          {fmt.impact(r.impact)}
         </span>
         <span className="muted small result-time" title={localTime(r.created_at)}>
           {ago(now - Date.parse(r.created_at))}
@@ -64,11 +69,16 @@ export function ResultRow({ result: r, now, isChampion }: Props) {
       </div>
       <p className={`result-hypothesis${r.hypothesis.trim() === '' ? ' muted' : ''}`}>{r.hypothesis.trim() || 'No hypothesis given.'}</p>
       <div className="result-foot">
-        <span className="muted small">
-          {r.reason}
-          {r.duplicate_of !== null && !r.reason.includes(r.duplicate_of) && ` (duplicate of ${r.duplicate_of})`}
+        <span className="muted small" data-testid="verdict">
+          {verdict}
+          {r.duplicate_of !== null && !r.reason.includes(r.duplicate_of) && ` (same code as ${r.duplicate_of})`}
         </span>
         <span className="result-buttons">
+          {onSelect !== undefined && (
+            <button type="button" className="btn btn-small" data-testid="lineage-select" aria-label={`Show the lineage of ${r.id}`} onClick={() => onSelect(r.id)}>
+              Lineage
+            </button>
+          )}
           {hasPatch ? (
             <PanelToggle what="diff" label="Diff" resultId={r.id} panelId={patchId} open={open} onToggle={toggle} />
           ) : (
