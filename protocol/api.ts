@@ -206,5 +206,10 @@ export const OwnerStatusResponse = StatusResponse.extend({
   previous_public_url: z.string().nullable().default(null),
   join_command: z.string(),
   tunnel: TunnelStatus,
+  /**
+   * The membership mode in force: TASK.md's `membership`, or the override the host was started
+   * with (`cohort publish --membership open`). `open`: join requests are approved as they come.
+   */
+  membership: z.enum(['invite', 'open']).default('invite'),
 });
 export type OwnerStatusResponse = z.infer<typeof OwnerStatusResponse>;

@@ -11,3 +11,4 @@ export * from './manifest.ts';
 export * from './worker-api.ts';
 export * from './version.ts';
 export * from './verification.ts';
+export * from './views.ts';

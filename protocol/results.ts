@@ -161,6 +161,13 @@ export type ResultSummary = z.infer<typeof ResultSummary>;
  */
 export const PAGE_LIMITS = { default: 100, max: 1000 } as const;
 
+/**
+ * Results a searched page (`q`, `verification`) examines at most per request (docs/design.md,
+ * "Listings at scale"); `q` is 1 to SEARCH_QUERY_MAX characters.
+ */
+export const SEARCH_SCAN_MAX = 20_000;
+export const SEARCH_QUERY_MAX = 200;
+
 /** Results per leaderboard in GET /api/status; steps per GET /api/results/:id/lineage. */
 export const LEADERBOARD_SIZE = 20;
 export const LINEAGE_MAX_STEPS = 100;
@@ -169,7 +176,17 @@ export const LINEAGE_MAX_STEPS = 100;
  * GET /api/results: one page, in submission order (newest first with `order=desc`). `next` is the
  * cursor of the following page (pass it as `after`, or as `before` with `order=desc`); null at the end.
  */
-export const ResultsResponse = z.object({ results: z.array(ResultRecord), next: z.number().int().nullable() });
+export const ResultsResponse = z.object({
+  results: z.array(ResultRecord),
+  next: z.number().int().nullable(),
+  /**
+   * Present when the page was searched (`q` or `verification`): the host examines at most
+   * SEARCH_SCAN_MAX results per request, so a rare match cannot make one request read the whole
+   * log. `stopped_early`: the page is short because the host stopped there, not because the log
+   * ended; `next` continues the search. `examined`: results looked at by this request.
+   */
+  scan: z.object({ examined: z.number().int(), stopped_early: z.boolean(), max: z.number().int() }).optional(),
+});
 export type ResultsResponse = z.infer<typeof ResultsResponse>;
 
 /**

@@ -1,15 +1,17 @@
-import { PAGE_LIMITS, ResultStatus } from '../../protocol/index.ts';
-import type { ResultPageQuery } from '../store/kb-store.ts';
+import { PAGE_LIMITS, ResultStatus, SEARCH_QUERY_MAX, SEARCH_SCAN_MAX, VerificationState } from '../../protocol/index.ts';
+import type { ResultListQuery } from '../store/kb-store.ts';
 import { HttpError } from './errors.ts';
 
 /**
  * The query of GET /api/results (and the owner's /api/owner/results), docs/design.md "Listings at
  * scale": `after=SEQ` (or `before=SEQ` with `order=desc`), `limit` (default 100, at most 1000),
- * `member=ID`, `status=keep|discard|crash|duplicate`. `since` is the old name of `after`, kept for
- * workers from before paging. Anything else in the query is refused, so a typo is not silently a
+ * `member=ID`, `status=keep|discard|crash|duplicate`, and the searches `verification=STATE` and
+ * `q=TEXT` (a substring of the hypothesis, ASCII case-insensitive), which examine at most
+ * SEARCH_SCAN_MAX results per request. `since` is the old name of `after`, kept for workers from
+ * before paging. Anything else in the query is refused, so a typo is not silently a
  * full listing.
  */
-const KNOWN = new Set(['after', 'before', 'since', 'limit', 'member', 'status', 'order']);
+const KNOWN = new Set(['after', 'before', 'since', 'limit', 'member', 'status', 'order', 'verification', 'q']);
 
 /** One value of a query parameter: a repeated one (`?a=1&a=2`) is refused, not guessed at. */
 function single(query: Record<string, unknown>, name: string): string | undefined {
@@ -29,11 +31,11 @@ function cursor(query: Record<string, unknown>, name: string): number | undefine
   return Number(raw);
 }
 
-export function parseResultPageQuery(query: unknown): ResultPageQuery {
+export function parseResultPageQuery(query: unknown): ResultListQuery {
   const q = (query ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(q).filter((k) => !KNOWN.has(k));
   if (unknown.length > 0) {
-    throw new HttpError('bad_request', `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')}; a results page takes after, before, limit, member, status and order.`);
+    throw new HttpError('bad_request', `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')}; a results page takes after, before, limit, member, status, verification, q and order.`);
   }
   const order = single(q, 'order') ?? 'asc';
   if (order !== 'asc' && order !== 'desc') throw new HttpError('bad_request', '`order` must be `asc` (oldest first, the default) or `desc` (newest first).');
@@ -57,11 +59,21 @@ export function parseResultPageQuery(query: unknown): ResultPageQuery {
   const status = statusRaw === undefined ? undefined : ResultStatus.safeParse(statusRaw);
   if (status !== undefined && !status.success) throw new HttpError('bad_request', `\`status\` must be one of ${ResultStatus.options.join(', ')}.`);
 
+  const verificationRaw = single(q, 'verification');
+  const verification = verificationRaw === undefined ? undefined : VerificationState.safeParse(verificationRaw);
+  if (verification !== undefined && !verification.success) throw new HttpError('bad_request', `\`verification\` must be one of ${VerificationState.options.join(', ')}.`);
+  const text = single(q, 'q');
+  if (text !== undefined && (text.length < 1 || text.length > SEARCH_QUERY_MAX)) {
+    throw new HttpError('bad_request', `\`q\` must be 1 to ${SEARCH_QUERY_MAX} characters (a part of the hypothesis; each request searches at most ${SEARCH_SCAN_MAX} results, page on with \`next\`).`);
+  }
+
   return {
     order,
     cursor: order === 'asc' ? (from ?? 0) : (before ?? null),
     limit,
     ...(member === undefined ? {} : { member }),
     ...(status === undefined ? {} : { status: status.data }),
+    ...(verification === undefined ? {} : { verification: verification.data }),
+    ...(text === undefined ? {} : { q: text }),
   };
 }

@@ -80,6 +80,12 @@ async function snapshot(kb: KnowledgeBase) {
     leaderboard: (await kb.status()).leaderboard,
     pendingPayouts: (await kb.status()).pending_payouts,
     noise: (await kb.status()).noise,
+    // The owner's views, kept by the fold too (leaders.ts, history.ts): a restart must give them again.
+    bestByMember: await kb.leaderboard('members', 1000),
+    bestResults: await kb.leaderboard('results', 1000),
+    champions: await kb.champions({ limit: 1000, before: null }),
+    series: await kb.series({ points: 5 }),
+    searched: await kb.page({ order: 'desc', cursor: null, limit: 5, verification: 'pending' }),
   };
 }
 

@@ -1,11 +1,11 @@
-import type { Champion, CodeResponse, LineageResponse, MemberUsage, NoiseReport, Payout, ProgramFile, RerunRecord, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob, VerificationState } from '../../protocol/index.ts';
+import type { Champion, ChampionsResponse, CodeResponse, LeaderboardView, LineageResponse, SeriesResponse, ResultSummary, MemberUsage, NoiseReport, Payout, ProgramFile, RerunRecord, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob, VerificationState } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
 import { reference } from '../rules/judge.ts';
 import { addWeight } from '../rules/payouts.ts';
 import { verifyClaim } from '../rules/verification.ts';
-import { isRefusedAfterFailure, type KbStore, type MemberRow, type NewResult, type RerunRow, type ResultFacts, type ResultPageQuery, type ResultRow, type VerdictUpdate } from '../store/kb-store.ts';
+import { isRefusedAfterFailure, type KbStore, type MemberRow, type NewResult, type RerunRow, type ResultFacts, type ResultListQuery, type ResultRow, type VerdictUpdate } from '../store/kb-store.ts';
 import { Leases } from './verification/leases.ts';
 import { NOISE_WINDOW, noiseReport, type NoiseInput } from './verification/noise.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -14,6 +14,8 @@ import { codeHash } from '../../protocol/node/code-hash.ts';
 import { applyEditablePatch, editableFiles, type Files } from './patch.ts';
 import * as listings from './listings.ts';
 import * as readModels from './read-models.ts';
+import { series, type SeriesQuery } from './series.ts';
+import { rankMembers } from '../rules/leaders.ts';
 import { toChampion, toResultRecord, type ClaimView } from './records.ts';
 
 /** What the KB needs of a loaded program. */
@@ -652,9 +654,37 @@ export class KnowledgeBase {
     return { verification: claim.verification, effective: claim.effective, reruns };
   }
 
-  /** GET /api/results: one page (listings.ts); costs the page, never the log. */
-  async page(query: ResultPageQuery): Promise<ResultsResponse> {
-    return listings.page(this.#store, query, await this.#context());
+  /**
+   * GET /api/results: one page (listings.ts); costs the page, never the log. With `q` or
+   * `verification`, a searched page: at most SEARCH_SCAN_MAX results examined per request.
+   */
+  async page(query: ResultListQuery): Promise<ResultsResponse> {
+    if (query.q === undefined && query.verification === undefined) return listings.page(this.#store, query, await this.#context());
+    return listings.search(this.#store, query, await this.#context(), (id) => this.#claims.get(id)?.verification ?? 'none');
+  }
+
+  /** GET /api/owner/results/:id: one full record; null when there is no such result. */
+  async result(id: string): Promise<ResultRecord | null> {
+    return listings.one(this.#store, id, await this.#context());
+  }
+
+  /** GET /api/owner/leaderboard: the best results, or each member's best, best first (kept by the fold). */
+  async leaderboard(view: LeaderboardView, limit: number): Promise<ResultSummary[]> {
+    const leaders = view === 'results' ? this.#state.leaders : rankMembers(this.#state.best, this.spec.direction);
+    return listings.leaderboard(this.#store, leaders, await this.#context(), limit);
+  }
+
+  /** GET /api/owner/champions: the crownings, paged newest back (kept by the fold). */
+  async champions(page: { limit: number; before: number | null }): Promise<ChampionsResponse> {
+    return listings.champions(this.#store, this.#state.crownings, this.spec.direction, page, await this.#context());
+  }
+
+  /** GET /api/owner/series: the chart's downsampled series (series.ts). */
+  async series(query: SeriesQuery): Promise<SeriesResponse> {
+    return series(this.#store, this.#state, query, await this.#memberNames(), (id, value) => {
+      const claim = this.#claims.get(id);
+      return claim ? claim.effective : value;
+    });
   }
 
   /** GET /api/results/:id/lineage; null when there is no such result. */

@@ -1,5 +1,6 @@
-import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, type LineageResponse, type ResultRecord, type ResultsResponse, type ResultSummary } from '../../protocol/index.ts';
-import type { KbStore, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
+import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, SEARCH_SCAN_MAX, type ChampionStep, type ChampionsResponse, type LineageResponse, type ResultRecord, type ResultsResponse, type ResultSummary, type VerificationState } from '../../protocol/index.ts';
+import type { KbStore, ResultListQuery, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
+import { firstCrowningFrom, type Crowning } from '../rules/history.ts';
 import type { Leader } from '../rules/leaders.ts';
 import { toResultRecord, type ClaimView } from './records.ts';
 
@@ -58,4 +59,76 @@ export async function lineage(store: KbStore, id: string, names: Names, maxSteps
     chain.push(summary(names)(row));
   }
   return { chain, complete: rows.at(-1)!.parent === null };
+}
+
+/**
+ * A searched page (`q`, `verification`): the rows after the cursor are examined in the page's order,
+ * at most `scanMax` of them (one index walk, ids and a LIKE only), and the matches' full rows are
+ * read by seq. A filter that matches rarely stops at the bound with `scan.stopped_early` and a
+ * `next` cursor to go on from, so no request reads the whole log. Rows up to `next` were all examined.
+ */
+export async function search(
+  store: KbStore,
+  query: ResultListQuery,
+  ctx: Names,
+  verificationOf: (id: string) => VerificationState,
+  scanMax = SEARCH_SCAN_MAX,
+): Promise<ResultsResponse> {
+  // One row past the bound tells whether the log goes on there (no empty page to search at the end).
+  const window = await store.scanResults({ ...query, scan: scanMax + 1 });
+  const scanned = window.slice(0, scanMax);
+  const hits: number[] = [];
+  let next: number | null = null;
+  let examined = scanned.length;
+  let stoppedEarly = false;
+  for (let i = 0; i < scanned.length; i++) {
+    const row = scanned[i]!;
+    if (!row.match || (query.verification !== undefined && verificationOf(row.id) !== query.verification)) continue;
+    if (hits.length === query.limit) {
+      // One match more than the page: the next page starts after the page's last.
+      next = hits.at(-1)!;
+      examined = scanned.findIndex((r) => r.seq === next) + 1;
+      break;
+    }
+    hits.push(row.seq);
+  }
+  if (next === null && window.length > scanMax) {
+    next = scanned.at(-1)!.seq;
+    stoppedEarly = true;
+  }
+  const rows = await store.getResultsBySeq(hits);
+  if (query.order === 'desc') rows.reverse();
+  return { results: rows.map(record(ctx)), next, scan: { examined, stopped_early: stoppedEarly, max: scanMax } };
+}
+
+/** GET /api/owner/results/:id: the full record, with its patch; null when there is no such result. */
+export async function one(store: KbStore, id: string, ctx: Names): Promise<ResultRecord | null> {
+  const row = await store.getResult(id);
+  return row === null ? null : record(ctx)(row);
+}
+
+/**
+ * GET /api/owner/champions: the latest `limit` crownings before result `before` (the fold keeps
+ * them, history.ts), oldest first, each read by id, with its improvement over the champion before it.
+ */
+export async function champions(
+  store: KbStore,
+  crownings: readonly Crowning[],
+  direction: 'minimize' | 'maximize',
+  page: { limit: number; before: number | null },
+  ctx: Names,
+): Promise<ChampionsResponse> {
+  const end = page.before === null ? crownings.length : firstCrowningFrom(crownings, page.before);
+  const start = Math.max(0, end - page.limit);
+  const steps = crownings.slice(start, end);
+  const rows = await Promise.all(steps.map((c) => store.getResult(c.id)));
+  const out: ChampionStep[] = [];
+  steps.forEach((c, k) => {
+    const row = rows[k];
+    if (!row) return;
+    const prev = crownings[start + k - 1];
+    const improvement = prev === undefined ? null : direction === 'minimize' ? prev.value - c.value : c.value - prev.value;
+    out.push({ ...summary(ctx)(row), crowned_value: c.value, improvement, previous: prev?.id ?? null });
+  });
+  return { champions: out, next: start > 0 ? steps[0]!.seq : null, total: crownings.length };
 }

@@ -19,7 +19,8 @@
  */
 import type { ResultStatus } from '../../protocol/results.ts';
 import { judge, type RuleSpec, type Verdict } from './judge.ts';
-import { addLeader, type Leader } from './leaders.ts';
+import { noteResult, type Crowning } from './history.ts';
+import { addLeader, addMemberBest, type Leader } from './leaders.ts';
 import { addWeight, type PayoutSpec } from './payouts.ts';
 import { verifyClaim, type Rerun, type VerificationState, type VerifySpec } from './verification.ts';
 
@@ -83,6 +84,12 @@ export interface KbState {
   counts: Record<ResultStatus, number>;
   /** The best judged results (kept or discarded), best first, bounded (leaders.ts). */
   leaders: Leader[];
+  /** Each member's best judged result (one per member, leaders.ts). */
+  best: Map<string, Leader>;
+  /** Every result that became champion, in order (history.ts). */
+  crownings: Crowning[];
+  /** Crashes per block of results, cumulative (history.ts). */
+  crashTotals: number[];
 }
 
 export interface FoldVerdict extends Verdict {
@@ -103,6 +110,9 @@ export function emptyState(spec: FoldSpec): KbState {
     members: new Map(),
     counts: { keep: 0, discard: 0, crash: 0, duplicate: 0 },
     leaders: [],
+    best: new Map(),
+    crownings: [],
+    crashTotals: [],
   };
 }
 
@@ -138,6 +148,7 @@ export function applyResult(state: KbState, input: FoldInput): FoldVerdict {
   if (verdict.setsBaseline && effectiveValue !== null) state.baseline = effectiveValue;
   if (verdict.champion && effectiveValue !== null) {
     state.champion = { id: input.id, seq: input.seq, member: input.member, value: effectiveValue, impact: verdict.impact, verification };
+    state.crownings.push({ id: input.id, seq: input.seq, member: input.member, value: effectiveValue });
   }
   const tally = state.members.get(input.member) ?? { results: 0, keeps: 0, weight: 0n, storedBytes: 0, pendingWeight: 0n, notReproduced: 0 };
   tally.results += 1;
@@ -150,8 +161,11 @@ export function applyResult(state: KbState, input: FoldInput): FoldVerdict {
   state.members.set(input.member, tally);
   state.counts[verdict.status] += 1;
   if ((verdict.status === 'keep' || verdict.status === 'discard') && effectiveValue !== null) {
-    addLeader(state.leaders, { id: input.id, seq: input.seq, value: effectiveValue }, state.spec.direction);
+    const entry = { id: input.id, seq: input.seq, value: effectiveValue };
+    addLeader(state.leaders, entry, state.spec.direction);
+    addMemberBest(state.best, input.member, entry, state.spec.direction);
   }
+  noteResult(state.crashTotals, input.seq, verdict.status === 'crash');
   return { ...verdict, duplicateOf, verification, effectiveValue };
 }
 

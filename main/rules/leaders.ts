@@ -18,22 +18,36 @@ export interface Leader {
 }
 
 /** True when `a` ranks before `b`. */
-function before(a: Leader, b: Leader, direction: 'minimize' | 'maximize'): boolean {
+export function ranksBefore(a: Leader, b: Leader, direction: 'minimize' | 'maximize'): boolean {
   if (a.value !== b.value) return direction === 'minimize' ? a.value < b.value : a.value > b.value;
   return a.seq < b.seq;
 }
 
 /** Puts `entry` in its place in `leaders` (best first), dropping whatever falls past `kept`. */
 export function addLeader(leaders: Leader[], entry: Leader, direction: 'minimize' | 'maximize', kept = LEADERS_KEPT): void {
-  if (leaders.length >= kept && !before(entry, leaders[leaders.length - 1]!, direction)) return;
+  if (leaders.length >= kept && !ranksBefore(entry, leaders[leaders.length - 1]!, direction)) return;
   // Binary search for the first entry that `entry` ranks before.
   let lo = 0;
   let hi = leaders.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (before(entry, leaders[mid]!, direction)) hi = mid;
+    if (ranksBefore(entry, leaders[mid]!, direction)) hi = mid;
     else lo = mid + 1;
   }
   leaders.splice(lo, 0, entry);
   if (leaders.length > kept) leaders.pop();
+}
+
+/**
+ * Keeps `entry` as its member's best (GET /api/owner/leaderboard?view=members): one entry per
+ * member, so bounded by the number of members, whatever the number of results.
+ */
+export function addMemberBest(best: Map<string, Leader>, member: string, entry: Leader, direction: 'minimize' | 'maximize'): void {
+  const current = best.get(member);
+  if (current === undefined || ranksBefore(entry, current, direction)) best.set(member, entry);
+}
+
+/** Each member's best, best first. */
+export function rankMembers(best: ReadonlyMap<string, Leader>, direction: 'minimize' | 'maximize'): Leader[] {
+  return [...best.values()].sort((a, b) => (ranksBefore(a, b, direction) ? -1 : ranksBefore(b, a, direction) ? 1 : 0));
 }

@@ -6,7 +6,7 @@
 
 import { JoinRequestStatus } from '../../protocol/api.ts';
 import type { GpuFacts } from '../../protocol/requirements.ts';
-import type { ResultStatus } from '../../protocol/results.ts';
+import type { ResultStatus, VerificationState } from '../../protocol/results.ts';
 
 /** The statuses a join request is stored with: the protocol's, less `expired` (derived from the clock, never stored). */
 export const StoredJoinStatus = JoinRequestStatus.exclude(['expired']);
@@ -84,6 +84,41 @@ export interface ResultPageQuery {
   limit: number;
   member?: string | undefined;
   status?: ResultStatus | undefined;
+}
+
+/** A page as a client asks for it: `q` and `verification` make it a searched page (a bounded scan). */
+export interface ResultListQuery extends ResultPageQuery {
+  /** A substring of the hypothesis (1 to SEARCH_QUERY_MAX characters). */
+  q?: string | undefined;
+  verification?: VerificationState | undefined;
+}
+
+/**
+ * A bounded scan for a searched page (docs/design.md, "Listings at scale"): at most `scan` rows of
+ * the index the page's filters choose, from the cursor on; each says whether its hypothesis
+ * contains `q` (case-insensitive for ASCII letters, as SQLite's LIKE; always true without `q`).
+ */
+export interface ResultScanQuery extends ResultPageQuery {
+  q?: string | undefined;
+  scan: number;
+}
+
+/** One row a scan examined. */
+export interface ScannedRow {
+  seq: number;
+  id: string;
+  match: boolean;
+}
+
+/** What the chart reads of a result (GET /api/owner/series). */
+export interface SeriesRow {
+  seq: number;
+  id: string;
+  memberId: string;
+  value: number | null;
+  status: ResultStatus;
+  champion: boolean;
+  createdAt: number;
 }
 
 /** A result about to be written; `files` are the editable files, kept only for new champions. */
@@ -182,6 +217,19 @@ export interface KbStore {
    */
   listLineage(id: string, maxSteps: number): Promise<ResultRow[]>;
   getResult(id: string): Promise<ResultRow | null>;
+  /**
+   * Up to `query.scan` rows in the order of the page (`listResultPage`'s filters and cursor; `limit`
+   * is not used), with only their ids and whether they match `q`: a searched page examines these.
+   */
+  scanResults(query: ResultScanQuery): Promise<ScannedRow[]>;
+  /** The results with these sequence numbers (primary-key lookups), in order of seq. */
+  getResultsBySeq(seqs: readonly number[]): Promise<ResultRow[]>;
+  /** The chart's columns of the results with these sequence numbers (primary-key lookups), in order of seq. */
+  listSeriesRows(seqs: readonly number[]): Promise<SeriesRow[]>;
+  /** When result `seq` was recorded (Unix ms); null when there is no such result. */
+  resultTime(seq: number): Promise<number | null>;
+  /** Results of `status` with `after < seq ≤ through`, counted through the status index. */
+  countStatus(status: ResultStatus, after: number, through: number): Promise<number>;
   /** Files of every result that became champion, by result id. */
   listChampionFiles(): Promise<Map<string, Map<string, string>>>;
 }

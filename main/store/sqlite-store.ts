@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, RerunRow, ResultFacts, ResultPageQuery, ResultRow, ResultStatus, VerdictUpdate } from './kb-store.ts';
+import type { JoinRequestRow, JoinStatus, KbStore, MemberRow, NewResult, RerunRow, ResultFacts, ResultPageQuery, ResultRow, ResultScanQuery, ResultStatus, ScannedRow, SeriesRow, VerdictUpdate } from './kb-store.ts';
 import { MIGRATIONS, migrate, type Migration } from './migrations.ts';
 import { HOST_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer.ts';
 import { WriterThread } from './writer-thread.ts';
@@ -114,6 +114,25 @@ function verdictSteps(updates: readonly VerdictUpdate[], championFiles?: Readonl
     // OR IGNORE: a result crowned before (then dethroned, then crowned again) keeps the files it has.
     { sql: 'INSERT OR IGNORE INTO champion_files (result_id, path, content) VALUES (?, ?, ?)', rows: files },
   ];
+}
+
+/** The WHERE of a page (member, status, cursor), the same for a page and a scan. */
+function pageFilters(q: ResultPageQuery): { where: string; args: SQLInputValue[] } {
+  const where: string[] = [];
+  const args: SQLInputValue[] = [];
+  if (q.member !== undefined) {
+    where.push('member_id = ?');
+    args.push(q.member);
+  }
+  if (q.status !== undefined) {
+    where.push('status = ?');
+    args.push(q.status);
+  }
+  if (q.cursor !== null) {
+    where.push(q.order === 'asc' ? 'seq > ?' : 'seq < ?');
+    args.push(q.cursor);
+  }
+  return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', args };
 }
 
 export class SqliteKbStore implements KbStore {
@@ -401,23 +420,45 @@ export class SqliteKbStore implements KbStore {
   }
 
   async listResultPage(q: ResultPageQuery): Promise<ResultRow[]> {
-    const where: string[] = [];
-    const args: SQLInputValue[] = [];
-    if (q.member !== undefined) {
-      where.push('member_id = ?');
-      args.push(q.member);
-    }
-    if (q.status !== undefined) {
-      where.push('status = ?');
-      args.push(q.status);
-    }
-    if (q.cursor !== null) {
-      where.push(q.order === 'asc' ? 'seq > ?' : 'seq < ?');
-      args.push(q.cursor);
-    }
+    const { where, args } = pageFilters(q);
     // At most 8 distinct texts (member?, status?, cursor?, order), each prepared once.
-    const sql = `SELECT ${RESULT_COLUMNS} FROM results${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
+    const sql = `SELECT ${RESULT_COLUMNS} FROM results${where} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
     return this.#results(sql, ...args, q.limit);
+  }
+
+  async scanResults(q: ResultScanQuery): Promise<ScannedRow[]> {
+    const { where, args } = pageFilters(q);
+    // LIKE with the pattern's own % and _ escaped: a substring, ASCII case-insensitive (sqlite.org/lang_expr.html#like).
+    const match = q.q === undefined ? '1' : "hypothesis LIKE ? ESCAPE '\\'";
+    const statement = this.#sql(`SELECT seq, id, ${match} FROM results${where} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`);
+    statement.setReturnArrays(true);
+    const pattern = q.q === undefined ? [] : [`%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`];
+    const rows = statement.all(...pattern, ...args, q.scan) as unknown as [number, string, number][];
+    return rows.map((r) => ({ seq: r[0], id: r[1], match: r[2] === 1 }));
+  }
+
+  async getResultsBySeq(seqs: readonly number[]): Promise<ResultRow[]> {
+    if (seqs.length === 0) return [];
+    // One statement whatever the count: the list rides as JSON, each element a rowid lookup.
+    return this.#results(`SELECT ${RESULT_COLUMNS} FROM results WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq`, JSON.stringify(seqs));
+  }
+
+  async listSeriesRows(seqs: readonly number[]): Promise<SeriesRow[]> {
+    if (seqs.length === 0) return [];
+    const statement = this.#sql('SELECT seq, id, member_id, value, status, champion, created_at FROM results WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq');
+    statement.setReturnArrays(true);
+    const rows = statement.all(JSON.stringify(seqs)) as unknown as [number, string, string, number | null, ResultStatus, number, number][];
+    return rows.map((r) => ({ seq: r[0], id: r[1], memberId: r[2], value: r[3], status: r[4], champion: r[5] === 1, createdAt: r[6] }));
+  }
+
+  async resultTime(seq: number): Promise<number | null> {
+    const row = this.#sql('SELECT created_at FROM results WHERE seq = ?').get(seq) as Row | undefined;
+    return row ? num(row.created_at) : null;
+  }
+
+  async countStatus(status: ResultStatus, after: number, through: number): Promise<number> {
+    const row = this.#sql('SELECT count(*) AS n FROM results WHERE status = ? AND seq > ? AND seq <= ?').get(status, after, through) as Row;
+    return num(row.n);
   }
 
   async listLineage(id: string, maxSteps: number): Promise<ResultRow[]> {

@@ -21,6 +21,8 @@ export interface SeedOptions {
   /** Deterministic by default. */
   seed?: number;
   now?: number;
+  /** The hypothesis of result `seq` instead of the seeded one (e.g. a rare word for search tests); undefined keeps the seeded one. */
+  hypothesis?: (seq: number) => string | undefined;
 }
 
 const OUTPUT = 'step 100 | loss 2.91\nstep 200 | loss 2.74\n---\nval_bpb: ';
@@ -45,7 +47,8 @@ export async function seedResults(store: KbStore, opts: SeedOptions): Promise<{ 
     const value = crashed ? null : Number((3 + sign * (Math.log1p(seq) / 10) + (rand() - 0.5) * 0.3).toFixed(6));
     const parent = state.champion?.id ?? null;
     const lr = (0.001 + rand() * 0.02).toFixed(5);
-    const hypothesis = `seeded run ${seq}: try LEARNING_RATE = ${lr} with a warmup of ${Math.floor(rand() * 1000)} steps`;
+    const seeded = `seeded run ${seq}: try LEARNING_RATE = ${lr} with a warmup of ${Math.floor(rand() * 1000)} steps`;
+    const hypothesis = opts.hypothesis?.(seq) ?? seeded;
     const patch = `--- a/train.py\n+++ b/train.py\n@@ -1,1 +1,1 @@\n-LEARNING_RATE = 0.01\n+LEARNING_RATE = ${lr}\n`;
     const output = crashed ? 'Traceback (most recent call last):\nRuntimeError: CUDA out of memory' : `${OUTPUT}${value}`;
     const bytes = Buffer.byteLength(hypothesis) + Buffer.byteLength(patch) + Buffer.byteLength(output);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DenySourceRequest, UnblockRequest, type Member } from '../../../protocol/index.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import { parseResultPageQuery } from '../listing-query.ts';
+import { parseChampionsQuery, parseLeaderboardQuery, parseSeriesQuery } from '../view-query.ts';
 import { ResultIdParams } from '../public/member-api.ts';
 import type { OwnerRouteOptions } from '../services.ts';
 import { payoutsCsv } from './payouts-csv.ts';
@@ -62,6 +63,24 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
 
   app.get('/api/owner/results', async (request) => services().kb.page(parseResultPageQuery(request.query)));
 
+  // One result with its patch (its diff against its parent): the lineage view's step.
+  app.get('/api/owner/results/:id', async (request) => {
+    const { id } = parseWith(ResultIdParams, request.params, 'The result id');
+    const result = await services().kb.result(id);
+    if (!result) throw new HttpError('not_found', `There is no result "${id}" in this program's KB.`);
+    return { result };
+  });
+
+  // The owner's views of a long program (docs/host.md): each costs what it returns, never the log.
+  app.get('/api/owner/leaderboard', async (request) => {
+    const { view, limit } = parseLeaderboardQuery(request.query);
+    return { view, entries: await services().kb.leaderboard(view, limit) };
+  });
+
+  app.get('/api/owner/champions', async (request) => services().kb.champions(parseChampionsQuery(request.query)));
+
+  app.get('/api/owner/series', async (request) => services().kb.series(parseSeriesQuery(request.query)));
+
   app.get('/api/owner/results/:id/lineage', async (request) => {
     const { id } = parseWith(ResultIdParams, request.params, 'The result id');
     const lineage = await services().kb.lineage(id);
@@ -81,6 +100,8 @@ export const ownerApiRoutes: FastifyPluginAsync<OwnerRouteOptions> = async (app,
       previous_public_url: previous !== null && previous !== publicUrl() ? previous : null,
       join_command: `cohort join ${publicUrl()}`,
       tunnel: tunnel(),
+      // In force: TASK.md's, or the host's override (`cohort publish --membership open`).
+      membership: auth.membership,
     };
   });
 
