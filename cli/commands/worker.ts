@@ -88,7 +88,7 @@ function eventLine(e: WorkerEvent, metric: string): string | null {
       const by = r.reruns.map((x) => `${x.member_name} ${x.value === null ? 'crashed' : formatValue(x.value)}`).join(', ');
       return r.verification === 'reproduced'
         ? `[cohort] your claim ${r.id} (${metric} ${formatValue(r.value)}) was REPRODUCED by ${by}: it earns${r.effective_value !== r.value ? ` at ${formatValue(r.effective_value)}` : ''}`
-        : `[cohort] ! your claim ${r.id} (${metric} ${formatValue(r.value)}) was NOT REPRODUCED (${by}): it earns nothing — ${r.reason}`;
+        : `[cohort] ! your claim ${r.id} (${metric} ${formatValue(r.value)}) was NOT REPRODUCED (${by}): it earns nothing — ${r.reason.replace(/^not reproduced: /, '')}`;
     }
     case 'verify-start':
       return `[cohort] run ${e.run} re-runs ${e.claim.member_name}'s claim ${e.claim.id} (${metric} ${formatValue(e.claim.value)}) as it was submitted, to verify it`;

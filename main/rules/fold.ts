@@ -160,7 +160,8 @@ export function applyResult(state: KbState, input: FoldInput): FoldVerdict {
   if (verification === 'not_reproduced') tally.notReproduced += 1;
   state.members.set(input.member, tally);
   state.counts[verdict.status] += 1;
-  if ((verdict.status === 'keep' || verdict.status === 'discard') && effectiveValue !== null) {
+  // A claim that did not reproduce has no value anyone measured again: it ranks nowhere.
+  if ((verdict.status === 'keep' || verdict.status === 'discard') && effectiveValue !== null && verification !== 'not_reproduced') {
     const entry = { id: input.id, seq: input.seq, value: effectiveValue };
     addLeader(state.leaders, entry, state.spec.direction);
     addMemberBest(state.best, input.member, entry, state.spec.direction);

@@ -65,6 +65,10 @@ describe('the fold over verified claims', () => {
     expect(state.champion).toMatchObject({ id: 'r4', member: 'other' });
     expect(state.members.get('liar')).toMatchObject({ weight: 0n, pendingWeight: 0n, notReproduced: 1, keeps: 0 });
     expect(state.members.get('honest')).toMatchObject({ weight: 500_000_000_000n, pendingWeight: 800_000_000_000n });
+    // It ranks nowhere: no leaderboard shows the value nobody measured again (r4, the same code honestly run, does).
+    expect(state.leaders.map((l) => l.id)).not.toContain('r2');
+    expect(state.best.get('liar')).toBeUndefined();
+    expect(state.leaders[0]).toMatchObject({ id: 'r4', value: 1.0 });
     // Before the re-run landed, the same log judged r3 a discard (not better than the claimed 1.0).
     const before = foldResults(SPEC, log.map((r) => (r.id === 'r2' ? { ...r, reruns: [] } : r)));
     expect(before.champion).toMatchObject({ id: 'r2', verification: 'pending' });
