@@ -148,7 +148,7 @@ describe('the KB is a fold over its results', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('values as SQLite keeps them', () => {
