@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { NextJobRequest, PROTOCOL_VERSION, RerunReport, splitSubmission, SubmitResultRequest } from '../../../protocol/index.ts';
+import { NextJobRequest, PROTOCOL_VERSION, RerunReport, SEARCH_SCAN_MAX, splitSubmission, SubmitResultRequest } from '../../../protocol/index.ts';
 import { QuotaError } from '../../kb/quotas.ts';
 import type { MemberRow } from '../../store/kb-store.ts';
 import { z } from 'zod';
 import { HttpError, parseWith } from '../errors.ts';
 import { parseResultPageQuery } from '../listing-query.ts';
+import { SearchBudget } from './search-budget.ts';
 import type { HostServices } from '../services.ts';
 
 declare module 'fastify' {
@@ -60,7 +61,18 @@ export const memberRoutes: FastifyPluginAsync<HostServices> = async (app, { kb, 
   // Re-pointing (docs/worker.md): a worker checks its token here at a program's new URL.
   app.get('/api/me', async (request) => ({ member: request.member!.id, name: request.member!.name, program: kb.spec.name }));
 
-  app.get('/api/results', async (request) => kb.page(parseResultPageQuery(request.query)));
+  const searches = new SearchBudget();
+  app.get('/api/results', async (request, reply) => {
+    const query = parseResultPageQuery(request.query);
+    if (query.q !== undefined || query.verification !== undefined) {
+      const wait = searches.take(request.member!.id);
+      if (wait !== null) {
+        void reply.header('retry-after', String(wait));
+        throw new HttpError('too_many_requests', `Too many searched pages (q, verification) in a row: each examines up to ${SEARCH_SCAN_MAX} results. Wait ${wait} s, or page without searching.`);
+      }
+    }
+    return kb.page(query);
+  });
 
   app.get('/api/results/:id/lineage', async (request) => {
     const { id } = parseWith(ResultIdParams, request.params, 'The result id');
