@@ -24,6 +24,8 @@ import { testSandbox } from '../worker-runtime/sandbox/testing.ts';
 import { ARTIFACTS, launchChromium } from './browser.ts';
 import { metricDecimals, metricFormat } from '../renderer/src/format.ts';
 import { verdictText } from '../renderer/src/verdict.ts';
+import { chartModel } from '../renderer/src/chart/model.ts';
+import { MEMBER_PALETTE, memberColors } from '../renderer/src/chart/colors.ts';
 
 const COHORT = fileURLToPath(new URL('../cli/cohort.ts', import.meta.url));
 const QUADRATIC = fileURLToPath(new URL('../examples/quadratic', import.meta.url));
@@ -220,10 +222,33 @@ describe('one number format per metric, verdict lines without repeated words', (
   });
 });
 
+describe('the progress chart\'s model', () => {
+  const point = (seq: number, value: number, member: string, champion = false) => ({ seq, at: 1000 + seq, value, member, status: champion ? ('keep' as const) : ('discard' as const), champion });
+
+  it('draws the staircase from the champion in force when a zoomed range starts, on to its last result', () => {
+    const series = { points: [point(12, 2.6, 'b'), point(11, 2.45, 'a'), point(13, 2.4, 'a', true)], crashes: 2, results: 5, stride: 1, from: 1011, to: 1015, members: { a: 'ada', b: 'bob' } };
+    const m = chartModel(series, 2.5, 'minimize', (id) => `#${id}`);
+    expect(m.xs).toEqual([1011, 1012, 1013, 1015]); // by time; the crash at 1015 ends the range
+    expect(m.stair).toEqual([2.5, 2.5, 2.4, 2.4]);
+    expect(m.values).toEqual([2.45, 2.6, 2.4, null]);
+    expect([m.champion, m.best, m.current]).toEqual([2.4, 2.4, 2]);
+    expect(m.members.map((e) => `${e.name} ${e.best} ${e.points} ${e.color}`)).toEqual(['ada 2.4 2 #a', 'bob 2.6 1 #b']);
+  });
+
+  it('keeps a member\'s colour as others join, and gives the first ten ten colours', () => {
+    const roster = Array.from({ length: 10 }, (_, i) => ({ id: `m${9 - i}`, joined_at: `2026-01-0${i}T00:00:00Z` }));
+    const colorOf = memberColors(roster);
+    expect(new Set(roster.map((m) => colorOf(m.id))).size).toBe(MEMBER_PALETTE.length);
+    expect(memberColors([...roster, { id: 'm0a', joined_at: '2026-02-01T00:00:00Z' }])('m4')).toBe(colorOf('m4'));
+  });
+});
+
 describe('owner UI, verified champions', () => {
   let vhost: TestHost;
   let vpage: Page;
   const errors: string[] = [];
+  /** Every URL the page asked for: the chart must ask GET /api/owner/series, never results pages. */
+  const requested: URL[] = [];
   const H100 = { gpu: 'NVIDIA H100' };
 
   const post = async (m: Joined, body: Record<string, unknown>) => {
@@ -268,6 +293,7 @@ describe('owner UI, verified champions', () => {
       if (m.type() === 'error') errors.push(m.text());
     });
     vpage.on('pageerror', (e) => errors.push(e.message));
+    vpage.on('request', (r) => requested.push(new URL(r.url())));
   }, 60_000);
 
   afterAll(async () => {
@@ -313,6 +339,56 @@ describe('owner UI, verified champions', () => {
     expect(Number(await vpage.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(700);
     await vpage.setViewportSize({ width: 1400, height: 900 });
   }, 60_000);
+
+  it('charts the metric over time from GET /api/owner/series: members in their colours, the champion, crashes counted; a dragged range refetches, Reset zoom restores', async () => {
+    const chart = vpage.getByTestId('chart');
+    const legend = chart.getByTestId('chart-legend');
+    await legend.waitFor();
+    // r1…r6 have values; carol's 27 crashes are counted, never points.
+    expect(await chart.getAttribute('data-points')).toBe('6');
+    expect(await legend.getByTestId('chart-crashes').textContent()).toBe('27 crashes, not plotted');
+    expect(await legend.getByTestId('chart-counts').textContent()).toBe('6 of 33 results plotted');
+    expect(await legend.getByTestId('chart-champion').textContent()).toBe('2.400');
+    // Each member with a plotted result, best first, with its best value; carol (crashes only) is not one.
+    const members = await legend.getByTestId('legend-member').allTextContents();
+    expect(members.map((m) => m.replace(/\s+/g, ' ').trim())).toEqual(['mallory 0.100 (2)', 'bob 2.200 (2)', 'ada 2.450 (2)']);
+    // The chart's data is the series: the only results pages asked for are the history's (25 a page),
+    // a result's page of one, or a lineage, never the 500 latest results the chart once fetched.
+    expect(requested.some((u) => u.pathname === '/api/owner/series' && u.searchParams.get('from') === null)).toBe(true);
+    const pages = requested.filter((u) => u.pathname === '/api/owner/results');
+    expect(pages.filter((u) => Number(u.searchParams.get('limit') ?? '1') > 25).map(String)).toEqual([]);
+
+    const plot = (await chart.locator('.u-over').boundingBox())!;
+    await vpage.mouse.move(plot.x + plot.width / 2, plot.y + plot.height / 2);
+    await expect.poll(() => chart.getByTestId('chart-readout').getAttribute('data-id')).toMatch(/^r\d+$/);
+    await vpage.locator('.area-chart').screenshot({ path: join(ARTIFACTS, 'owner-chart-1400.png') });
+    await vpage.setViewportSize({ width: 700, height: 900 });
+    await vpage.locator('.area-chart').screenshot({ path: join(ARTIFACTS, 'owner-chart-700.png') });
+    expect(Number(await vpage.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(700);
+    await vpage.setViewportSize({ width: 1400, height: 900 });
+
+    // Drag across the right half: the host is asked for that range alone.
+    const before = requested.length;
+    const over = (await chart.locator('.u-over').boundingBox())!;
+    await vpage.mouse.move(over.x + over.width * 0.5, over.y + over.height / 2);
+    await vpage.mouse.down();
+    await vpage.mouse.move(over.x + over.width * 0.98, over.y + over.height / 2, { steps: 4 });
+    await vpage.mouse.up();
+    await expect.poll(() => chart.getAttribute('data-range')).not.toBe('all');
+    const zoomed = requested.slice(before).find((u) => u.pathname === '/api/owner/series')!;
+    const [from, to] = [Number(zoomed.searchParams.get('from')), Number(zoomed.searchParams.get('to'))];
+    expect(from).toBeGreaterThan(0);
+    expect(to).toBeGreaterThan(from);
+    expect(await chart.getAttribute('data-range')).toBe(`${from}-${to}`);
+    expect(Number(await chart.getAttribute('data-points'))).toBeLessThanOrEqual(6);
+    expect(Number(await legend.getByTestId('chart-crashes').getAttribute('data-count'))).toBeLessThanOrEqual(27);
+
+    await chart.getByTestId('chart-reset-zoom').click();
+    await expect.poll(() => chart.getAttribute('data-range')).toBe('all');
+    expect(await chart.getAttribute('data-points')).toBe('6');
+    expect(await legend.getByTestId('chart-crashes').getAttribute('data-count')).toBe('27');
+    expect(await chart.getByTestId('chart-zoom').count()).toBe(0);
+  }, 30_000);
 
   it('ranks results best first by the value they were judged by, with verification, impact, member, hypothesis and age', async () => {
     const rows = vpage.getByTestId('board-row');

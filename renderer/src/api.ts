@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AppInfo,
+  ChampionsResponse,
   DenySourceResponse,
   ErrorBody,
   InvalidProgramBody,
@@ -13,6 +14,7 @@ import {
   ResultsResponse,
   type ResultStatus,
   RunState,
+  SeriesResponse,
   WorkerProgramResponse,
   WorkerServiceState,
   type RunStartRequest,
@@ -112,6 +114,20 @@ function historyPath(q: HistoryQuery): string {
   return `/api/owner/results?${params.toString()}`;
 }
 
+/** A chart's request: `points` at most (SERIES_POINTS.max), over [from, to] in Unix ms (absent: all). */
+export interface SeriesQuery {
+  points: number;
+  from?: number;
+  to?: number;
+}
+
+function seriesPath(q: SeriesQuery): string {
+  const params = new URLSearchParams({ points: String(q.points) });
+  if (q.from !== undefined) params.set('from', String(q.from));
+  if (q.to !== undefined) params.set('to', String(q.to));
+  return `/api/owner/series?${params.toString()}`;
+}
+
 /**
  * The membership mode the host runs with, when its status says (hosts from before it do not:
  * then the program's spec says). Read apart from the schema, so its exact shape (a word, or an
@@ -143,8 +159,11 @@ export const ownerApi = {
   lineage: (token: string, id: string) => json(token, `/api/owner/results/${encodeURIComponent(id)}/lineage`, LineageResponse),
   /** The one result with sequence number `seq`, whole (patch and output): its page of one (protocol/results.ts). */
   resultAt: (token: string, seq: number) => json(token, `/api/owner/results?after=${seq - 1}&limit=1`, ResultsResponse),
-  /** The latest `limit` results, newest first: one page, never the whole KB. */
-  latest: (token: string, limit: number) => json(token, `/api/owner/results?order=desc&limit=${limit}`, ResultsResponse),
+  /** The metric over time for the chart: at most `points` results of the range, sampled by the host. */
+  series: (token: string, q: SeriesQuery) => json(token, seriesPath(q), SeriesResponse),
+  /** The latest `limit` champions crowned before result `before` (all: no `before`), oldest first. */
+  champions: (token: string, q: { limit: number; before?: number }) =>
+    json(token, `/api/owner/champions?limit=${q.limit}${q.before === undefined ? '' : `&before=${q.before}`}`, ChampionsResponse),
   approve: (token: string, userCode: string) =>
     json(token, `/api/owner/requests/${code(userCode)}/approve`, JoinRequestEnvelope, post),
   deny: (token: string, userCode: string) => json(token, `/api/owner/requests/${code(userCode)}/deny`, JoinRequestEnvelope, post),

@@ -1,5 +1,4 @@
 import { create } from 'zustand';
-import type { ResultRecord } from '../../protocol/index.ts';
 import { ApiError, errorMessage, ownerApi, type OwnerStatus } from './api.ts';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -11,17 +10,13 @@ export interface LoadError {
 }
 
 /**
- * Results the owner's view holds for the live chart (and the metric's number format): the latest
- * ones. The counts and the best results come with the status, the history is paged on its own
- * (docs/design.md, "Listings at scale"); GET /api/owner/series will replace this window.
+ * The owner's status, kept live. It holds no results beyond the status's own: each view fetches
+ * its bounded slice itself (the history its pages, the chart GET /api/owner/series), when
+ * `fetchedAt` says the KB changed (docs/design.md, "Listings at scale").
  */
-export const RECENT_WINDOW = 500;
-
 export interface OwnerState {
   token: string | null;
   status: OwnerStatus | null;
-  /** The latest RECENT_WINDOW results, newest first, fetched with `status`. */
-  recent: ResultRecord[];
   /** `Date.now()` when `status` arrived; countdowns run from it (no clock skew with the host). */
   fetchedAt: number;
   /** The last refresh failed (the previous status, if any, is still shown). */
@@ -29,7 +24,7 @@ export interface OwnerState {
   connection: Connection;
   setToken(token: string | null): void;
   setConnection(connection: Connection): void;
-  /** Fetches `/api/owner/status` and the latest results. Calls made while one is in flight coalesce into one more fetch. */
+  /** Fetches `/api/owner/status`. Calls made while one is in flight coalesce into one more fetch. */
   refresh(): Promise<void>;
 }
 
@@ -39,7 +34,6 @@ let again = false;
 export const useOwnerStore = create<OwnerState>()((set, get) => ({
   token: null,
   status: null,
-  recent: [],
   fetchedAt: 0,
   loadError: null,
   connection: 'connecting',
@@ -56,8 +50,8 @@ export const useOwnerStore = create<OwnerState>()((set, get) => ({
         const token = get().token;
         if (token === null) return;
         try {
-          const [status, latest] = await Promise.all([ownerApi.status(token), ownerApi.latest(token, RECENT_WINDOW)]);
-          set({ status, recent: latest.results, fetchedAt: Date.now(), loadError: null });
+          const status = await ownerApi.status(token);
+          set({ status, fetchedAt: Date.now(), loadError: null });
         } catch (err) {
           set({ loadError: { message: errorMessage(err), auth: err instanceof ApiError && err.isAuth } });
         }

@@ -2,7 +2,6 @@ import { useEffect, useState } from 'react';
 import type { ProgramManifest } from '../../../protocol/index.ts';
 import { useNow } from '../hooks.ts';
 import { useMetricFormat } from '../owner-data/metric-format.ts';
-import { useSeries } from '../owner-data/use-series.ts';
 import { useOwnerStore } from '../store.ts';
 import { ChampionCard } from './ChampionCard.tsx';
 import { Header } from './Header.tsx';
@@ -27,7 +26,6 @@ export function OwnerView({ shipped = null }: { shipped?: ProgramManifest | null
   const status = useOwnerStore((s) => s.status);
   const fetchedAt = useOwnerStore((s) => s.fetchedAt);
   const loadError = useOwnerStore((s) => s.loadError);
-  const series = useSeries();
   const fmt = useMetricFormat();
   const now = useNow();
   // The result whose lineage is shown; null follows the champion as it changes.
@@ -56,8 +54,8 @@ export function OwnerView({ shipped = null }: { shipped?: ProgramManifest | null
 
   const { spec } = status.program;
   const champion = status.champion;
-  // The champion's own record (its claim and re-runs), when it is among the best or the recent results.
-  const championRecord = champion === null ? null : (status.leaderboard.find((r) => r.id === champion.id) ?? series.find((r) => r.id === champion.id) ?? null);
+  // The champion's own record (its claim and re-runs), when it is among the best results.
+  const championRecord = champion === null ? null : (status.leaderboard.find((r) => r.id === champion.id) ?? null);
 
   return (
     <div className="app app-owner">
@@ -68,7 +66,7 @@ export function OwnerView({ shipped = null }: { shipped?: ProgramManifest | null
           {shipped !== null && <ShippedFiles manifest={shipped} />}
           <div className="owner-top">
             <ChampionCard champion={champion} baseline={status.baseline} spec={spec} now={now} fmt={fmt} record={championRecord} />
-            <MetricChart results={series} spec={spec} fmt={fmt} />
+            <MetricChart spec={spec} fmt={fmt} roster={status.members} />
           </div>
           <Leaderboard status={status} fmt={fmt} selected={selected} onSelect={select} />
           <LineagePanel status={status} fmt={fmt} selected={selected} onBackToChampion={() => setSelected(null)} />

@@ -22,12 +22,12 @@ export function* metricNumbers(status: OwnerStatusResponse, results: readonly Pi
 }
 
 /**
- * The one number format of the program's metric (format.ts has the rule), from the status and the
- * results the view holds; every owner component writes values through it.
+ * The one number format of the program's metric (format.ts has the rule), from the status (its
+ * baseline, rule and best results); every owner component writes values through it. Not from the
+ * chart's points: the decimals would change as the owner zooms.
  */
 export function useMetricFormat(): MetricFormat {
   const status = useOwnerStore((s) => s.status);
-  const recent = useOwnerStore((s) => s.recent);
-  const decimals = useMemo(() => (status === null ? DEFAULT_FORMAT.decimals : metricDecimals(metricNumbers(status, recent))), [status, recent]);
+  const decimals = useMemo(() => (status === null ? DEFAULT_FORMAT.decimals : metricDecimals(metricNumbers(status, []))), [status]);
   return useMemo(() => metricFormat(decimals), [decimals]);
 }
