@@ -681,9 +681,11 @@ export class KnowledgeBase {
 
   /** GET /api/owner/series: the chart's downsampled series (series.ts). */
   async series(query: SeriesQuery): Promise<SeriesResponse> {
+    // A claim that did not reproduce has no value anyone measured again: the chart leaves it out, as the leaderboard does.
     return series(this.#store, this.#state, query, await this.#memberNames(), (id, value) => {
       const claim = this.#claims.get(id);
-      return claim ? claim.effective : value;
+      if (claim === undefined) return value;
+      return claim.verification === 'not_reproduced' ? null : claim.effective;
     });
   }
 
