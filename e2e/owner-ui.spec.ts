@@ -314,12 +314,6 @@ describe('owner UI, verified champions', () => {
   const REPEATED = /\b(\w+(?: \w+)?)\W+\1\b/i;
 
   it('lays the view out for a wide screen, and in one column at 700 px', async () => {
-    // The host's status will say which membership is in force; until it does, this says it as a host that runs `open` will.
-    await vpage.route('**/api/owner/status', async (route) => {
-      const res = await route.fetch();
-      const body = (await res.json()) as Record<string, unknown>;
-      await route.fulfill({ response: res, json: { ...body, membership: body.membership ?? 'open' } });
-    });
     await vpage.goto(vhost.ownerUiUrl);
     await boardRow('r4').waitFor({ timeout: 15_000 });
     const box = async (selector: string) => (await vpage.locator(selector).first().boundingBox())!;
@@ -411,6 +405,8 @@ describe('owner UI, verified champions', () => {
     await shot('leaderboard');
 
     await vpage.getByTestId('board-view').getByRole('button', { name: 'Best per member' }).click();
+    // Each member's best comes from the host (GET /api/owner/leaderboard?view=members).
+    await expect.poll(() => vpage.getByTestId('leaderboard').getAttribute('data-view')).toBe('members');
     expect(await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-id')}:${e.getAttribute('data-member')}`))).toEqual([
       expect.stringMatching(/^r4:/),
       expect.stringMatching(/^r5:/),

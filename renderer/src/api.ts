@@ -7,10 +7,13 @@ import {
   InvalidProgramBody,
   JoinRequest,
   JoinState,
+  LeaderboardResponse,
+  type LeaderboardView,
   LineageResponse,
   Member,
   OwnerStatusResponse,
   PublishResponse,
+  ResultResponse,
   ResultsResponse,
   type ResultStatus,
   RunState,
@@ -18,6 +21,7 @@ import {
   WorkerProgramResponse,
   WorkerServiceState,
   type RunStartRequest,
+  type VerificationState,
 } from '../../protocol/index.ts';
 
 const JoinRequestEnvelope = z.object({ request: JoinRequest });
@@ -104,6 +108,9 @@ export interface HistoryQuery {
   before?: number;
   member?: string;
   status?: ResultStatus;
+  /** Searched filters (docs/host.md, "Search"): the page then says how far the host looked (`scan`). */
+  verification?: VerificationState;
+  q?: string;
 }
 
 function historyPath(q: HistoryQuery): string {
@@ -111,6 +118,8 @@ function historyPath(q: HistoryQuery): string {
   if (q.before !== undefined) params.set('before', String(q.before));
   if (q.member !== undefined) params.set('member', q.member);
   if (q.status !== undefined) params.set('status', q.status);
+  if (q.verification !== undefined) params.set('verification', q.verification);
+  if (q.q !== undefined) params.set('q', q.q);
   return `/api/owner/results?${params.toString()}`;
 }
 
@@ -128,42 +137,24 @@ function seriesPath(q: SeriesQuery): string {
   return `/api/owner/series?${params.toString()}`;
 }
 
-/**
- * The membership mode the host runs with, when its status says (hosts from before it do not:
- * then the program's spec says). Read apart from the schema, so its exact shape (a word, or an
- * object with `mode`) can settle on the host's side without this UI refusing the status.
- */
-const MembershipMode = z.enum(['invite', 'open']);
-const StatusMembership = z.object({ membership: z.union([MembershipMode, z.object({ mode: MembershipMode })]) });
-export type MembershipMode = z.infer<typeof MembershipMode>;
-export type OwnerStatus = OwnerStatusResponse & { membership_in_force: MembershipMode | null };
-
-async function ownerStatus(token: string): Promise<OwnerStatus> {
-  const raw = await json(token, '/api/owner/status', z.unknown());
-  const parsed = OwnerStatusResponse.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : '';
-    throw new ApiError(200, 'bad_response', `The host's answer to /api/owner/status does not match this UI's protocol${where}. Are the host and UI from the same version?`);
-  }
-  const mode = StatusMembership.safeParse(raw);
-  const inForce = mode.success ? (typeof mode.data.membership === 'string' ? mode.data.membership : mode.data.membership.mode) : null;
-  return { ...parsed.data, membership_in_force: inForce };
-}
+/** The owner's status; `membership` is the mode in force (TASK.md's, or the host's override). */
+export type OwnerStatus = OwnerStatusResponse;
 
 export const ownerApi = {
-  status: ownerStatus,
-  /** One page of the history (filters: member, status), never the whole KB. */
+  status: (token: string) => json(token, '/api/owner/status', OwnerStatusResponse),
+  /** One page of the history (filters: member, status, verification, hypothesis text), never the whole KB. */
   history: (token: string, q: HistoryQuery) => json(token, historyPath(q), ResultsResponse),
+  /** The host's ranking, best first: the best results, or each member's best (exact over the whole KB). */
+  leaderboard: (token: string, view: LeaderboardView, limit: number) => json(token, `/api/owner/leaderboard?view=${view}&limit=${limit}`, LeaderboardResponse),
+  /** The latest `limit` champions, oldest first; `before` (a page's `next`) for the earlier ones. */
+  champions: (token: string, limit: number, before?: number) =>
+    json(token, `/api/owner/champions?limit=${limit}${before === undefined ? '' : `&before=${before}`}`, ChampionsResponse),
+  /** One result whole, with its patch (its diff against its parent) and output. */
+  result: (token: string, id: string) => json(token, `/api/owner/results/${encodeURIComponent(id)}`, ResultResponse),
   /** A result and the results it descends from, back to the program's original code. */
   lineage: (token: string, id: string) => json(token, `/api/owner/results/${encodeURIComponent(id)}/lineage`, LineageResponse),
-  /** The one result with sequence number `seq`, whole (patch and output): its page of one (protocol/results.ts). */
-  resultAt: (token: string, seq: number) => json(token, `/api/owner/results?after=${seq - 1}&limit=1`, ResultsResponse),
   /** The metric over time for the chart: at most `points` results of the range, sampled by the host. */
   series: (token: string, q: SeriesQuery) => json(token, seriesPath(q), SeriesResponse),
-  /** The latest `limit` champions crowned before result `before` (all: no `before`), oldest first. */
-  champions: (token: string, q: { limit: number; before?: number }) =>
-    json(token, `/api/owner/champions?limit=${q.limit}${q.before === undefined ? '' : `&before=${q.before}`}`, ChampionsResponse),
   approve: (token: string, userCode: string) =>
     json(token, `/api/owner/requests/${code(userCode)}/approve`, JoinRequestEnvelope, post),
   deny: (token: string, userCode: string) => json(token, `/api/owner/requests/${code(userCode)}/deny`, JoinRequestEnvelope, post),

@@ -95,6 +95,16 @@ export function ago(ms: number): string {
   return `${formatDuration(ms)} ago`;
 }
 
+/** A count with its thousands apart, "20 000" (a no-break space: the same in every locale, never split). */
+export function formatCount(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+}
+
+/** "1 match", "3 matches": a count and its noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 /** A countdown as m:ss. */
 export function countdown(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000));

@@ -31,7 +31,7 @@ export function Header({ status, fmt }: { status: OwnerStatus; fmt: MetricFormat
           <span className="fact-key">pool</span> {spec.pool} {spec.token} · {spec.split === 'by-impact' ? 'split by impact' : 'champion takes all'}
         </li>
         <li>
-          <MembershipLine inForce={status.membership_in_force} spec={spec.membership} />
+          <MembershipLine inForce={status.membership} spec={spec.membership} />
         </li>
       </ul>
       <TunnelIndicator tunnel={status.tunnel} />

@@ -1,8 +1,20 @@
-import { ResultStatus, type Member } from '../../../protocol/index.ts';
+import { ResultStatus, VerificationState, type Member } from '../../../protocol/index.ts';
 import type { HistoryFilter } from '../owner-data/use-history.ts';
+import { HistorySearch } from './HistorySearch.tsx';
 
-/** The history's filters: a status and a member (verification and a text search join when the host filters by them). */
-export function HistoryFilters({ filter, members, onChange }: { filter: HistoryFilter; members: readonly Member[]; onChange: (f: HistoryFilter) => void }) {
+/** The verification filter's words: what a person looks for, not the wire's names. */
+const VERIFICATION_TEXT: Record<VerificationState, string> = {
+  pending: 'pending',
+  reproduced: 'reproduced',
+  not_reproduced: 'not reproduced',
+  unverified: 'unverified (not re-run)',
+  none: 'not a claim',
+};
+
+type Patch = Partial<HistoryFilter>;
+
+/** The history's filters: status, member, verification, and a text search of the hypotheses. */
+export function HistoryFilters({ filter, members, onChange }: { filter: HistoryFilter; members: readonly Member[]; onChange: (patch: Patch) => void }) {
   return (
     <div className="filters" role="group" aria-label="Filter the history">
       <label className="filter">
@@ -12,7 +24,7 @@ export function HistoryFilters({ filter, members, onChange }: { filter: HistoryF
           value={filter.status ?? ''}
           onChange={(e) => {
             const parsed = ResultStatus.safeParse(e.target.value);
-            onChange({ ...filter, status: parsed.success ? parsed.data : undefined });
+            onChange({ status: parsed.success ? parsed.data : undefined });
           }}
         >
           <option value="">any</option>
@@ -25,7 +37,7 @@ export function HistoryFilters({ filter, members, onChange }: { filter: HistoryF
       </label>
       <label className="filter">
         <span className="muted small">Member</span>
-        <select data-testid="history-member" value={filter.member ?? ''} onChange={(e) => onChange({ ...filter, member: e.target.value === '' ? undefined : e.target.value })}>
+        <select data-testid="history-member" value={filter.member ?? ''} onChange={(e) => onChange({ member: e.target.value === '' ? undefined : e.target.value })}>
           <option value="">anyone</option>
           {members.map((m) => (
             <option key={m.id} value={m.id}>
@@ -34,6 +46,25 @@ export function HistoryFilters({ filter, members, onChange }: { filter: HistoryF
           ))}
         </select>
       </label>
+      <label className="filter">
+        <span className="muted small">Verification</span>
+        <select
+          data-testid="history-verification"
+          value={filter.verification ?? ''}
+          onChange={(e) => {
+            const parsed = VerificationState.safeParse(e.target.value);
+            onChange({ verification: parsed.success ? parsed.data : undefined });
+          }}
+        >
+          <option value="">any</option>
+          {VerificationState.options.map((v) => (
+            <option key={v} value={v}>
+              {VERIFICATION_TEXT[v]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <HistorySearch value={filter.q} onSearch={(q) => onChange({ q })} />
     </div>
   );
 }

@@ -20,30 +20,35 @@ interface Props {
 }
 
 /**
- * The ranked leaderboard: one row per result, best first by the value it was judged by, or each
- * member's best. The full history, newest first, is the feed below it, not this.
+ * The ranked leaderboard, as the host ranks the whole KB: its best results by the value they were
+ * judged by, or each member's best. The full history, newest first, is the feed below it, not this.
  */
 export function Leaderboard({ status, fmt, selected, onSelect }: Props) {
   const now = useNow();
   const [view, setView] = useState<LeaderboardView>('results');
-  const { rows, leftOut, drawnFrom } = useLeaderboard(view);
+  const board = useLeaderboard(view);
+  const { rows, leftOut } = board;
   const { spec } = status.program;
   const championId = status.champion?.id ?? null;
   const current = selected ?? championId;
 
   return (
-    <section className="section area-board" aria-labelledby="leaderboard-title" data-testid="leaderboard">
+    <section className="section area-board" aria-labelledby="leaderboard-title" aria-busy={board.loading} data-testid="leaderboard" data-view={board.view}>
       <div className="section-head">
         <h2 id="leaderboard-title">
           Leaderboard{' '}
           <span className="muted small">
-            {spec.metric}, best first
-            {drawnFrom > 0 && view === 'members' && ` · from the ${drawnFrom} best results`}
+            {spec.metric}, best first{board.view === 'members' ? ', each member’s best' : ''}
             {leftOut > 0 && ` · ${leftOut} claim${leftOut === 1 ? '' : 's'} not reproduced left out`}
           </span>
         </h2>
         <ViewToggle label="Leaderboard view" options={VIEWS} value={view} onChange={setView} testId="board-view" />
       </div>
+      {board.error !== null && (
+        <p className="inline-error" role="alert">
+          Could not load the leaderboard: {board.error}
+        </p>
+      )}
       {rows.length === 0 ? (
         <p className="empty" data-testid="board-empty">
           No judged results yet. Approved members run experiments on their own machines with <code>cohort run</code>; each run submits its{' '}
@@ -51,7 +56,7 @@ export function Leaderboard({ status, fmt, selected, onSelect }: Props) {
         </p>
       ) : (
         <div className="table-wrap">
-          <table className="table board" aria-label={view === 'members' ? 'Each member’s best result, best first' : 'Results, best first'}>
+          <table className="table board" aria-label={board.view === 'members' ? 'Each member’s best result, best first' : 'Results, best first'}>
             <thead>
               <tr>
                 <th scope="col" className="num">

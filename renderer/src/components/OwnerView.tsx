@@ -69,7 +69,7 @@ export function OwnerView({ shipped = null }: { shipped?: ProgramManifest | null
             <MetricChart spec={spec} fmt={fmt} roster={status.members} />
           </div>
           <Leaderboard status={status} fmt={fmt} selected={selected} onSelect={select} />
-          <LineagePanel status={status} fmt={fmt} selected={selected} onBackToChampion={() => setSelected(null)} />
+          <LineagePanel status={status} fmt={fmt} selected={selected} onSelect={select} onBackToChampion={() => setSelected(null)} />
           <HistoryFeed status={status} fmt={fmt} onSelect={select} />
           <Payouts status={status} fmt={fmt} />
         </main>

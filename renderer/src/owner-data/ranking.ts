@@ -1,27 +1,17 @@
-import type { ResultSummary, TaskSpec } from '../../../protocol/index.ts';
+import type { ResultSummary } from '../../../protocol/index.ts';
 
-/** The value a result is ranked and judged by: its effective value (docs/design.md, "The KB is a fold"). */
+/** The value a result was judged by: its effective value (a reproduced claim's worse value), else its own. */
 export function judgedValue(r: Pick<ResultSummary, 'value' | 'effective_value'>): number | null {
   return r.effective_value ?? r.value;
 }
 
 /**
- * Results best first by effective value (ties: the first submitted, as the host's rule). Claims
- * that did not reproduce are left out: the host ranks them at their claimed value, and a claim
- * nobody could reproduce must not head the board (they stay in the history, badged).
+ * The host's ranking as the board shows it. The host ranks by effective value (ties: the first
+ * submitted) and leaves out claims that did not reproduce; a host from before that kept them at
+ * their claimed value, so they are left out here too (the history keeps them, badged). The order
+ * is the host's, untouched.
  */
-export function rankResults<R extends ResultSummary>(rows: readonly R[], direction: TaskSpec['direction']): R[] {
-  const ranked = rows.filter((r) => r.verification !== 'not_reproduced' && judgedValue(r) !== null);
-  return ranked.sort((a, b) => {
-    const va = judgedValue(a)!;
-    const vb = judgedValue(b)!;
-    if (va !== vb) return direction === 'minimize' ? va - vb : vb - va;
-    return a.seq - b.seq;
-  });
-}
-
-/** Each member's best result only, best first: from ranked rows, the first of each member. */
-export function bestPerMember<R extends ResultSummary>(ranked: readonly R[]): R[] {
-  const seen = new Set<string>();
-  return ranked.filter((r) => !seen.has(r.member) && seen.add(r.member));
+export function boardRows<R extends ResultSummary>(entries: readonly R[]): { rows: R[]; leftOut: number } {
+  const rows = entries.filter((r) => r.verification !== 'not_reproduced' && judgedValue(r) !== null);
+  return { rows, leftOut: entries.filter((r) => r.verification === 'not_reproduced').length };
 }

@@ -1,24 +1,32 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ResultRecord, ResultStatus } from '../../../protocol/index.ts';
-import { errorMessage, ownerApi } from '../api.ts';
+import type { ResultRecord, ResultsResponse } from '../../../protocol/index.ts';
+import { errorMessage, ownerApi, type HistoryQuery } from '../api.ts';
 import { useOwnerStore } from '../store.ts';
+import { filterKey, HISTORY_PAGE, type HistoryFilter } from './history-filter.ts';
 
-/** Results per page of the history: a screenful or two; "Load more" fetches the next. */
-export const HISTORY_PAGE = 25;
+export { filterKey, HISTORY_PAGE, type HistoryFilter };
 
-/**
- * What the history is filtered by. The host's coming feed adds `verification` and a hypothesis
- * text search `q`; they join here, and HistoryFilters grows a control for each.
- */
-export interface HistoryFilter {
-  status?: ResultStatus;
-  member?: string;
+/** How far a searched feed has looked (docs/host.md, "Search"): the host examines a bounded stretch per page. */
+export interface SearchProgress {
+  /** Results examined by the pages shown so far, newest first. */
+  examined: number;
+  /** The last page stopped at the host's bound: older results are not searched yet (`next` goes on). */
+  stoppedEarly: boolean;
 }
 
 export interface HistoryData {
   results: ResultRecord[];
+  /** The filter (filterKey) `results` are of; null before any first page. */
+  shownFilter: string | null;
+  /**
+   * `results` are of the previous filter, shown until the new one's first page is in: the list
+   * keeps its height instead of collapsing to "Loading…" and back (the page would jump).
+   */
+  stale: boolean;
   /** The cursor of the next (older) page; null when the oldest result is shown. */
   next: number | null;
+  /** Null for an unsearched feed (status and member filters only). */
+  search: SearchProgress | null;
   loading: boolean;
   error: string | null;
   loadMore(): void;
@@ -31,48 +39,53 @@ function merge(held: readonly ResultRecord[], fresh: readonly ResultRecord[]): R
   return [...byId.values()].sort((a, b) => b.seq - a.seq);
 }
 
+interface Feed {
+  key: string;
+  /** This filter's first page is in: later answers to it are refreshes. */
+  started: boolean;
+  results: ResultRecord[];
+  next: number | null;
+  search: SearchProgress | null;
+}
+
+const progress = (page: ResultsResponse, before: number): SearchProgress | null =>
+  page.scan === undefined ? null : { examined: before + page.scan.examined, stoppedEarly: page.scan.stopped_early };
+
 /**
- * The full history as a paged feed, newest first: the first page when the filter changes, older
- * pages on demand, never the whole KB. When the KB changes (the status is refetched after an
- * event), the first page is fetched again and merged in, so new results and new verdicts on recent
- * ones show up live; older pages already shown keep what they had.
+ * The history as a paged feed, newest first: the first page when the filter changes, older pages
+ * on demand ("Load more", or "search further" where a searched page stopped at the host's bound),
+ * never the whole KB. When the KB changes (the status is refetched after an event), the first page
+ * is fetched again and merged in, so new results and new verdicts on recent ones show up live;
+ * older pages already shown, and how far a search has looked, stay as they were.
  */
 export function useHistory(filter: HistoryFilter): HistoryData {
   const token = useOwnerStore((s) => s.token);
   const fetchedAt = useOwnerStore((s) => s.fetchedAt);
-  const [results, setResults] = useState<ResultRecord[]>([]);
-  const [next, setNext] = useState<number | null>(null);
+  const key = filterKey(filter);
+  const [feed, setFeed] = useState<Feed>({ key, started: false, results: [], next: null, search: null });
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const { status, member } = filter;
-  // Answers to an older filter are dropped: the filter's key when the request left.
-  const current = useRef('');
-  // Whether this filter's first page arrived (its cursor is the feed's until "Load more").
-  const started = useRef(false);
-  const key = `${status ?? ''}|${member ?? ''}`;
+  // The filter asked for now: answers to an older one are dropped.
+  const current = useRef(key);
+  current.current = key;
+  const query = useRef<Omit<HistoryQuery, 'limit' | 'before'>>(filter);
+  query.current = filter;
 
-  // A new filter starts over.
-  useEffect(() => {
-    current.current = key;
-    started.current = false;
-    setResults([]);
-    setNext(null);
-  }, [key]);
-
-  // The first page, again whenever the KB changed.
+  // The first page, for a new filter and again whenever the KB changed.
   useEffect(() => {
     if (token === null) return;
-    const asked = key;
     let gone = false;
     setLoading(true);
     ownerApi
-      .history(token, { limit: HISTORY_PAGE, status, member })
+      .history(token, { limit: HISTORY_PAGE, ...query.current })
       .then((page) => {
-        if (gone || current.current !== asked) return;
-        // A refresh keeps the cursor of the older pages already shown.
-        if (!started.current) setNext(page.next);
-        started.current = true;
-        setResults((held) => merge(held, page.results));
+        if (gone || current.current !== key) return;
+        setFeed((held) =>
+          held.key === key && held.started
+            ? // A refresh: the older pages' cursor and the search's progress stay.
+              { ...held, results: merge(held.results, page.results) }
+            : { key, started: true, results: page.results, next: page.next, search: progress(page, 0) },
+        );
         setError(null);
       })
       .catch((err: unknown) => {
@@ -84,23 +97,32 @@ export function useHistory(filter: HistoryFilter): HistoryData {
     return () => {
       gone = true;
     };
-  }, [token, key, status, member, fetchedAt]);
+  }, [token, key, fetchedAt]);
 
   const loadMore = useCallback(() => {
-    if (token === null || next === null) return;
-    const asked = key;
+    if (token === null || feed.key !== key || feed.next === null) return;
     setLoading(true);
     ownerApi
-      .history(token, { limit: HISTORY_PAGE, before: next, status, member })
+      .history(token, { limit: HISTORY_PAGE, before: feed.next, ...query.current })
       .then((page) => {
-        if (current.current !== asked) return;
-        setResults((held) => merge(held, page.results));
-        setNext(page.next);
+        if (current.current !== key) return;
+        setFeed((held) => ({ key, started: true, results: merge(held.results, page.results), next: page.next, search: progress(page, held.search?.examined ?? 0) }));
         setError(null);
       })
       .catch((err: unknown) => setError(errorMessage(err)))
       .finally(() => setLoading(false));
-  }, [token, next, key, status, member]);
+  }, [token, key, feed]);
 
-  return { results, next, loading, error, loadMore };
+  // Rows of another filter stay up, marked stale; its cursor and search progress are not this filter's.
+  const own = feed.key === key && feed.started;
+  return {
+    results: feed.results,
+    shownFilter: feed.started ? feed.key : null,
+    stale: !own && feed.started,
+    next: own ? feed.next : null,
+    search: own ? feed.search : null,
+    loading,
+    error,
+    loadMore,
+  };
 }

@@ -39,25 +39,23 @@ export function useLineage(id: string | null): Fetched<LineageResponse> {
 }
 
 /**
- * One result whole (with its `patch`, the diff against the step before it), fetched only when
- * asked for (`enabled`: its diff is being opened). Today its page of one of GET /api/owner/results;
- * GET /api/owner/results/:id replaces that here when the host has it.
+ * One result whole (with its `patch`, the diff against the step before it, GET
+ * /api/owner/results/:id), fetched only when asked for (`enabled`: its diff is being opened), and
+ * once: a result's patch never changes.
  */
-export function useResultDetail(step: Pick<ResultSummary, 'id' | 'seq'>, enabled: boolean): Fetched<ResultRecord> {
+export function useResultDetail(step: Pick<ResultSummary, 'id'>, enabled: boolean): Fetched<ResultRecord> {
   const token = useOwnerStore((s) => s.token);
   const [state, setState] = useState<Fetched<ResultRecord>>({ data: null, error: null });
-  const { id, seq } = step;
-  const have = state.data !== null;
+  const { id } = step;
+  const have = state.data?.id === id;
 
   useEffect(() => {
     if (token === null || !enabled || have) return;
     let gone = false;
     ownerApi
-      .resultAt(token, seq)
-      .then((page) => {
-        if (gone) return;
-        const found = page.results.find((r) => r.id === id);
-        setState(found ? { data: found, error: null } : { data: null, error: `The host did not return ${id}.` });
+      .result(token, id)
+      .then(({ result }) => {
+        if (!gone) setState({ data: result, error: null });
       })
       .catch((err: unknown) => {
         if (!gone) setState({ data: null, error: errorMessage(err) });
@@ -65,7 +63,7 @@ export function useResultDetail(step: Pick<ResultSummary, 'id' | 'seq'>, enabled
     return () => {
       gone = true;
     };
-  }, [token, id, seq, enabled, have]);
+  }, [token, id, enabled, have]);
 
-  return state;
+  return have ? state : { data: null, error: state.error };
 }

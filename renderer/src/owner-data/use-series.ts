@@ -38,7 +38,7 @@ async function fetchSeries(token: string, zoom: TimeRange | null): Promise<Serie
   if (zoom === null || first === undefined) return { series, zoom, carry: null };
   // Every champion of the range is among the points, so the one crowned before the first point
   // is the one in force at the range's start.
-  const before = await ownerApi.champions(token, { limit: 1, before: first.seq });
+  const before = await ownerApi.champions(token, 1, first.seq);
   const last = before.champions.at(-1);
   return { series, zoom, carry: last === undefined ? null : judgedValue(last) };
 }
