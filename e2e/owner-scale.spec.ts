@@ -27,12 +27,6 @@ const FILTER_MS = 200;
 const RESPONSE_MAX = 1024 * 1024;
 /** Largest `limit` a listing of results may ask for: the feed's page is HISTORY_PAGE. */
 const LIMIT_MAX = 100;
-/**
- * The chart's window (renderer/src/store.ts, RECENT_WINDOW): the store still fetches the latest 500
- * results for the chart until GET /api/owner/series replaces that fetch (issue 14's chart work);
- * the only listing allowed past LIMIT_MAX, and only as exactly that request. Drop it with the fetch.
- */
-const CHART_WINDOW = '/api/owner/results?order=desc&limit=500';
 
 interface Exchange {
   url: string;
@@ -235,7 +229,6 @@ describe(`the owner view at ${N} results`, () => {
     for (const u of listings) {
       const limit = Number(u.searchParams.get('limit'));
       expect(u.searchParams.has('limit'), u.href).toBe(true);
-      if (`${u.pathname}${u.search}` === CHART_WINDOW) continue;
       expect(limit, u.href).toBeLessThanOrEqual(LIMIT_MAX);
     }
     const largest = exchanges.reduce((a, b) => (b.bytes > a.bytes ? b : a));

@@ -338,14 +338,16 @@ describe('owner UI, verified champions', () => {
     const chart = vpage.getByTestId('chart');
     const legend = chart.getByTestId('chart-legend');
     await legend.waitFor();
-    // r1…r6 have values; carol's 27 crashes are counted, never points.
-    expect(await chart.getAttribute('data-points')).toBe('6');
+    // r1…r6 have values, but r2 and r3 are claims that did not reproduce: the host leaves them out
+    // (nobody measured their values again); carol's 27 crashes are counted, never points.
+    expect(await chart.getAttribute('data-points')).toBe('4');
     expect(await legend.getByTestId('chart-crashes').textContent()).toBe('27 crashes, not plotted');
-    expect(await legend.getByTestId('chart-counts').textContent()).toBe('6 of 33 results plotted');
+    expect(await legend.getByTestId('chart-counts').textContent()).toBe('4 of 33 results plotted');
     expect(await legend.getByTestId('chart-champion').textContent()).toBe('2.400');
-    // Each member with a plotted result, best first, with its best value; carol (crashes only) is not one.
+    // Each member with a plotted result, best first, with its best value; carol (crashes only) and
+    // mallory (only claims that did not reproduce) are not among them.
     const members = await legend.getByTestId('legend-member').allTextContents();
-    expect(members.map((m) => m.replace(/\s+/g, ' ').trim())).toEqual(['mallory 0.100 (2)', 'bob 2.200 (2)', 'ada 2.450 (2)']);
+    expect(members.map((m) => m.replace(/\s+/g, ' ').trim())).toEqual(['bob 2.200 (2)', 'ada 2.450 (2)']);
     // The chart's data is the series: the only results pages asked for are the history's (25 a page),
     // a result's page of one, or a lineage, never the 500 latest results the chart once fetched.
     expect(requested.some((u) => u.pathname === '/api/owner/series' && u.searchParams.get('from') === null)).toBe(true);
@@ -374,21 +376,20 @@ describe('owner UI, verified champions', () => {
     expect(from).toBeGreaterThan(0);
     expect(to).toBeGreaterThan(from);
     expect(await chart.getAttribute('data-range')).toBe(`${from}-${to}`);
-    expect(Number(await chart.getAttribute('data-points'))).toBeLessThanOrEqual(6);
+    expect(Number(await chart.getAttribute('data-points'))).toBeLessThanOrEqual(4);
     expect(Number(await legend.getByTestId('chart-crashes').getAttribute('data-count'))).toBeLessThanOrEqual(27);
 
     await chart.getByTestId('chart-reset-zoom').click();
     await expect.poll(() => chart.getAttribute('data-range')).toBe('all');
-    expect(await chart.getAttribute('data-points')).toBe('6');
+    expect(await chart.getAttribute('data-points')).toBe('4');
     expect(await legend.getByTestId('chart-crashes').getAttribute('data-count')).toBe('27');
     expect(await chart.getByTestId('chart-zoom').count()).toBe(0);
   }, 30_000);
 
   it('ranks results best first by the value they were judged by, with verification, impact, member, hypothesis and age', async () => {
     const rows = vpage.getByTestId('board-row');
-    // r2 and r3 did not reproduce: left out of the ranking (the history keeps them).
+    // r2 and r3 did not reproduce: the host ranks them nowhere (the history keeps them).
     expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(['r4', 'r5', 'r1']);
-    expect(await vpage.getByTestId('leaderboard').getByRole('heading').textContent()).toContain('2 claims not reproduced left out');
     expect(await boardRow('r4').getByTestId('verification').textContent()).toBe('pending');
     expect(await boardRow('r4').getByTestId('board-value').textContent()).toBe('2.400');
     expect(await boardRow('r4').getByTestId('board-impact').textContent()).toBe('+0.104');
