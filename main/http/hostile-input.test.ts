@@ -290,6 +290,7 @@ describe('hostile input: the public listener', { timeout: 120_000 }, () => {
       const before = kb.take();
       const body = `{"value":${value},"hypothesis":${JSON.stringify(hypothesis)},"patch":${JSON.stringify(lrPatch(`0.${lr++}`))}}`;
       const res = await rawRequest(host.publicUrl, {
+        complete: true,
         method: 'POST',
         path: '/api/results',
         headers: [auth(ada.token), ['Content-Type', charset ? 'application/json; charset=UTF-8' : 'application/json']],
@@ -550,7 +551,7 @@ describe('hostile input: the public listener', { timeout: 120_000 }, () => {
       }
       const [name, asJson] = t.v;
       const before = kb.take();
-      const res = await rawRequest(host.publicUrl, { path: '/oauth/device_authorization', ...(asJson ? json({ client_id: 'cohort-worker', name }) : form(`client_id=cohort-worker&name=${enc(name)}`)) });
+      const res = await rawRequest(host.publicUrl, { complete: true, path: '/oauth/device_authorization', ...(asJson ? json({ client_id: 'cohort-worker', name }) : form(`client_id=cohort-worker&name=${enc(name)}`)) });
       expect(res.status, res.text).toBe(200);
       expect(res.json).toMatchObject({ device_code: expect.any(String), user_code: expect.stringMatching(/^[B-Z]{4}-[B-Z]{4}$/) });
       expect(kb.take(), 'a join request must change the KB').not.toBe(before);
@@ -618,7 +619,7 @@ describe('hostile input: the public listener', { timeout: 120_000 }, () => {
       await call(host.ownerUrl, `/api/owner/requests/${fresh.user_code}/approve`, { method: 'POST', token: host.ownerToken });
       const before = kb.take();
       const p = { ...params, device_code: fresh.device_code };
-      const res = await rawRequest(host.publicUrl, { path: '/oauth/token', ...(t.asJson ? json(p) : tokenForm(p)) });
+      const res = await rawRequest(host.publicUrl, { complete: true, path: '/oauth/token', ...(t.asJson ? json(p) : tokenForm(p)) });
       expect(res.status, res.text).toBe(200);
       expect(res.json).toMatchObject({ access_token: expect.stringMatching(/^cohort_mt_/), token_type: 'Bearer' });
       expect(kb.take(), 'a new member must change the KB').not.toBe(before);

@@ -23,6 +23,12 @@ export interface RawRequest {
   contentLength?: false | string;
   /** Replaces the whole request (line, headers, body): for bytes that are not HTTP at all. */
   raw?: Buffer;
+  /**
+   * A complete, well-formed request (a test's control) that may take its time to be answered (a
+   * submission waits for its commit, longer on a loaded machine): the connection is not
+   * half-closed, since Node stops answering a socket whose client half-closed.
+   */
+  complete?: boolean;
 }
 
 export interface RawResponse {
@@ -136,7 +142,7 @@ export function rawRequest(baseUrl: string, req: RawRequest): Promise<RawRespons
     // once, instead of after Node's header timeout. Not at once: Node's server stops answering a
     // socket whose client half-closed (httpAllowHalfOpen is off), and a submission is answered only
     // once the writer thread has committed it.
-    const halfClose = setTimeout(() => socket.end(), HALF_CLOSE_AFTER_MS);
+    const halfClose = setTimeout(() => req.complete !== true && socket.end(), HALF_CLOSE_AFTER_MS);
     socket.on('close', () => clearTimeout(halfClose));
   });
 }
