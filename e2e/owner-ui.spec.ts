@@ -190,6 +190,9 @@ describe('owner UI', () => {
   });
 });
 
+/** What r5's run printed: the history shows it on demand, fetched with the whole result. */
+const R5_OUTPUT = 'step 500: val_loss 2.4500\nstep 1000: val_loss 2.4500 → done\n';
+
 /** Longer than a leaderboard row shows (Hypothesis.tsx cuts at 90 characters). */
 const LONG_HYPOTHESIS = 'Lower the learning rate a little and keep the momentum, since the loss curve of r1 oscillates late in training; the tail end is what should stay visible.';
 
@@ -283,7 +286,7 @@ describe('owner UI, verified champions', () => {
     await submit(bob, 2.4, '0.04', { parent: 'r1', patch: lrPatch('0.04', '0.02'), hypothesis: 'double the learning rate again' });
     // r5: ada's second result, a discard (not better than r4), with a long hypothesis: ada has two
     // rows in the ranking, one as her best.
-    expect((await post(ada, { value: 2.45, parent: 'r1', patch: lrPatch('0.03', '0.02'), hypothesis: LONG_HYPOTHESIS })).status).toBe('discard');
+    expect((await post(ada, { value: 2.45, parent: 'r1', patch: lrPatch('0.03', '0.02'), hypothesis: LONG_HYPOTHESIS, output: R5_OUTPUT })).status).toBe('discard');
     // r6: the same code as r1, so a duplicate; r7…r33: carol's crashes, enough for a second page of history.
     expect((await post(bob, { value: 2.2, patch: lrPatch('0.02') })).status).toBe('duplicate');
     const carol = await joinMember(vhost, 'carol');
@@ -472,6 +475,40 @@ describe('owner UI, verified champions', () => {
     await historyRow('r3').getByTestId('lineage-select').click();
     await expect.poll(() => vpage.getByTestId('lineage').getAttribute('data-id')).toBe('r3');
     await shot('history');
+  }, 60_000);
+
+  it('lists the history as summaries, and fetches a row\'s diff and output (GET /api/owner/results/:id) once, when opened', async () => {
+    // Every feed page asked for summaries: no patch, no output, their sizes instead.
+    const pages = requested.filter((u) => u.pathname === '/api/owner/results');
+    expect(pages.length).toBeGreaterThan(0);
+    expect(pages.filter((u) => u.searchParams.get('fields') !== 'summary').map(String)).toEqual([]);
+
+    const list = vpage.getByTestId('history-list');
+    await vpage.getByTestId('history-member').selectOption({ label: 'ada' });
+    await expect.poll(async () => (await list.getByTestId('result-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).join()).toBe('r5,r1');
+    const row = historyRow('r5');
+    const fetched = () => requested.filter((u) => u.pathname === '/api/owner/results/r5').length;
+    expect(fetched()).toBe(0);
+    // r1 printed nothing: no Output button; both changed code: a Diff button each.
+    expect(await historyRow('r1').getByTestId('output-toggle').count()).toBe(0);
+    expect(await historyRow('r1').getByTestId('diff-toggle').count()).toBe(1);
+
+    await row.getByTestId('diff-toggle').click();
+    const patch = row.getByTestId('patch');
+    await patch.waitFor();
+    expect(await patch.textContent()).toMatch(/-LEARNING_RATE = 0\.02\s*\n?\+LEARNING_RATE = 0\.03/);
+    expect(fetched()).toBe(1);
+    await shot('history-diff');
+
+    // The output, and the diff again, come from the result already fetched.
+    await row.getByTestId('output-toggle').click();
+    expect(await row.locator('pre.output').textContent()).toBe(R5_OUTPUT);
+    await row.getByTestId('diff-toggle').click();
+    await patch.waitFor();
+    await row.getByTestId('diff-toggle').click();
+    expect(await patch.count()).toBe(0);
+    expect(fetched()).toBe(1);
+    await vpage.getByTestId('history-member').selectOption('');
   }, 60_000);
 
   it('shows pending payouts apart from earned ones, the noise and the flagged member', async () => {

@@ -190,6 +190,25 @@ export const ResultsResponse = z.object({
 export type ResultsResponse = z.infer<typeof ResultsResponse>;
 
 /**
+ * What the rows of a results page carry (`fields=`): `full` (the default) the whole ResultRecord;
+ * `summary` a SummaryRow, for a listing that shows patches and outputs only on demand.
+ */
+export const ResultFields = z.enum(['full', 'summary']);
+export type ResultFields = z.infer<typeof ResultFields>;
+
+/**
+ * A row of a summary page: the result less `patch` and `output`, with their sizes in UTF-8 bytes
+ * (0: nothing to show), so a client knows whether there is a diff or an output to fetch
+ * (GET /api/owner/results/:id). A page of 25 is a few KiB whatever members sent.
+ */
+export const SummaryRow = ResultSummary.extend({ patch_bytes: z.number().int().nonnegative(), output_bytes: z.number().int().nonnegative() });
+export type SummaryRow = z.infer<typeof SummaryRow>;
+
+/** GET /api/results?fields=summary (and the owner's): a page as ResultsResponse, of SummaryRows. */
+export const ResultSummaryPage = ResultsResponse.extend({ results: z.array(SummaryRow) });
+export type ResultSummaryPage = z.infer<typeof ResultSummaryPage>;
+
+/**
  * GET /api/results/:id/lineage: the result, then the result it started from (its `parent`), and so
  * on back to the program's original code, newest first, at most LINEAGE_MAX_STEPS. `complete` is
  * false when the chain was cut there (or a parent is missing from the KB).

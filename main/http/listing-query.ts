@@ -1,4 +1,4 @@
-import { PAGE_LIMITS, ResultStatus, SEARCH_QUERY_MAX, SEARCH_SCAN_MAX, VerificationState } from '../../protocol/index.ts';
+import { PAGE_LIMITS, ResultFields, ResultStatus, SEARCH_QUERY_MAX, SEARCH_SCAN_MAX, VerificationState } from '../../protocol/index.ts';
 import type { ResultListQuery } from '../store/kb-store.ts';
 import { HttpError } from './errors.ts';
 
@@ -7,11 +7,12 @@ import { HttpError } from './errors.ts';
  * scale": `after=SEQ` (or `before=SEQ` with `order=desc`), `limit` (default 100, at most 1000),
  * `member=ID`, `status=keep|discard|crash|duplicate`, and the searches `verification=STATE` and
  * `q=TEXT` (a substring of the hypothesis, ASCII case-insensitive), which examine at most
- * SEARCH_SCAN_MAX results per request. `since` is the old name of `after`, kept for workers from
- * before paging. Anything else in the query is refused, so a typo is not silently a
- * full listing.
+ * SEARCH_SCAN_MAX results per request; `fields=summary` lists each result less its patch and
+ * output, with their sizes (ResultSummaryPage; `full`, the default, whole records). `since` is the
+ * old name of `after`, kept for workers from before paging. Anything else in the query is refused,
+ * so a typo is not silently a full listing.
  */
-const KNOWN = new Set(['after', 'before', 'since', 'limit', 'member', 'status', 'order', 'verification', 'q']);
+const KNOWN = new Set(['after', 'before', 'since', 'limit', 'member', 'status', 'order', 'verification', 'q', 'fields']);
 
 /** One value of a query parameter: a repeated one (`?a=1&a=2`) is refused, not guessed at. */
 function single(query: Record<string, unknown>, name: string): string | undefined {
@@ -35,7 +36,7 @@ export function parseResultPageQuery(query: unknown): ResultListQuery {
   const q = (query ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(q).filter((k) => !KNOWN.has(k));
   if (unknown.length > 0) {
-    throw new HttpError('bad_request', `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')}; a results page takes after, before, limit, member, status, verification, q and order.`);
+    throw new HttpError('bad_request', `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')}; a results page takes after, before, limit, member, status, verification, q, order and fields.`);
   }
   const order = single(q, 'order') ?? 'asc';
   if (order !== 'asc' && order !== 'desc') throw new HttpError('bad_request', '`order` must be `asc` (oldest first, the default) or `desc` (newest first).');
@@ -67,6 +68,12 @@ export function parseResultPageQuery(query: unknown): ResultListQuery {
     throw new HttpError('bad_request', `\`q\` must be 1 to ${SEARCH_QUERY_MAX} characters (a part of the hypothesis; each request searches at most ${SEARCH_SCAN_MAX} results, page on with \`next\`).`);
   }
 
+  const fieldsRaw = single(q, 'fields');
+  const fields = fieldsRaw === undefined ? undefined : ResultFields.safeParse(fieldsRaw);
+  if (fields !== undefined && !fields.success) {
+    throw new HttpError('bad_request', `\`fields\` must be one of ${ResultFields.options.join(', ')}: \`summary\` lists each result without its patch and output (their sizes instead), \`full\` (the default) whole.`);
+  }
+
   return {
     order,
     cursor: order === 'asc' ? (from ?? 0) : (before ?? null),
@@ -75,5 +82,6 @@ export function parseResultPageQuery(query: unknown): ResultListQuery {
     ...(status === undefined ? {} : { status: status.data }),
     ...(verification === undefined ? {} : { verification: verification.data }),
     ...(text === undefined ? {} : { q: text }),
+    ...(fields === undefined ? {} : { fields: fields.data }),
   };
 }

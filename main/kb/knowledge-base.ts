@@ -1,4 +1,4 @@
-import type { Champion, ChampionsResponse, CodeResponse, LeaderboardView, LineageResponse, SeriesResponse, ResultSummary, MemberUsage, NoiseReport, Payout, ProgramFile, RerunRecord, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob, VerificationState } from '../../protocol/index.ts';
+import type { Champion, ChampionsResponse, CodeResponse, LeaderboardView, LineageResponse, SeriesResponse, ResultSummary, MemberUsage, NoiseReport, Payout, ProgramFile, RerunRecord, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, ResultSummaryPage, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob, VerificationState } from '../../protocol/index.ts';
 import { ServiceError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
@@ -656,11 +656,11 @@ export class KnowledgeBase {
 
   /**
    * GET /api/results: one page (listings.ts); costs the page, never the log. With `q` or
-   * `verification`, a searched page: at most SEARCH_SCAN_MAX results examined per request.
+   * `verification`, a searched page: at most SEARCH_SCAN_MAX results examined per request. With
+   * `fields: 'summary'`, its rows less patch and output (ResultSummaryPage).
    */
-  async page(query: ResultListQuery): Promise<ResultsResponse> {
-    if (query.q === undefined && query.verification === undefined) return listings.page(this.#store, query, await this.#context());
-    return listings.search(this.#store, query, await this.#context(), (id) => this.#claims.get(id)?.verification ?? 'none');
+  async page(query: ResultListQuery): Promise<ResultsResponse | ResultSummaryPage> {
+    return listings.list(this.#store, query, await this.#context(), (id) => this.#claims.get(id)?.verification ?? 'none');
   }
 
   /** GET /api/owner/results/:id: one full record; null when there is no such result. */

@@ -1,8 +1,21 @@
-import { LEADERBOARD_SIZE, LINEAGE_MAX_STEPS, SEARCH_SCAN_MAX, type ChampionStep, type ChampionsResponse, type LineageResponse, type ResultRecord, type ResultsResponse, type ResultSummary, type VerificationState } from '../../protocol/index.ts';
-import type { KbStore, ResultListQuery, ResultPageQuery, ResultRow } from '../store/kb-store.ts';
+import {
+  LEADERBOARD_SIZE,
+  LINEAGE_MAX_STEPS,
+  SEARCH_SCAN_MAX,
+  type ChampionStep,
+  type ChampionsResponse,
+  type LineageResponse,
+  type ResultRecord,
+  type ResultsResponse,
+  type ResultSummary,
+  type ResultSummaryPage,
+  type SummaryRow,
+  type VerificationState,
+} from '../../protocol/index.ts';
+import type { KbStore, ResultListQuery, ResultPageQuery, ResultRow, ResultSummaryRow } from '../store/kb-store.ts';
 import { firstCrowningFrom, type Crowning } from '../rules/history.ts';
 import type { Leader } from '../rules/leaders.ts';
-import { toResultRecord, type ClaimView } from './records.ts';
+import { toResultRecord, toResultSummary, toSummaryRow, type ClaimView } from './records.ts';
 
 /**
  * The listings of the KB (docs/design.md, "Listings at scale"): pages, the leaderboard and a
@@ -20,16 +33,58 @@ type Names = RecordContext;
 const record = (ctx: Names) => (r: ResultRow): ResultRecord => toResultRecord(r, ctx.names.get(r.memberId) ?? r.memberId, ctx.claim?.(r.id));
 
 /** The record less `patch` and `output`: the leaderboard and lineages stay small whatever members send. */
-const summary = (names: Names) => (r: ResultRow): ResultSummary => {
-  const { patch: _patch, output: _output, ...rest } = record(names)(r);
-  return rest;
+const summary = (ctx: Names) => (r: ResultRow): ResultSummary => toResultSummary(r, ctx.names.get(r.memberId) ?? r.memberId, ctx.claim?.(r.id));
+
+/**
+ * How a page reads its rows and writes them out: whole records, or (`fields=summary`) summaries
+ * with the sizes of patch and output, which the store then never reads.
+ */
+interface Rows<Row, Out extends { seq: number }> {
+  page(store: KbStore, query: ResultPageQuery): Promise<Row[]>;
+  bySeq(store: KbStore, seqs: readonly number[]): Promise<Row[]>;
+  wire(ctx: Names): (r: Row) => Out;
+}
+
+const WHOLE: Rows<ResultRow, ResultRecord> = {
+  page: (store, query) => store.listResultPage(query),
+  bySeq: (store, seqs) => store.getResultsBySeq(seqs),
+  wire: record,
 };
 
+const SUMMARIES: Rows<ResultSummaryRow, SummaryRow> = {
+  page: (store, query) => store.listResultSummaryPage(query),
+  bySeq: (store, seqs) => store.getResultSummariesBySeq(seqs),
+  wire: (ctx) => (r) => toSummaryRow(r, ctx.names.get(r.memberId) ?? r.memberId, ctx.claim?.(r.id)),
+};
+
+/** A page of either kind of row (ResultsResponse, ResultSummaryPage). */
+interface Listed<Out> {
+  results: Out[];
+  next: number | null;
+  scan?: { examined: number; stopped_early: boolean; max: number };
+}
+
+/**
+ * GET /api/results and the owner's: a plain page, or a searched one with `q` or `verification`;
+ * of whole records, or of summaries with `fields=summary`.
+ */
+export async function list(
+  store: KbStore,
+  query: ResultListQuery,
+  ctx: Names,
+  verificationOf: (id: string) => VerificationState,
+  scanMax = SEARCH_SCAN_MAX,
+): Promise<ResultsResponse | ResultSummaryPage> {
+  const searched = query.q !== undefined || query.verification !== undefined;
+  if (query.fields === 'summary') return searched ? search(SUMMARIES, store, query, ctx, verificationOf, scanMax) : page(SUMMARIES, store, query, ctx);
+  return searched ? search(WHOLE, store, query, ctx, verificationOf, scanMax) : page(WHOLE, store, query, ctx);
+}
+
 /** One page; one row more than asked tells whether another page follows, so `next` is null at the end. */
-export async function page(store: KbStore, query: ResultPageQuery, names: Names): Promise<ResultsResponse> {
-  const rows = await store.listResultPage({ ...query, limit: query.limit + 1 });
-  const more = rows.length > query.limit;
-  const results = (more ? rows.slice(0, query.limit) : rows).map(record(names));
+async function page<Row, Out extends { seq: number }>(rows: Rows<Row, Out>, store: KbStore, query: ResultPageQuery, ctx: Names): Promise<Listed<Out>> {
+  const read = await rows.page(store, { ...query, limit: query.limit + 1 });
+  const more = read.length > query.limit;
+  const results = (more ? read.slice(0, query.limit) : read).map(rows.wire(ctx));
   return { results, next: more ? results.at(-1)!.seq : null };
 }
 
@@ -63,17 +118,18 @@ export async function lineage(store: KbStore, id: string, names: Names, maxSteps
 
 /**
  * A searched page (`q`, `verification`): the rows after the cursor are examined in the page's order,
- * at most `scanMax` of them (one index walk, ids and a LIKE only), and the matches' full rows are
+ * at most `scanMax` of them (one index walk, ids and a LIKE only), and the matches' rows are
  * read by seq. A filter that matches rarely stops at the bound with `scan.stopped_early` and a
  * `next` cursor to go on from, so no request reads the whole log. Rows up to `next` were all examined.
  */
-export async function search(
+async function search<Row, Out extends { seq: number }>(
+  rows: Rows<Row, Out>,
   store: KbStore,
   query: ResultListQuery,
   ctx: Names,
   verificationOf: (id: string) => VerificationState,
-  scanMax = SEARCH_SCAN_MAX,
-): Promise<ResultsResponse> {
+  scanMax: number,
+): Promise<Listed<Out>> {
   // One row past the bound tells whether the log goes on there (no empty page to search at the end).
   const window = await store.scanResults({ ...query, scan: scanMax + 1 });
   const scanned = window.slice(0, scanMax);
@@ -96,9 +152,9 @@ export async function search(
     next = scanned.at(-1)!.seq;
     stoppedEarly = true;
   }
-  const rows = await store.getResultsBySeq(hits);
-  if (query.order === 'desc') rows.reverse();
-  return { results: rows.map(record(ctx)), next, scan: { examined, stopped_early: stoppedEarly, max: scanMax } };
+  const read = await rows.bySeq(store, hits);
+  if (query.order === 'desc') read.reverse();
+  return { results: read.map(rows.wire(ctx)), next, scan: { examined, stopped_early: stoppedEarly, max: scanMax } };
 }
 
 /** GET /api/owner/results/:id: the full record, with its patch; null when there is no such result. */

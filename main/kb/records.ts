@@ -1,5 +1,5 @@
-import type { Champion, Member, RerunRecord, ResultRecord, VerificationState } from '../../protocol/index.ts';
-import type { MemberRow, ResultRow } from '../store/kb-store.ts';
+import type { Champion, Member, RerunRecord, ResultRecord, ResultSummary, SummaryRow, VerificationState } from '../../protocol/index.ts';
+import type { MemberRow, ResultRow, ResultSummaryRow } from '../store/kb-store.ts';
 
 /** Store rows → wire shapes. Names are self-declared by members and shown as such. */
 
@@ -12,8 +12,8 @@ export interface ClaimView {
   reruns: RerunRecord[];
 }
 
-/** `claim` absent: not a claim (its effective value is its value). */
-export function toResultRecord(r: ResultRow, memberName: string, claim?: ClaimView): ResultRecord {
+/** The record less `patch` and `output`; `claim` absent: not a claim (its effective value is its value). */
+export function toResultSummary(r: Omit<ResultRow, 'patch' | 'output'>, memberName: string, claim?: ClaimView): ResultSummary {
   return {
     id: r.id,
     seq: r.seq,
@@ -26,10 +26,8 @@ export function toResultRecord(r: ResultRow, memberName: string, claim?: ClaimVi
     duplicate_of: r.duplicateOf,
     reason: r.reason,
     hypothesis: r.hypothesis,
-    patch: r.patch,
     parent: r.parent,
     code_hash: r.codeHash,
-    output: r.output,
     hardware: r.hardware,
     durations: r.durations,
     created_at: iso(r.createdAt),
@@ -37,6 +35,15 @@ export function toResultRecord(r: ResultRow, memberName: string, claim?: ClaimVi
     effective_value: claim ? claim.effective : r.value,
     reruns: claim?.reruns ?? [],
   };
+}
+
+export function toResultRecord(r: ResultRow, memberName: string, claim?: ClaimView): ResultRecord {
+  return { ...toResultSummary(r, memberName, claim), patch: r.patch, output: r.output };
+}
+
+/** A summary page's row: the summary, with the sizes of what it leaves out. */
+export function toSummaryRow(r: ResultSummaryRow, memberName: string, claim?: ClaimView): SummaryRow {
+  return { ...toResultSummary(r, memberName, claim), patch_bytes: r.patchBytes, output_bytes: r.outputBytes };
 }
 
 /** `claim`: its verification, and the effective value to beat (the stored value otherwise). */

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SEARCH_SCAN_MAX, type ChampionsResponse, type LeaderboardResponse, type OwnerStatusResponse, type ResultResponse, type ResultsResponse, type SeriesResponse } from '../../protocol/index.ts';
+import { ResultSummaryPage, SEARCH_SCAN_MAX, type ChampionsResponse, type LeaderboardResponse, type OwnerStatusResponse, type ResultResponse, type ResultsResponse, type SeriesResponse } from '../../protocol/index.ts';
 import { startHost, type RunningHost } from '../host.ts';
 import { buildBigKb, type BigKb } from '../testing/big-kb.ts';
 import { call, joinMember, lrPatch, sampleProgram, startTestHost, tempHome, type TempHome, type TestHost } from '../testing/harness.ts';
@@ -75,6 +75,64 @@ describe('searched pages: q and verification', () => {
       const res = await owner<ResultsResponse>(host, `/api/owner/results?${query}`);
       expect([res.status, res.body.error]).toEqual([400, 'bad_request']);
       expect(res.body.message).toMatch(message);
+    }
+  });
+});
+
+describe('summary pages: fields=summary', () => {
+  it('list each result less its patch and output, with their sizes in UTF-8 bytes; paging, filters and search as for whole pages', async () => {
+    host = await startTestHost({ program: sampleProgram({ verify: { replicas: 1 } }) });
+    const { ada, bob } = await sixResults(host);
+    // r7: an output with characters of 2 and 3 bytes in UTF-8 (bytes, not UTF-16 units, are counted).
+    const output = 'loss 2.1 → 1.9, η = 0.002\n';
+    const r7 = { value: 1.9, patch: lrPatch('0.002', '0.003'), parent: 'r5', hypothesis: 'lower lr still', output };
+    expect((await call(host.publicUrl, '/api/results', { token: ada.token, json: r7 })).status).toBe(201);
+
+    const whole = await owner<ResultsResponse>(host, '/api/owner/results');
+    const summary = await owner<ResultSummaryPage>(host, '/api/owner/results?fields=summary');
+    expect(summary.status).toBe(200);
+    expect(ResultSummaryPage.safeParse(summary.body).success).toBe(true);
+    expect([ids(summary.body.results), summary.body.next]).toEqual([ids(whole.body.results), null]);
+    summary.body.results.forEach((row, k) => {
+      const { patch, output: out, ...rest } = whole.body.results[k]!;
+      expect(row).not.toHaveProperty('patch');
+      expect(row).not.toHaveProperty('output');
+      expect(row).toEqual({ ...rest, patch_bytes: Buffer.byteLength(patch), output_bytes: Buffer.byteLength(out) });
+    });
+    // r1 changed no code; r7's output is counted in bytes.
+    expect(summary.body.results[0]).toMatchObject({ id: 'r1', patch_bytes: 0, output_bytes: 0 });
+    expect(summary.body.results[6]).toMatchObject({ id: 'r7', patch_bytes: Buffer.byteLength(r7.patch), output_bytes: Buffer.byteLength(output) });
+    expect(Buffer.byteLength(output)).toBeGreaterThan(output.length);
+    // `fields=full` is the default, spelled out.
+    expect((await owner<ResultsResponse>(host, '/api/owner/results?fields=full')).body).toEqual(whole.body);
+
+    // Paging, newest first, and the filters.
+    const d1 = await owner<ResultSummaryPage>(host, '/api/owner/results?fields=summary&order=desc&limit=2');
+    expect([ids(d1.body.results), d1.body.next]).toEqual([['r7', 'r6'], 6]);
+    const d2 = await owner<ResultSummaryPage>(host, `/api/owner/results?fields=summary&order=desc&limit=2&before=${d1.body.next}`);
+    expect([ids(d2.body.results), d2.body.next]).toEqual([['r5', 'r4'], 4]);
+    expect(ids((await owner<ResultSummaryPage>(host, `/api/owner/results?fields=summary&status=discard&member=${bob.memberId}`)).body.results)).toEqual(['r6']);
+
+    // Searched pages: the same matches and scan as whole pages, as summaries.
+    for (const query of ['q=lr', 'q=lr&order=desc&limit=2', 'verification=pending', `verification=pending&member=${ada.memberId}`]) {
+      const full = await owner<ResultsResponse>(host, `/api/owner/results?${query}`);
+      const small = await owner<ResultSummaryPage>(host, `/api/owner/results?${query}&fields=summary`);
+      expect([ids(small.body.results), small.body.next, small.body.scan], query).toEqual([ids(full.body.results), full.body.next, full.body.scan]);
+      expect(small.body.results.length, query).toBeGreaterThan(0);
+      for (const row of small.body.results) expect(Object.keys(row).filter((k) => k === 'patch' || k === 'output' || k.endsWith('_bytes')), query).toEqual(['patch_bytes', 'output_bytes']);
+    }
+
+    // The member API takes it too; whole pages stay as they were for workers.
+    const member = await call<ResultSummaryPage>(host.publicUrl, '/api/results?fields=summary&order=desc&limit=1', { token: bob.token });
+    expect(member.body.results).toEqual([expect.objectContaining({ id: 'r7', output_bytes: Buffer.byteLength(output) })]);
+    expect(member.body.results[0]).not.toHaveProperty('patch');
+    expect((await call<ResultsResponse>(host.publicUrl, '/api/results?order=desc&limit=1', { token: bob.token })).body.results[0]).toMatchObject({ id: 'r7', output });
+
+    for (const query of ['fields=patch', 'fields=', 'fields=SUMMARY', 'fields=summary&fields=full']) {
+      for (const res of [await owner<ResultsResponse>(host, `/api/owner/results?${query}`), await call<ErrorReply>(host.publicUrl, `/api/results?${query}`, { token: ada.token })]) {
+        expect([query, res.status, res.body.error]).toEqual([query, 400, 'bad_request']);
+        expect(res.body.message, query).toMatch(query.includes('&') ? /`fields` may be given once/ : /`fields` must be one of full, summary/);
+      }
     }
   });
 });

@@ -6,7 +6,7 @@
 
 import { JoinRequestStatus } from '../../protocol/api.ts';
 import type { GpuFacts } from '../../protocol/requirements.ts';
-import type { ResultStatus, VerificationState } from '../../protocol/results.ts';
+import type { ResultFields, ResultStatus, VerificationState } from '../../protocol/results.ts';
 
 /** The statuses a join request is stored with: the protocol's, less `expired` (derived from the clock, never stored). */
 export const StoredJoinStatus = JoinRequestStatus.exclude(['expired']);
@@ -71,6 +71,12 @@ export interface ResultRow {
   createdAt: number;
 }
 
+/**
+ * A result less its two large columns, with their sizes in UTF-8 bytes instead: a summary page's
+ * row (`fields=summary`), read without reading the patches (octet_length, sqlite-store.ts).
+ */
+export type ResultSummaryRow = Omit<ResultRow, 'patch' | 'output'> & { patchBytes: number; outputBytes: number };
+
 /** What the KB's fold reads of a stored result at start-up: the rules' inputs and the verdict given then. */
 export type ResultFacts = Pick<ResultRow, 'seq' | 'id' | 'memberId' | 'value' | 'status' | 'impact' | 'champion' | 'duplicateOf' | 'codeHash' | 'idempotencyKey'> & {
   /** UTF-8 bytes of patch, output and hypothesis (resultBytes in main/kb/quotas.ts). */
@@ -88,6 +94,8 @@ export interface ResultPageQuery {
 
 /** A page as a client asks for it: `q` and `verification` make it a searched page (a bounded scan). */
 export interface ResultListQuery extends ResultPageQuery {
+  /** `summary`: the rows less patch and output (ResultSummaryRow); absent or `full`: whole rows. */
+  fields?: ResultFields | undefined;
   /** A substring of the hypothesis (1 to SEARCH_QUERY_MAX characters). */
   q?: string | undefined;
   verification?: VerificationState | undefined;
@@ -224,6 +232,10 @@ export interface KbStore {
   scanResults(query: ResultScanQuery): Promise<ScannedRow[]>;
   /** The results with these sequence numbers (primary-key lookups), in order of seq. */
   getResultsBySeq(seqs: readonly number[]): Promise<ResultRow[]>;
+  /** `listResultPage` less patch and output (their sizes instead), which are not read. */
+  listResultSummaryPage(query: ResultPageQuery): Promise<ResultSummaryRow[]>;
+  /** `getResultsBySeq` less patch and output (their sizes instead), which are not read. */
+  getResultSummariesBySeq(seqs: readonly number[]): Promise<ResultSummaryRow[]>;
   /** The chart's columns of the results with these sequence numbers (primary-key lookups), in order of seq. */
   listSeriesRows(seqs: readonly number[]): Promise<SeriesRow[]>;
   /** When result `seq` was recorded (Unix ms); null when there is no such result. */

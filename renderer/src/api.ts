@@ -14,7 +14,7 @@ import {
   OwnerStatusResponse,
   PublishResponse,
   ResultResponse,
-  ResultsResponse,
+  ResultSummaryPage,
   type ResultStatus,
   RunState,
   SeriesResponse,
@@ -114,7 +114,8 @@ export interface HistoryQuery {
 }
 
 function historyPath(q: HistoryQuery): string {
-  const params = new URLSearchParams({ order: 'desc', limit: String(q.limit) });
+  // Summaries: a row's patch (up to 512 KiB) and output are fetched when it is opened (ownerApi.result).
+  const params = new URLSearchParams({ order: 'desc', limit: String(q.limit), fields: 'summary' });
   if (q.before !== undefined) params.set('before', String(q.before));
   if (q.member !== undefined) params.set('member', q.member);
   if (q.status !== undefined) params.set('status', q.status);
@@ -142,8 +143,11 @@ export type OwnerStatus = OwnerStatusResponse;
 
 export const ownerApi = {
   status: (token: string) => json(token, '/api/owner/status', OwnerStatusResponse),
-  /** One page of the history (filters: member, status, verification, hypothesis text), never the whole KB. */
-  history: (token: string, q: HistoryQuery) => json(token, historyPath(q), ResultsResponse),
+  /**
+   * One page of the history (filters: member, status, verification, hypothesis text), never the
+   * whole KB; its rows are summaries, with the sizes of the patch and output they leave out.
+   */
+  history: (token: string, q: HistoryQuery) => json(token, historyPath(q), ResultSummaryPage),
   /** The host's ranking, best first: the best results, or each member's best (exact over the whole KB). */
   leaderboard: (token: string, view: LeaderboardView, limit: number) => json(token, `/api/owner/leaderboard?view=${view}&limit=${limit}`, LeaderboardResponse),
   /** The latest `limit` champions, oldest first; `before` (a page's `next`) for the earlier ones. */

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ResultSummary } from '../../../protocol/index.ts';
 import { ago, localTime, type MetricFormat } from '../format.ts';
-import { useResultDetail } from '../owner-data/use-lineage.ts';
+import { useResultDetail } from '../owner-data/use-result-detail.ts';
 import { PatchView } from './PatchView.tsx';
 import { StatusPill } from './StatusPill.tsx';
 import { JudgedValue, VerificationBadge } from './VerificationBadge.tsx';

@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import type { ResultRecord } from '../../../protocol/index.ts';
+import type { ResultRecord, SummaryRow } from '../../../protocol/index.ts';
 import { ago, localTime, type MetricFormat } from '../format.ts';
+import { useResultDetail } from '../owner-data/use-result-detail.ts';
 import { verdictText } from '../verdict.ts';
 import { PatchView } from './PatchView.tsx';
 import { StatusPill } from './StatusPill.tsx';
@@ -26,8 +27,35 @@ function PanelToggle(p: { what: Panel; label: string; resultId: string; panelId:
   );
 }
 
+/** A result whole, or a summary page's row (its patch and output fetched when a panel opens). */
+type Listed = ResultRecord | SummaryRow;
+const isWhole = (r: Listed): r is ResultRecord => 'patch' in r;
+
+/** The open panel's text: the row's own, or the whole result's, fetched once (useResultDetail). */
+function PanelBody({ result: r, what, panelId }: { result: Listed; what: Panel; panelId: string }) {
+  const detail = useResultDetail(r, !isWhole(r));
+  const whole = isWhole(r) ? r : detail.data;
+  if (whole === null) {
+    return detail.error !== null ? (
+      <p className="inline-error small" id={panelId} role="alert">
+        Could not load the {what} of {r.id}: {detail.error}
+      </p>
+    ) : (
+      <p className="muted small" id={panelId} role="status">
+        Loading the {what}…
+      </p>
+    );
+  }
+  if (what === 'diff') return <PatchView patch={whole.patch} id={panelId} />;
+  return (
+    <pre className="output" id={panelId} tabIndex={0} aria-label={`Output of ${r.id} (last lines)`}>
+      {whole.output}
+    </pre>
+  );
+}
+
 interface Props {
-  result: ResultRecord;
+  result: Listed;
   now: number;
   isChampion: boolean;
   fmt: MetricFormat;
@@ -35,13 +63,16 @@ interface Props {
   onSelect?: (id: string) => void;
 }
 
-/** One submission: id, status and verification, worker, value (and the value it was judged by), impact, hypothesis, and its diff and output on demand. */
+/**
+ * One submission: id, status and verification, worker, value (and the value it was judged by),
+ * impact, hypothesis, and its diff and output on demand (fetched then, for a summary).
+ */
 export function ResultRow({ result: r, now, isChampion, fmt, onSelect }: Props) {
   const [open, setOpen] = useState<Panel | null>(null);
   const patchId = `patch-${r.id}`;
   const outputId = `output-${r.id}`;
-  const hasPatch = r.patch.trim() !== '';
-  const hasOutput = r.output.trim() !== '';
+  const hasPatch = isWhole(r) ? r.patch.trim() !== '' : r.patch_bytes > 0;
+  const hasOutput = isWhole(r) ? r.output.trim() !== '' : r.output_bytes > 0;
   const toggle = (what: Panel) => setOpen((o) => (o === what ? null : what));
   const verdict = verdictText(r, fmt);
 
@@ -87,12 +118,7 @@ export function ResultRow({ result: r, now, isChampion, fmt, onSelect }: Props) 
           {hasOutput && <PanelToggle what="output" label="Output" resultId={r.id} panelId={outputId} open={open} onToggle={toggle} />}
         </span>
       </div>
-      {open === 'diff' && <PatchView patch={r.patch} id={patchId} />}
-      {open === 'output' && (
-        <pre className="output" id={outputId} tabIndex={0} aria-label={`Output of ${r.id} (last lines)`}>
-          {r.output}
-        </pre>
-      )}
+      {open !== null && <PanelBody key={open} result={r} what={open} panelId={open === 'diff' ? patchId : outputId} />}
     </li>
   );
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ResultRecord, ResultsResponse } from '../../../protocol/index.ts';
+import type { ResultSummaryPage, SummaryRow } from '../../../protocol/index.ts';
 import { errorMessage, ownerApi, type HistoryQuery } from '../api.ts';
 import { useOwnerStore } from '../store.ts';
 import { filterKey, HISTORY_PAGE, type HistoryFilter } from './history-filter.ts';
@@ -15,7 +15,8 @@ export interface SearchProgress {
 }
 
 export interface HistoryData {
-  results: ResultRecord[];
+  /** Summaries: a row's patch and output are fetched when it is opened (useResultDetail). */
+  results: SummaryRow[];
   /** The filter (filterKey) `results` are of; null before any first page. */
   shownFilter: string | null;
   /**
@@ -33,7 +34,7 @@ export interface HistoryData {
 }
 
 /** Newest first, by sequence number, one entry per id (a newer copy replaces the older). */
-function merge(held: readonly ResultRecord[], fresh: readonly ResultRecord[]): ResultRecord[] {
+function merge(held: readonly SummaryRow[], fresh: readonly SummaryRow[]): SummaryRow[] {
   const byId = new Map(held.map((r) => [r.id, r]));
   for (const r of fresh) byId.set(r.id, r);
   return [...byId.values()].sort((a, b) => b.seq - a.seq);
@@ -43,12 +44,12 @@ interface Feed {
   key: string;
   /** This filter's first page is in: later answers to it are refreshes. */
   started: boolean;
-  results: ResultRecord[];
+  results: SummaryRow[];
   next: number | null;
   search: SearchProgress | null;
 }
 
-const progress = (page: ResultsResponse, before: number): SearchProgress | null =>
+const progress = (page: ResultSummaryPage, before: number): SearchProgress | null =>
   page.scan === undefined ? null : { examined: before + page.scan.examined, stoppedEarly: page.scan.stopped_early };
 
 /**
