@@ -73,8 +73,8 @@ const resultColumns = (table: string): string => RESULT_COLUMNS.split(',').map((
 type ResultArray = [number, string, string, number | null, ResultStatus, number, number, string | null, string, string, string, string | null,
   string, string, string, string, string | null, number];
 
-/** The table is STRICT: each column is already its JS type; only the JSON columns need parsing. */
-function toResult(r: ResultArray): ResultRow {
+/** The columns a full row and a summary row share (all but patch and output, at the same places). */
+function commonFields(r: ResultArray | SummaryArray): Omit<ResultRow, 'patch' | 'output'> {
   return {
     seq: r[0],
     id: r[1],
@@ -86,15 +86,18 @@ function toResult(r: ResultArray): ResultRow {
     duplicateOf: r[7],
     reason: r[8],
     hypothesis: r[9],
-    patch: r[10],
     parent: r[11],
     codeHash: r[12],
-    output: r[13],
     hardware: JSON.parse(r[14]) as Record<string, unknown>,
     durations: JSON.parse(r[15]) as Record<string, number>,
     idempotencyKey: r[16],
     createdAt: r[17],
   };
+}
+
+/** The table is STRICT: each column is already its JS type; only the JSON columns need parsing. */
+function toResult(r: ResultArray): ResultRow {
+  return { ...commonFields(r), patch: r[10], output: r[13] };
 }
 
 /**
@@ -110,26 +113,7 @@ type SummaryArray = [number, string, string, number | null, ResultStatus, number
   string, number, string, string, string | null, number];
 
 function toSummary(r: SummaryArray): ResultSummaryRow {
-  return {
-    seq: r[0],
-    id: r[1],
-    memberId: r[2],
-    value: r[3],
-    status: r[4],
-    impact: r[5],
-    champion: r[6] === 1,
-    duplicateOf: r[7],
-    reason: r[8],
-    hypothesis: r[9],
-    patchBytes: r[10],
-    parent: r[11],
-    codeHash: r[12],
-    outputBytes: r[13],
-    hardware: JSON.parse(r[14]) as Record<string, unknown>,
-    durations: JSON.parse(r[15]) as Record<string, number>,
-    idempotencyKey: r[16],
-    createdAt: r[17],
-  };
+  return { ...commonFields(r), patchBytes: r[10], outputBytes: r[13] };
 }
 
 const INSERT_RESULT = `INSERT INTO results (seq, id, member_id, value, status, impact, champion, duplicate_of, reason, hypothesis, patch,
