@@ -1,8 +1,8 @@
 import type { ChampionStep } from '../../../protocol/index.ts';
-import { ago, formatCount, localTime, type MetricFormat } from '../format.ts';
+import { formatCount, type MetricFormat } from '../format.ts';
 import { useChampions } from '../owner-data/use-champions.ts';
 import { Hypothesis } from './Hypothesis.tsx';
-import { VerificationBadge } from './VerificationBadge.tsx';
+import { StepByline } from './StepByline.tsx';
 
 /** One crowning: the value it was crowned at, by how much it beat the champion before, who and why. */
 function Crowning({ step, fmt, now, onSelect }: { step: ChampionStep; fmt: MetricFormat; now: number; onSelect: (id: string) => void }) {
@@ -15,11 +15,7 @@ function Crowning({ step, fmt, now, onSelect }: { step: ChampionStep; fmt: Metri
         <span className="mono" data-testid="crowned-value">
           {fmt.value(step.crowned_value)}
         </span>
-        <VerificationBadge state={step.verification} reruns={step.reruns} fmt={fmt} />
-        <span title={`member ${step.member} (name declared)`}>by {step.member_name || step.member}</span>
-        <span className="muted small" title={localTime(step.created_at)}>
-          {ago(now - Date.parse(step.created_at))}
-        </span>
+        <StepByline step={step} fmt={fmt} now={now} />
       </div>
       <p className="lineage-gain small" data-testid="champion-improvement">
         {step.improvement === null

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import type { ResultSummary } from '../../../protocol/index.ts';
-import { ago, localTime, type MetricFormat } from '../format.ts';
+import type { MetricFormat } from '../format.ts';
 import { useResultDetail } from '../owner-data/use-result-detail.ts';
 import { PatchView } from './PatchView.tsx';
 import { StatusPill } from './StatusPill.tsx';
-import { JudgedValue, VerificationBadge } from './VerificationBadge.tsx';
+import { StepByline } from './StepByline.tsx';
+import { JudgedValue } from './VerificationBadge.tsx';
 
 interface Props {
   step: ResultSummary;
@@ -37,11 +38,7 @@ export function LineageStep({ step, before, direction, fmt, now }: Props) {
         <span className="mono" data-testid="lineage-value">
           <JudgedValue value={step.value} effective={step.effective_value} fmt={fmt} />
         </span>
-        <VerificationBadge state={step.verification} reruns={step.reruns} fmt={fmt} />
-        <span title={`member ${step.member} (name declared)`}>by {step.member_name || step.member}</span>
-        <span className="muted small" title={localTime(step.created_at)}>
-          {ago(now - Date.parse(step.created_at))}
-        </span>
+        <StepByline step={step} fmt={fmt} now={now} />
       </div>
       <p className="lineage-gain small" data-testid="lineage-gain">
         {gain === null || before === null
