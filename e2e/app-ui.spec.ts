@@ -225,6 +225,10 @@ describe('app UI: the worker view', () => {
     await expect.poll(() => ownerPage.getByTestId('champion').getAttribute('data-id')).toBe(id);
     await expect.poll(() => ownerPage.getByTestId('chart').getAttribute('data-points')).toBe('1');
     await ownerPage.getByTestId('member-row').getByText('grace', { exact: true }).waitFor();
+    // One number format per metric: the champion's value reads the same in both views.
+    const valueIn = (page: Page) => page.getByTestId('champion').locator('.champion-value .mono').first().textContent();
+    await expect.poll(async () => (await valueIn(workerPage)) === (await valueIn(ownerPage))).toBe(true);
+    expect(await valueIn(workerPage)).toMatch(/^-?\d+\.\d+$/);
   }, 90_000);
 
   it('a loop with one run per GPU keeps its options, slots and hypothesis across a reload and in a second tab', async () => {

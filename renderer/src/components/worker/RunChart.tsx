@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MetricPoint } from '../../../../protocol/index.ts';
-import { formatValue } from '../../format.ts';
+import type { MetricFormat } from '../../format.ts';
 import { useColorScheme } from '../../hooks.ts';
 import { useUplot } from '../../use-uplot.ts';
 import { tickLabels } from '../MetricChart.tsx';
@@ -24,7 +24,7 @@ export function chartableNames(points: readonly MetricPoint[], metric: string): 
 }
 
 /** The metric lines the run prints (loss, val_bpb…) over its seconds, live. */
-export function RunChart({ points, metric }: { points: readonly MetricPoint[]; metric: string }) {
+export function RunChart({ points, metric, fmt }: { points: readonly MetricPoint[]; metric: string; fmt: MetricFormat }) {
   const names = useMemo(() => chartableNames(points, metric), [points, metric]);
   const [picked, setPicked] = useState<string | null>(null);
   const name = picked !== null && names.includes(picked) ? picked : (names[0] ?? null);
@@ -47,7 +47,7 @@ export function RunChart({ points, metric }: { points: readonly MetricPoint[]; m
       legend: { show: true, live: true },
       series: [
         { label: 'seconds', value: (_u, v) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} s`) },
-        { label: name, stroke: cssVar('--chart-best'), width: 2, points: { show: true, size: 4 }, value: (_u, v) => (v === null || v === undefined ? '—' : formatValue(v)) },
+        { label: name, stroke: cssVar('--chart-best'), width: 2, points: { show: true, size: 4 }, value: (_u, v) => (v === null || v === undefined ? '—' : fmt.value(v)) },
       ],
       axes: [
         { ...axis, label: 'seconds into the run', values: (_u, splits, _axis, _space, incr) => tickLabels(splits, incr) },
@@ -76,7 +76,7 @@ export function RunChart({ points, metric }: { points: readonly MetricPoint[]; m
       </div>
       <div className="chart" data-testid="run-chart" data-points={count} data-series={name ?? ''}>
         {hasPlot ? (
-          <div ref={holder} className="chart-plot" role="img" aria-label={`${name} over ${count} readings; latest ${formatValue(data[1]!.at(-1) ?? null)}`} />
+          <div ref={holder} className="chart-plot" role="img" aria-label={`${name} over ${count} readings; latest ${fmt.value(data[1]!.at(-1) ?? null)}`} />
         ) : (
           <p className="empty">
             Lines like <code>loss: 3.41</code> or <code>step 120 | loss: 3.41 | …</code> that the run prints are charted here as they arrive.

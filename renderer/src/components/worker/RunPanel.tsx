@@ -1,3 +1,4 @@
+import type { MetricFormat } from '../../format.ts';
 import { useState } from 'react';
 import type { MembershipInfo, RunState } from '../../../../protocol/index.ts';
 import { errorMessage, workerApi } from '../../api.ts';
@@ -43,7 +44,7 @@ function goingLine(run: RunState, progress: Progress | null): string {
  * Start one run or a loop of the selected membership's experiment (one at a time, or one per GPU),
  * run the program's setup on its own, and stop either.
  */
-export function RunPanel({ token, membership, setup, metric, gpusPerRun }: { token: string; membership: MembershipInfo; setup: string | null; metric: string; gpusPerRun: number }) {
+export function RunPanel({ token, membership, setup, metric, gpusPerRun, fmt }: { token: string; membership: MembershipInfo; setup: string | null; metric: string; gpusPerRun: number; fmt: MetricFormat }) {
   const program = membership.program;
   const run = useWorkerStore((s) => s.state?.run ?? null);
   const progress = useWorkerStore((s) => s.progress);
@@ -128,7 +129,7 @@ export function RunPanel({ token, membership, setup, metric, gpusPerRun }: { tok
         </p>
       )}
       {ours && run.setup !== null && <SetupStatus setup={run.setup} />}
-      {ours && active && <SlotRows slots={run.slots} metric={metric} />}
+      {ours && active && <SlotRows slots={run.slots} metric={metric} fmt={fmt} />}
       {ours && sandbox !== null && (
         <p className={sandbox.sandboxed ? 'muted small' : 'note-warning small strong'} data-testid="sandbox" data-sandboxed={String(sandbox.sandboxed)}>
           {sandbox.sandboxed

@@ -1,5 +1,5 @@
 import type { SlotState } from '../../../../protocol/index.ts';
-import { formatDuration, formatValue } from '../../format.ts';
+import { formatDuration, type MetricFormat } from '../../format.ts';
 import { useNow } from '../../hooks.ts';
 
 function doing(slot: SlotState, now: number): string {
@@ -9,14 +9,14 @@ function doing(slot: SlotState, now: number): string {
   return `run ${slot.run ?? '?'} · ${formatDuration(now - slot.started_at)}${budget}`;
 }
 
-function lastOf(slot: SlotState, metric: string): string {
+function lastOf(slot: SlotState, metric: string, fmt: MetricFormat): string {
   if (slot.last === null) return '—';
   if (slot.last.status === 'crash' || slot.last.value === null) return `run ${slot.last.run} crashed`;
-  return `run ${slot.last.run}: ${metric} ${formatValue(slot.last.value)}`;
+  return `run ${slot.last.run}: ${metric} ${fmt.value(slot.last.value)}`;
 }
 
 /** One row per slot while several run at once (one per GPU): its GPUs, what it does, its last result. */
-export function SlotRows({ slots, metric }: { slots: SlotState[]; metric: string }) {
+export function SlotRows({ slots, metric, fmt }: { slots: SlotState[]; metric: string; fmt: MetricFormat }) {
   const now = useNow();
   if (slots.length < 2) return null;
   return (
@@ -36,7 +36,7 @@ export function SlotRows({ slots, metric }: { slots: SlotState[]; metric: string
               <td className="num">{slot.index}</td>
               <td className="mono">{slot.gpus === null ? 'all' : slot.gpus.join(', ')}</td>
               <td>{doing(slot, now)}</td>
-              <td>{lastOf(slot, metric)}</td>
+              <td>{lastOf(slot, metric, fmt)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,3 +1,4 @@
+import type { MetricFormat } from '../../format.ts';
 import type { ResultRecord, TaskSpec } from '../../../../protocol/index.ts';
 import { ago, formatImpact, localTime } from '../../format.ts';
 import { useNow } from '../../hooks.ts';
@@ -8,7 +9,7 @@ import { JudgedValue, VerificationBadge } from '../VerificationBadge.tsx';
  * This member's results as the host judged them, newest first, each with the hypothesis it tested; a
  * keep is a claim, pending until another member re-runs it (a `claim-verdict` updates its badge live).
  */
-export function Submissions({ results, spec, championId }: { results: readonly ResultRecord[]; spec: TaskSpec; championId: string | null }) {
+export function Submissions({ results, spec, championId, fmt }: { results: readonly ResultRecord[]; spec: TaskSpec; championId: string | null; fmt: MetricFormat }) {
   const now = useNow();
   const rows = [...results].sort((a, b) => b.seq - a.seq);
   return (
@@ -49,11 +50,11 @@ export function Submissions({ results, spec, championId }: { results: readonly R
                   <td>
                     <span className="result-status">
                       <StatusPill status={r.status} />
-                      <VerificationBadge state={r.verification} reruns={r.reruns} long />
+                      <VerificationBadge state={r.verification} reruns={r.reruns} long fmt={fmt} />
                     </span>
                   </td>
                   <td className="num mono">
-                    <JudgedValue value={r.value} effective={r.effective_value} />
+                    <JudgedValue value={r.value} effective={r.effective_value} fmt={fmt} />
                   </td>
                   <td className="num mono">{formatImpact(r.impact)}</td>
                   <td className="small">{r.reason}</td>

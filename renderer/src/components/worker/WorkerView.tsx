@@ -11,6 +11,7 @@ import { LiveOutput } from './LiveOutput.tsx';
 import { RunChart } from './RunChart.tsx';
 import { RunPanel } from './RunPanel.tsx';
 import { Submissions } from './Submissions.tsx';
+import { useProgramFormat } from './use-program-format.ts';
 import { WorkspacePanel } from './WorkspacePanel.tsx';
 
 function hostOf(url: string): string {
@@ -28,6 +29,8 @@ export function WorkerView({ token }: { token: string }) {
   const connection = useWorkerStore((s) => s.connection);
   const selected = useWorkerStore((s) => s.selected);
   const program = useWorkerStore((s) => s.program);
+  // One number format for the program's metric, as in the owner view (format.ts has the rule).
+  const fmt = useProgramFormat(program);
   const programError = useWorkerStore((s) => s.programError);
   const now = useNow();
 
@@ -120,10 +123,10 @@ export function WorkerView({ token }: { token: string }) {
             {state.join?.state === 'approved' && state.join.membership === membership.id && state.join.workspace !== null && (
               <JoinWorkspace workspace={state.join.workspace} program={membership.program} />
             )}
-            <RunPanel token={token} membership={membership} setup={spec?.setup ?? null} metric={spec?.metric ?? ''} gpusPerRun={spec?.requires?.gpu_count ?? 1} />
+            <RunPanel token={token} membership={membership} setup={spec?.setup ?? null} metric={spec?.metric ?? ''} gpusPerRun={spec?.requires?.gpu_count ?? 1} fmt={fmt} />
             <div className="two-columns">
               <LiveOutput />
-              <RunChart points={state.metrics} metric={spec?.metric ?? ''} />
+              <RunChart points={state.metrics} metric={spec?.metric ?? ''} fmt={fmt} />
             </div>
             {spec !== null && program !== null && (
               <>
@@ -134,9 +137,10 @@ export function WorkerView({ token }: { token: string }) {
                     spec={spec}
                     now={now}
                     record={program.mine.find((r) => r.id === program.champion?.id) ?? null}
+                    fmt={fmt}
                   />
                 </section>
-                <Submissions results={program.mine} spec={spec} championId={program.champion?.id ?? null} />
+                <Submissions results={program.mine} spec={spec} championId={program.champion?.id ?? null} fmt={fmt} />
                 <WorkspacePanel dir={program.workspace.dir} diff={program.workspace.diff} />
               </>
             )}
