@@ -1,13 +1,11 @@
-import type { Champion, ChampionsResponse, CodeResponse, LeaderboardView, LineageResponse, SeriesResponse, ResultSummary, MemberUsage, NoiseReport, Payout, ProgramFile, RerunRecord, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, ResultSummaryPage, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob, VerificationState } from '../../protocol/index.ts';
-import { ServiceError } from '../errors.ts';
+import type { Champion, ChampionsResponse, CodeResponse, LeaderboardView, LineageResponse, SeriesResponse, ResultSummary, MemberUsage, Payout, ProgramFile, RerunReport, RerunReportResponse, ResultRecord, ResultsResponse, ResultSummaryPage, RosterEntry, StatusResponse, SubmitResultRequest, TaskSpec, VerificationJob } from '../../protocol/index.ts';
 import type { EventBus } from '../events.ts';
 import { applyResult, emptyState, type FoldSpec, type FoldVerdict, type KbState } from '../rules/fold.ts';
 import { reference } from '../rules/judge.ts';
 import { addWeight } from '../rules/payouts.ts';
-import { verifyClaim } from '../rules/verification.ts';
 import { isRefusedAfterFailure, type KbStore, type MemberRow, type NewResult, type RerunRow, type ResultFacts, type ResultListQuery, type ResultRow, type VerdictUpdate } from '../store/kb-store.ts';
-import { Leases } from './verification/leases.ts';
-import { NOISE_WINDOW, noiseReport, type NoiseInput } from './verification/noise.ts';
+import { ClaimDesk, type Claim } from './verification/claims.ts';
+import { KbError } from './kb-error.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { Quotas, resultBytes } from './quotas.ts';
 import { codeHash } from '../../protocol/node/code-hash.ts';
@@ -16,7 +14,9 @@ import * as listings from './listings.ts';
 import * as readModels from './read-models.ts';
 import { series, type SeriesQuery } from './series.ts';
 import { rankMembers } from '../rules/leaders.ts';
-import { toChampion, toResultRecord, type ClaimView } from './records.ts';
+import { toChampion, toResultRecord } from './records.ts';
+
+export { KbError } from './kb-error.ts';
 
 /** What the KB needs of a loaded program. */
 export interface ProgramSnapshot {
@@ -25,32 +25,11 @@ export interface ProgramSnapshot {
   files: readonly ProgramFile[];
 }
 
-/** A submission (or a start-up) the KB refuses; the message goes to the member or the owner. */
-export class KbError extends ServiceError {
-  override name = 'KbError';
-}
-
 /** Lineages kept built: the champions' and the latest results' are the ones asked for. */
 const LINEAGES_KEPT = 1_024;
 
 /** Results read per page at start-up: bounded memory whatever the size of the log. */
 const LOAD_PAGE = 10_000;
-
-/** Claims not reproduced from which the owner's member list flags a member (one can be bad luck). */
-const FLAG_NOT_REPRODUCED = 2;
-
-/** Added to twice the time budget for a verification lease: the worker's own grace and the report's trip. */
-const LEASE_GRACE_SECONDS = 60;
-
-/** A claim as the fold last judged it. */
-interface Claim {
-  seq: number;
-  memberId: string;
-  /** The value the member claimed. */
-  claimed: number | null;
-  verification: VerificationState;
-  effective: number | null;
-}
 
 /** What a fold of the log builds, swapped in at once. */
 interface Folded {
@@ -99,20 +78,8 @@ export class KnowledgeBase {
   /** Lineages as sent: a judged result's chain of parents never changes, so each is built once (bounded; cleared on rebuild). */
   #lineages = new Map<string, LineageResponse>();
 
-  // Verified champions (docs/design.md): re-runs are facts of the log like results; the claims'
-  // verification is what the fold makes of them.
-  /** Re-runs by claim id, in the order they were reported. */
-  #reruns = new Map<string, RerunRow[]>();
-  #lastRerunSeq = 0;
-  /** `member\0key` → the claim a re-run with that idempotency key was reported for. */
-  #rerunKeys = new Map<string, string>();
-  /** Every claim as the fold last judged it (results that are not claims are absent). */
-  #claims = new Map<string, Claim>();
-  /** Re-run reports, one after another. */
-  #reporting: Promise<unknown> = Promise.resolve();
-  /** The pending ones among them, built from #claims when needed; null after a refold. */
-  #pending: string[] | null = null;
-  #leases: Leases;
+  /** Verified champions (docs/design.md): the claims' verification, its jobs, leases and re-runs (verification/claims.ts). */
+  #desk: ClaimDesk;
 
   private constructor(store: KbStore, program: ProgramSnapshot, bus: EventBus, now: () => number) {
     this.#store = store;
@@ -133,8 +100,28 @@ export class KnowledgeBase {
       { inFlight: store.writesInFlight ?? 1 },
     );
     this.#quotas = new Quotas(program.spec.quota, now);
-    // Twice the time budget plus the worker's grace (DESIGN.md): a slow honest re-run still reports in time.
-    this.#leases = new Leases((2 * program.spec.time_budget + LEASE_GRACE_SECONDS) * 1000, now);
+    this.#desk = new ClaimDesk({
+      store,
+      bus,
+      spec: program.spec,
+      verify: this.#foldSpec().verify,
+      now,
+      ready: () => this.#ready,
+      committing: (id) => this.#inflight.get(id),
+      exclusive: (fn) => this.#exclusive(fn),
+      refold: (reruns, always, write) => this.#refold(reruns, always, write),
+      tally: (memberId) => this.#state.members.get(memberId),
+      reproducedInPlace: (memberId, row) => {
+        const tally = this.#state.members.get(memberId);
+        if (tally) tally.weight = addWeight(this.spec.accept, tally.weight, { status: row.status, impact: row.impact });
+        if (this.#state.champion?.id === row.id) this.#state.champion.verification = 'reproduced';
+      },
+      touched: () => {
+        this.#stateVersion++;
+        this.#lineages.clear();
+      },
+      baseFiles: (id) => (id === null ? this.#original : this.#championFiles.get(id)),
+    });
   }
 
   static async open(opts: { store: KbStore; program: ProgramSnapshot; bus: EventBus; now?: () => number }): Promise<KnowledgeBase> {
@@ -277,18 +264,33 @@ export class KnowledgeBase {
     this.#championFiles = f.files;
     this.#championRow = f.championRow;
     this.#championName = f.championName;
-    this.#claims = f.claims;
-    this.#pending = null;
-    this.#reruns = reruns;
-    this.#rerunKeys = new Map();
-    let last = 0;
-    for (const [claimId, list] of reruns) {
-      for (const r of list) {
-        last = Math.max(last, r.seq);
-        if (r.idempotencyKey !== null) this.#rerunKeys.set(`${r.memberId}\0${r.idempotencyKey}`, claimId);
-      }
+    this.#desk.adopt(f.claims, reruns);
+  }
+
+  /** Runs `fn` with judging held (submissions wait on #ready) and everything accepted so far on disk. */
+  async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    this.#ready = gate;
+    try {
+      await this.#committer.drain();
+      return await fn();
+    } finally {
+      open();
     }
-    this.#lastRerunSeq = last;
+  }
+
+  /**
+   * The log folded again over `reruns` (under #exclusive): `write` records the verdicts that changed
+   * (`always`'s among them) with the files of the results they crowned, then the new state is swapped in.
+   */
+  async #refold(reruns: Map<string, RerunRow[]>, always: string, write: (updates: VerdictUpdate[], crowned: Map<string, Map<string, string>>) => Promise<void>): Promise<VerdictUpdate[]> {
+    const updates: VerdictUpdate[] = [];
+    const folded = await this.#fold(reruns, { list: updates, always });
+    await write(updates, await this.#crowned(updates, folded));
+    await this.#refreshChampion(folded);
+    this.#swap(folded, reruns);
+    return updates;
   }
 
   /**
@@ -305,7 +307,7 @@ export class KnowledgeBase {
       await this.#inflight.get(earlier);
       const row = await this.#store.getResult(earlier);
       if (!row) throw new Error(`result ${earlier} vanished from the store`);
-      return { record: toResultRecord(row, member.name, this.#claimView(row.id, await this.#memberNames())), replayed: true };
+      return { record: toResultRecord(row, member.name, this.#desk.view(row.id, await this.#memberNames())), replayed: true };
     }
 
     // After the replay check (a replay answers 200 whatever the quota) and before judging: a refusal records nothing.
@@ -319,199 +321,20 @@ export class KnowledgeBase {
     // Refused: the committer's write has already started rebuilding the state from disk.
     await committed;
     this.#inflight.delete(row.id);
-    const record = toResultRecord(row, member.name, this.#claimView(row.id, new Map([[member.id, member.name]])));
+    const record = toResultRecord(row, member.name, this.#desk.view(row.id, new Map([[member.id, member.name]])));
     this.#bus.publish({ type: 'result', result: record });
-    if (row.champion) this.#bus.publish({ type: 'champion', champion: toChampion(row, member.name, this.#claims.get(row.id)) });
+    if (row.champion) this.#bus.publish({ type: 'champion', champion: toChampion(row, member.name, this.#desk.claim(row.id)) });
     return { record, replayed: false };
   }
 
-  /**
-   * A verification job for `member` (docs/design.md, "Verified champions"): the oldest pending claim
-   * of another member that it has not re-run yet and nobody holds a live lease on; with
-   * `same_hardware`, only one made on the member's GPU model (a claim that names none goes to
-   * anyone). Null when there is none. A member that holds a live lease gets that job again.
-   */
-  async nextJob(member: MemberRow, hardware: Record<string, unknown> | undefined): Promise<VerificationJob | null> {
-    await this.#ready;
-    const verify = this.spec.verify;
-    if (verify === undefined || verify.replicas === 0) return null;
-    const held = this.#leases.heldBy(member.id);
-    if (held) return this.#job(held.id, held.claimId, held.expiresAt);
-    const gpu = gpuModel(hardware?.gpu) ?? gpuModel(member.gpu);
-    // Pending claims only, oldest first: a few, whatever the size of the log.
-    for (const id of this.#pendingClaims()) {
-      const claim = this.#claims.get(id)!;
-      if (claim.verification !== 'pending' || claim.memberId === member.id) continue;
-      if ((this.#reruns.get(id) ?? []).some((r) => r.memberId === member.id)) continue;
-      if (this.#leases.onClaim(id) || this.#leases.lapsedBy(id, member.id)) continue;
-      if (verify.same_hardware) {
-        const row = await this.#store.getResult(id);
-        const claimGpu = gpuModel(row?.hardware.gpu);
-        if (claimGpu !== null && claimGpu !== gpu) continue;
-      }
-      const lease = this.#leases.grant(id, member.id);
-      return this.#job(lease.id, id, lease.expiresAt);
-    }
-    return null;
+  /** A verification job for `member`, or null (ClaimDesk.nextJob). */
+  nextJob(member: MemberRow, hardware: Record<string, unknown> | undefined): Promise<VerificationJob | null> {
+    return this.#desk.nextJob(member, hardware);
   }
 
-  /** Ids of the claims still pending, in submission order (kept beside #claims, which holds every claim). */
-  #pendingClaims(): string[] {
-    this.#pending ??= [...this.#claims].filter(([, c]) => c.verification === 'pending').map(([id]) => id);
-    this.#pending = this.#pending.filter((id) => this.#claims.get(id)?.verification === 'pending');
-    return this.#pending;
-  }
-
-  async #job(lease: string, claimId: string, expiresAt: number): Promise<VerificationJob> {
-    const row = await this.#store.getResult(claimId);
-    if (!row) throw new Error(`claim ${claimId} vanished from the store`);
-    const files = this.#claimFiles(row);
-    const claimant = await this.#store.getMember(row.memberId);
-    return {
-      lease,
-      expires_at: new Date(expiresAt).toISOString(),
-      claim: { id: row.id, member_name: claimant?.name ?? row.memberId, value: row.value ?? Number.NaN, hardware: row.hardware },
-      files: [...files].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content })),
-      code_hash: row.codeHash,
-      run: this.spec.run,
-      time_budget: this.spec.time_budget,
-    };
-  }
-
-  /** A claim's editable files: a champion's are kept; another's are its parent's with its patch applied. */
-  #claimFiles(row: ResultRow): Map<string, string> {
-    const kept = this.#championFiles.get(row.id);
-    if (kept) return kept;
-    const base = row.parent === null ? this.#original : this.#championFiles.get(row.parent);
-    if (!base) throw new Error(`claim ${row.id} names parent ${row.parent}, which is not a champion`);
-    return editableFiles(applyEditablePatch(base, row.patch, this.spec.editable), this.spec.editable);
-  }
-
-  /**
-   * A re-run's report, under a live lease held by `member`. Durable and idempotent like a
-   * submission. The state is then the fold of the log with this re-run: the claim's verdict, and
-   * every later verdict that changes with it, are written in the same transaction as the re-run.
-   */
-  async report(member: MemberRow, leaseId: string, body: RerunReport): Promise<{ response: RerunReportResponse; replayed: boolean }> {
-    // One report at a time: each starts from the re-runs the one before it left (they are rare).
-    const done = this.#reporting.then(() => this.#report(member, leaseId, body));
-    this.#reporting = done.catch(() => undefined);
-    return done;
-  }
-
-  async #report(member: MemberRow, leaseId: string, body: RerunReport): Promise<{ response: RerunReportResponse; replayed: boolean }> {
-    await this.#ready;
-    const key = body.idempotency_key === undefined ? null : `${member.id}\0${body.idempotency_key}`;
-    const earlier = key === null ? undefined : this.#rerunKeys.get(key);
-    if (earlier !== undefined) return { response: await this.#reportResponse(earlier), replayed: true };
-    const lease = this.#leases.live(leaseId);
-    if (!lease || lease.memberId !== member.id) {
-      throw new KbError('lease_expired', 'There is no live verification lease with that id for you (it expired, was never granted to you, or the host restarted): ask for a new job (POST /api/verifications/next).');
-    }
-    const claim = this.#claims.get(lease.claimId);
-    if (!claim || claim.verification !== 'pending') {
-      this.#leases.release(lease.claimId);
-      throw new KbError('claim_settled', `Claim ${lease.claimId} is already decided (${claim?.verification ?? 'no longer a claim'}); nothing was recorded.`);
-    }
-    if (claim.memberId === member.id) throw new KbError('own_claim', 'A member never verifies its own claim.');
-    // A claim judged a moment ago may not be on disk yet: its re-run is written after it, never before
-    // (the re-run refers to it; written first, it would fail and take the claim's batch with it).
-    const committing = this.#inflight.get(lease.claimId);
-    if (committing) {
-      await committing.catch(() => {
-        throw new KbError('claim_settled', `Claim ${lease.claimId} was not recorded after all (the host could not write it); nothing was recorded.`);
-      });
-    }
-
-    const crashed = body.crashed === true || body.value === null;
-    const seq = this.#lastRerunSeq + 1;
-    const rerun: RerunRow = {
-      seq,
-      id: `v${seq}`,
-      claimId: lease.claimId,
-      memberId: member.id,
-      value: crashed ? null : body.value,
-      hardware: body.hardware ?? {},
-      output: body.output ?? '',
-      durations: body.durations ?? {},
-      idempotencyKey: body.idempotency_key ?? null,
-      createdAt: this.#now(),
-    };
-    const reruns = new Map(this.#reruns);
-    reruns.set(rerun.claimId, [...(reruns.get(rerun.claimId) ?? []), rerun]);
-    // The common case changes no verdict: submissions go on being judged meanwhile.
-    if (await this.#settleInPlace(claim, rerun, reruns)) return { response: await this.#reportResponse(rerun.claimId), replayed: false };
-
-    // Nothing is judged while the log is folded again with this re-run, and everything accepted so far is on disk first.
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    this.#ready = gate;
-    try {
-      await this.#committer.drain();
-      const updates: VerdictUpdate[] = [];
-      const folded = await this.#fold(reruns, { list: updates, always: rerun.claimId });
-      await this.#store.appendRerun(rerun, updates, await this.#crowned(updates, folded));
-      await this.#refreshChampion(folded);
-      this.#swap(folded, reruns);
-      this.#leases.release(rerun.claimId, true);
-      await this.#publishUpdates(updates);
-      return { response: await this.#reportResponse(rerun.claimId), replayed: false };
-    } finally {
-      open();
-    }
-  }
-
-  /**
-   * The common case, without folding the log again: the re-run leaves the claim pending (more
-   * replicas to come) or reproduces it at its claimed value. No effective value changes, so no
-   * verdict does: the claim's verification, its member's earned weight and the champion's badge are
-   * all that move, exactly as a fold would move them (a restart checks it). False when a fold is needed.
-   */
-  async #settleInPlace(claim: Claim, rerun: RerunRow, reruns: Map<string, RerunRow[]>): Promise<boolean> {
-    const verify = this.#foldSpec().verify;
-    if (verify === undefined || claim.claimed === null) return false;
-    const names = await this.#memberNames();
-    const decided = verifyClaim(this.spec.direction, claim.claimed, reruns.get(rerun.claimId)!.map((r) => ({ member: names.get(r.memberId) ?? r.memberId, value: r.value })), verify);
-    const unchanged = decided.state === 'pending' || (decided.state === 'reproduced' && decided.effective === claim.claimed);
-    if (!unchanged) return false;
-    const row = await this.#store.getResult(rerun.claimId);
-    if (!row) return false;
-    const update: VerdictUpdate[] =
-      decided.state === 'reproduced' ? [{ id: row.id, status: row.status, impact: row.impact, champion: row.champion, duplicateOf: row.duplicateOf, reason: `${row.reason} (reproduced: ${decided.reason})` }] : [];
-    await this.#store.appendRerun(rerun, update);
-    this.#reruns = reruns;
-    this.#lastRerunSeq = rerun.seq;
-    if (rerun.idempotencyKey !== null) this.#rerunKeys.set(`${rerun.memberId}\0${rerun.idempotencyKey}`, rerun.claimId);
-    if (decided.state === 'reproduced') {
-      claim.verification = 'reproduced';
-      const tally = this.#state.members.get(claim.memberId);
-      if (tally) tally.weight = addWeight(this.spec.accept, tally.weight, { status: row.status, impact: row.impact });
-      if (this.#state.champion?.id === row.id) this.#state.champion.verification = 'reproduced';
-      this.#leases.release(rerun.claimId, true);
-    } else {
-      this.#leases.release(rerun.claimId); // more replicas: offered again, to another member
-    }
-    this.#stateVersion++;
-    this.#lineages.clear();
-    await this.#publishUpdates([{ id: row.id, status: row.status, impact: row.impact, champion: row.champion, duplicateOf: row.duplicateOf, reason: row.reason }]);
-    return true;
-  }
-
-  async #reportResponse(claimId: string): Promise<RerunReportResponse> {
-    const row = await this.#store.getResult(claimId);
-    const claim = this.#claims.get(claimId);
-    return {
-      claim: { id: claimId, verification: claim?.verification ?? 'none', effective_value: claim?.effective ?? row?.value ?? null, status: row?.status ?? 'discard', reason: row?.reason ?? '' },
-    };
-  }
-
-  /** Members and the owner hear of every verdict a re-run changed (`verdict` events). */
-  async #publishUpdates(updates: readonly VerdictUpdate[]): Promise<void> {
-    const names = await this.#memberNames();
-    for (const u of updates) {
-      const row = await this.#store.getResult(u.id);
-      if (row) this.#bus.publish({ type: 'verdict', result: toResultRecord(row, names.get(row.memberId) ?? row.memberId, this.#claimView(row.id, names)) });
-    }
+  /** A re-run's report under a live lease held by `member` (ClaimDesk.report). */
+  report(member: MemberRow, leaseId: string, body: RerunReport): Promise<{ response: RerunReportResponse; replayed: boolean }> {
+    return this.#desk.report(member, leaseId, body);
   }
 
   /** Synchronous on purpose: each submission sees the state left by the one before it. */
@@ -528,10 +351,7 @@ export class KnowledgeBase {
     const id = `r${seq}`;
     const verdict = applyResult(this.#state, { seq, id, member: member.id, value: body.value, crashed: body.crashed === true, codeHash: hash, bytes });
     this.#stateVersion++;
-    if (verdict.verification !== 'none') {
-      this.#claims.set(id, { seq, memberId: member.id, claimed: body.value, verification: verdict.verification, effective: verdict.effectiveValue });
-      if (verdict.verification === 'pending') this.#pending?.push(id);
-    }
+    if (verdict.verification !== 'none') this.#desk.add(id, { seq, memberId: member.id, claimed: body.value, verification: verdict.verification, effective: verdict.effectiveValue });
 
     const row: ResultRow = {
       seq,
@@ -562,7 +382,7 @@ export class KnowledgeBase {
   }
 
   champion(): Champion | null {
-    return this.#championRow ? toChampion(this.#championRow, this.#championName, this.#claims.get(this.#championRow.id)) : null;
+    return this.#championRow ? toChampion(this.#championRow, this.#championName, this.#desk.claim(this.#championRow.id)) : null;
   }
 
   baseline(): number | null {
@@ -600,7 +420,7 @@ export class KnowledgeBase {
    */
   async results(since = 0): Promise<ResultRecord[]> {
     const [rows, names] = await Promise.all([this.#store.listResults(since), this.#memberNames()]);
-    return rows.map((r) => toResultRecord(r, names.get(r.memberId) ?? r.memberId, this.#claimView(r.id, names)));
+    return rows.map((r) => toResultRecord(r, names.get(r.memberId) ?? r.memberId, this.#desk.view(r.id, names)));
   }
 
   async payouts(): Promise<Payout[]> {
@@ -612,22 +432,14 @@ export class KnowledgeBase {
     return readModels.roster(await this.#store.listMembers(), this.#state);
   }
 
-  /** A member's claims that did not reproduce, for the owner's member list (flagged from FLAG_NOT_REPRODUCED on). */
+  /** A member's claims that did not reproduce, for the owner's member list (ClaimDesk.verificationOf). */
   verificationOf(memberId: string): { not_reproduced: number; flagged: boolean } {
-    const n = this.#state.members.get(memberId)?.notReproduced ?? 0;
-    return { not_reproduced: n, flagged: n >= FLAG_NOT_REPRODUCED };
+    return this.#desk.verificationOf(memberId);
   }
 
-  /**
-   * The owner puts a pending claim back in the queue: a live lease on it is dropped (its verifier
-   * went quiet, or the owner wants another machine to take it), and the next member to ask gets it.
-   */
+  /** The owner puts a pending claim back in the queue (ClaimDesk.requeue). */
   requeue(claimId: string): { claim: string; released: string | null } {
-    const claim = this.#claims.get(claimId);
-    if (!claim) throw new KbError('not_found', `${claimId} is not a claim of this program (only accepted results are verified).`);
-    if (claim.verification !== 'pending') throw new KbError('claim_settled', `${claimId} is already decided (${claim.verification.replace('_', ' ')}); there is nothing to re-queue.`);
-    const lease = this.#leases.revoke(claimId);
-    return { claim: claimId, released: lease?.memberId ?? null };
+    return this.#desk.requeue(claimId);
   }
 
   /** A member's use of its quotas, for the owner's member list. */
@@ -638,20 +450,7 @@ export class KnowledgeBase {
   /** What records show besides their rows: names, and each claim's verification. */
   async #context(): Promise<listings.RecordContext> {
     const names = await this.#memberNames();
-    return { names, claim: (id) => this.#claimView(id, names) };
-  }
-
-  #claimView(id: string, names: ReadonlyMap<string, string>): ClaimView | undefined {
-    const claim = this.#claims.get(id);
-    if (!claim) return undefined;
-    const reruns: RerunRecord[] = (this.#reruns.get(id) ?? []).map((r) => ({
-      member: r.memberId,
-      member_name: names.get(r.memberId) ?? r.memberId,
-      value: r.value,
-      hardware: r.hardware,
-      at: new Date(r.createdAt).toISOString(),
-    }));
-    return { verification: claim.verification, effective: claim.effective, reruns };
+    return { names, claim: (id) => this.#desk.view(id, names) };
   }
 
   /**
@@ -660,7 +459,7 @@ export class KnowledgeBase {
    * `fields: 'summary'`, its rows less patch and output (ResultSummaryPage).
    */
   async page(query: ResultListQuery): Promise<ResultsResponse | ResultSummaryPage> {
-    return listings.list(this.#store, query, await this.#context(), (id) => this.#claims.get(id)?.verification ?? 'none');
+    return listings.list(this.#store, query, await this.#context(), (id) => this.#desk.claim(id)?.verification ?? 'none');
   }
 
   /** GET /api/owner/results/:id: one full record; null when there is no such result. */
@@ -683,7 +482,7 @@ export class KnowledgeBase {
   async series(query: SeriesQuery): Promise<SeriesResponse> {
     // A claim that did not reproduce has no value anyone measured again: the chart leaves it out, as the leaderboard does.
     return series(this.#store, this.#state, query, await this.#memberNames(), (id, value) => {
-      const claim = this.#claims.get(id);
+      const claim = this.#desk.claim(id);
       if (claim === undefined) return value;
       return claim.verification === 'not_reproduced' ? null : claim.effective;
     });
@@ -718,7 +517,7 @@ export class KnowledgeBase {
     // The members are read once: the leaderboard, roster and payouts all name them.
     const members = await this.#store.listMembers();
     const names = new Map(members.map((m) => [m.id, m.name]));
-    const leaderboard = await listings.leaderboard(this.#store, this.#state.leaders, { names, claim: (id) => this.#claimView(id, names) });
+    const leaderboard = await listings.leaderboard(this.#store, this.#state.leaders, { names, claim: (id) => this.#desk.view(id, names) });
     const roster = readModels.roster(members, this.#state);
     const payouts = readModels.payouts(this.spec, this.#state, names);
     const pending = readModels.payouts(this.spec, this.#state, names, 'pending');
@@ -733,20 +532,10 @@ export class KnowledgeBase {
       payouts,
       // Only when something is pending: the same list twice says nothing.
       pending_payouts: JSON.stringify(pending) === JSON.stringify(payouts) ? [] : pending,
-      noise: this.#noise(),
+      noise: this.#desk.noise(),
       pool: this.spec.pool,
       token: this.spec.token,
     };
-  }
-
-  /** Over the claims re-run most recently (noise.ts): bounded whatever the size of the log. */
-  #noise(): NoiseReport | null {
-    const inputs: NoiseInput[] = [];
-    for (const [id, reruns] of this.#reruns) {
-      const claimed = this.#claims.get(id)?.claimed;
-      if (claimed !== undefined && claimed !== null) inputs.push({ claimed, reruns: reruns.map((r) => r.value) });
-    }
-    return noiseReport(inputs.slice(-NOISE_WINDOW));
   }
 
   async #memberNames(): Promise<Map<string, string>> {
@@ -757,13 +546,6 @@ export class KnowledgeBase {
   async drain(): Promise<void> {
     await this.#committer.drain();
   }
-}
-
-/** A GPU model as members state it ("NVIDIA H100 80GB HBM3"), compared case- and space-insensitively; null when none. */
-function gpuModel(v: unknown): string | null {
-  if (typeof v !== 'string') return null;
-  const model = v.trim().replace(/\s+/g, ' ').toLowerCase();
-  return model === '' || model === 'cpu' || model === 'none' ? null : model;
 }
 
 /** The stored verdict is the one the fold gives (the parts a re-run can change). */
