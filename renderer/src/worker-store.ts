@@ -68,8 +68,12 @@ export const useWorkerStore = create<WorkerViewState>()((set, get) => ({
     const token = get().token;
     if (token === null) return;
     try {
-      const state = await workerApi.state(token);
+      const fetched = await workerApi.state(token);
       const before = get().state;
+      // A snapshot asked for before this run's sandbox or lineage event came may arrive after it
+      // (a reconnect mid-run): what the event said is newer, so the snapshot does not take it back.
+      const sameRun = before !== null && before.run !== null && before.run.started_at === fetched.run?.started_at;
+      const state = sameRun ? { ...fetched, sandbox: fetched.sandbox ?? before.sandbox, lineage: fetched.lineage ?? before.lineage } : fetched;
       set({ state, loadError: null });
       keepSelection(before, state);
     } catch (err) {
