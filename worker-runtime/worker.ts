@@ -16,7 +16,7 @@ import { CRASH_STREAK_LIMIT, CrashStreak } from './session/crash-streak.ts';
 import { HostSession } from './session/host-session.ts';
 import { Preflight } from './session/preflight.ts';
 import { assertRequirements } from './session/requirements.ts';
-import { OneAtATime } from './setup/one-at-a-time.ts';
+import { HomeLock } from './setup/home-lock.ts';
 import { SetupFailedError, SetupJob } from './setup/setup-job.ts';
 import { setupNeeded } from './setup/setup-stamp.ts';
 import { machineGpus, slotGpus } from './slots.ts';
@@ -129,13 +129,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
   // One slot on the membership's workspace, or one per GPU group, each with a workspace of its own.
   const groups = opts.gpus === undefined ? [null] : slotGpus(opts.gpus, opts.hardware, (await host.task()).program.spec.requires?.gpu_count ?? 1);
-  const slots: Slot[] = groups.map((gpus, index) => ({ index, dirs: slotDirs(dirs, index), sandbox, gpus }));
+  const home = new HomeLock();
+  const slots: Slot[] = groups.map((gpus, index) => ({ index, dirs: slotDirs(dirs, index), sandbox, gpus, home }));
   if (slots.length > 1) emit({ type: 'slots', slots: slots.map((s) => ({ index: s.index, gpus: s.gpus === null ? null : [...s.gpus], workspace: s.dirs.workspace })) });
   const claims = new ClaimWatch(host);
-  // Setups take turns: the slots share the program home they download into.
-  const setupTurns = new OneAtATime();
   const setupDone = new Set<number>();
-  const setupOf = (task: TaskResponse, why: string, force = false) => new SetupJob(task, { why, dirs, turns: setupTurns, force, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+  const setupOf = (task: TaskResponse, why: string, force = false) => new SetupJob(task, { why, dirs, force, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
   const jobs: JobSource = {
     next: async (slot) => {
       const task = await host.task();

@@ -2,6 +2,7 @@ import type { WorkerDirs } from '../dirs.ts';
 import type { Emit } from '../events.ts';
 import type { SandboxSession } from '../sandbox/session.ts';
 import type { HostSession } from '../session/host-session.ts';
+import type { HomeLock } from '../setup/home-lock.ts';
 
 /**
  * Where a job runs: its own workspace (and state folder), the sandbox its processes start under,
@@ -14,6 +15,8 @@ export interface Slot {
   sandbox: SandboxSession;
   /** The GPUs this slot's runs see (`CUDA_VISIBLE_DEVICES`), or null: whatever the machine shows. */
   gpus: readonly number[] | null;
+  /** The program home's lock, one for all the worker's slots: runs share it, a setup has it alone. */
+  home: HomeLock;
 }
 
 export interface JobContext {

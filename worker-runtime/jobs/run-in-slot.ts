@@ -31,7 +31,12 @@ export interface SlotRun {
  * person (start, output, progress, metrics, end): the one way an experiment, a verification and a
  * preflight run the program's command.
  */
-export async function runInSlot(ctx: JobContext, r: SlotRun): Promise<RunOutcome> {
+export function runInSlot(ctx: JobContext, r: SlotRun): Promise<RunOutcome> {
+  // The run reads the program home: not while a setup (another slot's) rewrites it.
+  return ctx.slot.home.shared(() => runShared(ctx, r));
+}
+
+async function runShared(ctx: JobContext, r: SlotRun): Promise<RunOutcome> {
   const { emit, signal } = ctx;
   const sandbox = ctx.slot.sandbox;
   await ensureHome(ctx.slot.dirs);

@@ -1,3 +1,4 @@
+import { HomeLock } from '../setup/home-lock.ts';
 import { describe, expect, it } from 'vitest';
 import type { WorkerDirs } from '../dirs.ts';
 import type { SandboxSession } from '../sandbox/session.ts';
@@ -5,7 +6,7 @@ import type { HostSession } from '../session/host-session.ts';
 import type { Job, JobContext, JobOutcome, Slot } from './job.ts';
 import { Scheduler } from './scheduler.ts';
 
-const slot = (index: number): Slot => ({ index, dirs: { workspace: `/ws/${index}` } as WorkerDirs, sandbox: {} as SandboxSession, gpus: [index] });
+const slot = (index: number): Slot => ({ index, dirs: { workspace: `/ws/${index}` } as WorkerDirs, sandbox: {} as SandboxSession, gpus: [index], home: new HomeLock() });
 const host = {} as HostSession;
 const tick = () => new Promise((r) => setTimeout(r, 1));
 

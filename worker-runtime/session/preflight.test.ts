@@ -1,3 +1,4 @@
+import { HomeLock } from '../setup/home-lock.ts';
 import { realpathSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ function task(run: string, champion: string | null, content = 'x = 1\n'): TaskRe
 async function context(events: WorkerEvent[], signal?: AbortSignal): Promise<JobContext> {
   const dirs = { workspace: join(root, 'ws'), state: join(root, 'state'), outbox: join(root, 'outbox'), home: join(root, 'home'), cache: join(root, 'home', '.cache'), runCache: join(root, 'cache') };
   const sandbox = await openSandbox({ setting: false, paths: { configDir: join(root, 'c'), dataDir: join(root, 'd') }, home: dirs.home, runCache: dirs.runCache, env: process.env });
-  return { slot: { index: 0, dirs, sandbox, gpus: null }, host: undefined as never, emit: (e) => events.push(e), ...(signal ? { signal } : {}), nextRun: () => 0 };
+  return { slot: { index: 0, dirs, sandbox, gpus: null, home: new HomeLock() }, host: undefined as never, emit: (e) => events.push(e), ...(signal ? { signal } : {}), nextRun: () => 0 };
 }
 
 const crash = (run: number) => ({ run, what: `run ${run}`, dropped: 'the crash was not submitted' });

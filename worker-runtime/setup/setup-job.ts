@@ -6,7 +6,7 @@ import type { Job, JobContext, JobOutcome } from '../jobs/job.ts';
 import { ensureHome, slotEnv } from '../jobs/run-in-slot.ts';
 import { runExperiment } from '../runner/run-experiment.ts';
 import { checkHostFiles } from '../workspace/host-files.ts';
-import type { OneAtATime } from './one-at-a-time.ts';
+
 import { forgetSetup, recordSetup, setupNeeded } from './setup-stamp.ts';
 
 /** How long a setup may take (it downloads environments and data); Stop ends it sooner. */
@@ -27,8 +27,6 @@ export interface SetupSettings {
   why: string;
   /** The membership's folders: its home (what setup fills) and state (where the setup is recorded). */
   dirs: WorkerDirs;
-  /** Setups take turns: the slots share the home. */
-  turns: OneAtATime;
   /** Run even when it has run for the program as it is now (`cohort setup`). */
   force?: boolean;
   graceSeconds?: number;
@@ -54,7 +52,8 @@ export class SetupJob implements Job {
   }
 
   run(ctx: JobContext): Promise<JobOutcome> {
-    return this.#settings.turns.run(async () => {
+    // The home to itself: no run of another slot reads it while it is rewritten, and setups take turns.
+    return ctx.slot.home.exclusive(async () => {
       // Another slot's setup may have done it while this one waited its turn.
       if (this.#settings.force !== true && (await setupNeeded(this.task, this.#settings.dirs)) === null) return 'done';
       return this.#setup(ctx);
